@@ -1,0 +1,77 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "slmroof/dtype.hpp"
+#include "slmroof/units.hpp"
+
+namespace slmroof {
+
+/// A published figure: the datasheet (theoretical) value and, where known, a measured one.
+struct Figure {
+  double theoretical = 0;
+  std::optional<double> measured;
+  std::string source;
+};
+
+/// One compute engine (CPU, GPU, NPU) of a device; all units share the device's memory.
+struct ComputeUnit {
+  std::string name;
+  std::string kind;
+  std::map<Precision, Figure> peak_flops_per_s;
+};
+
+/// A validated device description.
+struct HardwareSpec {
+  std::string name;
+  std::string display_name;
+  std::string kind;
+  double capacity_bytes = 0;
+  Figure bandwidth_bytes_per_s;
+  std::optional<double> power_w;
+  std::vector<ComputeUnit> units;  ///< the first is the default
+};
+
+/// Which ceilings to use.
+enum class RoofKind { kTheoretical, kMeasured };
+
+/// "theoretical" or "measured".
+std::string_view RoofKindName(RoofKind k);
+
+/// The ceilings an analysis runs against: one bandwidth and a peak per precision.
+struct Roof {
+  std::string device;        ///< preset name, or "custom"
+  std::string display_name;
+  std::string unit;          ///< compute unit name
+  RoofKind kind = RoofKind::kTheoretical;
+  double bandwidth_bytes_per_s = 0;
+  std::map<Precision, double> peak_flops_per_s;
+  double capacity_bytes = 0;  ///< 0 when unknown (a device given only on the command line)
+  std::optional<double> power_w;
+
+  /// The ceiling for `p`; when the device publishes none, the nearest stand-in (§7.1), whose
+  /// precision is stored in `*used`. Throws InputError when the device has no peak at all.
+  double PeakFor(Precision p, Precision* used) const;
+};
+
+/// Command-line overrides of a device's figures.
+struct RoofOverrides {
+  std::optional<double> bandwidth_bytes_per_s;
+  std::optional<PeakSpec> peak;
+};
+
+/// Picks the unit (default: the first) and roof kind; a missing measured figure falls back to the
+/// theoretical one and is reported in `*fallbacks`.
+Roof ResolveRoof(const HardwareSpec& hw, RoofKind kind, const std::string& unit,
+                 std::vector<std::string>* fallbacks);
+
+/// Applies --bandwidth and --peak to a roof.
+void ApplyOverrides(const RoofOverrides& overrides, Roof* roof);
+
+/// A roof made only from --bandwidth and --peak (both required).
+Roof CustomRoof(const RoofOverrides& overrides);
+
+}  // namespace slmroof

@@ -1,0 +1,102 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace slmroof {
+
+/// How a layer's attention is built. MHA, GQA and MQA are kStandard with different KV head counts.
+enum class AttentionKind { kStandard, kMla };
+
+/// One layer's attention block (docs/cost-model.md §4 and §5).
+struct AttentionSpec {
+  AttentionKind kind = AttentionKind::kStandard;
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;   ///< standard attention only
+  int64_t head_dim = 0;       ///< query/key width per head (standard attention)
+  int64_t v_head_dim = 0;     ///< value width per head (both kinds)
+  int64_t rope_dim = 0;       ///< rotated elements per query/key head (partial rotary < head_dim)
+  bool qkv_bias = false;      ///< q, k and v projections carry a bias
+  bool o_bias = false;        ///< the output projection carries a bias
+  bool qk_norm = false;       ///< per-head RMSNorm on queries and keys (Qwen3)
+  // Multi-head latent attention (kind == kMla).
+  int64_t q_lora_rank = 0;    ///< 0 when queries use one plain projection
+  int64_t kv_lora_rank = 0;
+  int64_t qk_nope_head_dim = 0;
+  int64_t qk_rope_head_dim = 0;
+};
+
+/// The feed-forward block's shape.
+enum class FfnKind { kGated, kMlp };
+
+/// The FFN's non-linearity.
+enum class Activation { kSilu, kGelu, kGeluTanh, kRelu, kReluSquared };
+
+/// One layer's feed-forward block (docs/cost-model.md §6).
+struct FfnSpec {
+  FfnKind kind = FfnKind::kGated;
+  Activation activation = Activation::kSilu;
+  int64_t intermediate_size = 0;  ///< width actually computed per token (active experts for MoE)
+  bool bias = false;
+  // Mixture of experts, costed as a dense FFN over shared + top-k experts until MoE lands.
+  int64_t num_experts = 0;        ///< routed experts (0: dense layer)
+  int64_t num_shared_experts = 0;
+  int64_t experts_per_token = 0;
+  int64_t expert_intermediate_size = 0;
+};
+
+/// The normalisation layers use.
+enum class NormKind { kRmsNorm, kLayerNorm };
+
+/// Everything that defines one decoder layer.
+struct LayerSpec {
+  AttentionSpec attention;
+  FfnSpec ffn;
+  NormKind norm = NormKind::kRmsNorm;
+  int64_t norms_per_layer = 2;    ///< Gemma-2 adds post-attention and post-FFN norms: 4
+};
+
+/// A run of identical consecutive layers.
+struct LayerGroup {
+  LayerSpec layer;
+  int64_t repeat = 1;
+};
+
+/// A validated model description: layers need not all be alike.
+struct ModelSpec {
+  std::string name;          ///< preset name or file stem
+  std::string display_name;
+  std::string family;        ///< model_type for HF configs, "native" otherwise
+  std::string source;        ///< where the figures come from
+  int64_t vocab_size = 0;
+  int64_t hidden_size = 0;
+  bool tie_word_embeddings = false;
+  NormKind final_norm = NormKind::kRmsNorm;
+  std::vector<LayerGroup> groups;
+  std::vector<std::string> warnings;  ///< approximations the reader made, shown on stderr
+
+  int64_t NumLayers() const;
+};
+
+/// Parameter counts in elements (docs/cost-model.md §3).
+struct ParamCount {
+  double embedding = 0;  ///< token embedding table
+  double lm_head = 0;    ///< 0 when tied to the embedding
+  double layers = 0;     ///< all decoder layers, every expert included
+  double active_layers = 0;  ///< decoder layers with only shared + top-k experts
+  double final_norm = 0;
+  double total() const { return embedding + lm_head + layers + final_norm; }
+  double active() const { return embedding + lm_head + active_layers + final_norm; }
+};
+
+/// Counts a model's parameters.
+ParamCount CountParams(const ModelSpec& model);
+
+/// Weight elements of one layer; with `active_only`, only shared + top-k experts.
+double LayerParams(const LayerSpec& layer, int64_t hidden_size, bool active_only);
+
+/// Checks sizes and divisibility; throws InputError naming `origin` and the field.
+void ValidateModel(const ModelSpec& model, const std::string& origin);
+
+}  // namespace slmroof

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+
+#include "slmroof/result.hpp"
+
+namespace slmroof {
+
+/// Output formats of `analyze`.
+enum class Format { kTable, kJson, kCsv };
+
+/// Rounds to 10 significant digits so machine output does not change with compiler flags.
+double RoundSig(double value);
+
+/// The JSON contract for scripts (docs/output.md); SI base units throughout.
+std::string RenderJson(const Report& report);
+
+/// One row per operator and phase, header first.
+std::string RenderCsv(const Report& report);
+
+/// Tables for people: humanised units, operators sorted by time, a totals line.
+std::string RenderTable(const Report& report);
+
+}  // namespace slmroof

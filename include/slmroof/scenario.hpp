@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "slmroof/dtype.hpp"
+
+namespace slmroof {
+
+/// One inference phase.
+enum class Phase { kPrefill, kDecode };
+
+/// Whether attention scores reach main memory (none) or stay on chip (flash).
+enum class Fusion { kNone, kFlash };
+
+/// How MLA attention is evaluated (docs/cost-model.md §5).
+enum class MlaForm { kAbsorbed, kNaive };
+
+/// What is being run: phase shape and storage types.
+struct Scenario {
+  bool prefill = true;       ///< analyse prefill of seq_len prompt tokens
+  bool decode = true;        ///< analyse one decode step at context length seq_len
+  int64_t seq_len = 1024;
+  int64_t batch = 1;
+  DType weights = DTypeByName("fp16");
+  DType act = DTypeByName("fp16");
+  DType kv = DTypeByName("fp16");
+  Fusion fusion = Fusion::kNone;
+  MlaForm mla = MlaForm::kAbsorbed;
+};
+
+/// "prefill" or "decode".
+std::string_view PhaseName(Phase p);
+/// "none" or "flash".
+std::string_view FusionName(Fusion f);
+/// "absorbed" or "naive".
+std::string_view MlaFormName(MlaForm f);
+
+}  // namespace slmroof

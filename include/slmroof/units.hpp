@@ -1,0 +1,30 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "slmroof/dtype.hpp"
+
+namespace slmroof {
+
+/// ASCII lower-casing for names and option values.
+std::string ToLower(std::string_view text);
+
+/// Parses a rate such as "120GB/s", "120e9", "68.25 GB/s" or "100GiB/s" into bytes per second.
+/// Throws UsageError naming `what` when the text is not a positive finite quantity.
+double ParseBandwidth(std::string_view text, std::string_view what);
+
+/// Parses a compute rate such as "3.5T", "3.5TFLOPS", "7e12" or "614G" into operations per second.
+double ParseRate(std::string_view text, std::string_view what);
+
+/// A --peak value: one rate for every precision, or per-precision rates ("fp16=3.5T,int8=7T").
+struct PeakSpec {
+  double all = 0;                     ///< > 0 when one rate applies to every precision
+  std::map<Precision, double> each;   ///< per-precision rates
+};
+
+/// Parses a --peak value; throws UsageError on a bad precision name or rate.
+PeakSpec ParsePeakSpec(std::string_view text);
+
+}  // namespace slmroof

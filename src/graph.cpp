@@ -1,0 +1,296 @@
+#include "slmroof/graph.hpp"
+
+#include <fmt/format.h>
+
+namespace slmroof {
+
+std::string_view OpKindName(OpKind k) {
+  switch (k) {
+    case OpKind::kEmbedding:
+      return "embedding";
+    case OpKind::kNorm:
+      return "norm";
+    case OpKind::kLinear:
+      return "linear";
+    case OpKind::kRope:
+      return "rope";
+    case OpKind::kKvWrite:
+      return "kv_write";
+    case OpKind::kAttnScore:
+      return "attn_score";
+    case OpKind::kSoftmax:
+      return "softmax";
+    case OpKind::kAttnValue:
+      return "attn_value";
+    case OpKind::kAttention:
+      return "attention";
+    case OpKind::kResidual:
+      return "residual";
+    case OpKind::kActivation:
+      return "activation";
+    case OpKind::kLmHead:
+      return "lm_head";
+  }
+  return "?";
+}
+
+std::string_view PhaseName(Phase p) { return p == Phase::kPrefill ? "prefill" : "decode"; }
+std::string_view FusionName(Fusion f) { return f == Fusion::kFlash ? "flash" : "none"; }
+std::string_view MlaFormName(MlaForm f) { return f == MlaForm::kNaive ? "naive" : "absorbed"; }
+
+double PhaseTokens(const Scenario& s, Phase phase) {
+  const double b = static_cast<double>(s.batch);
+  return phase == Phase::kPrefill ? b * static_cast<double>(s.seq_len) : b;
+}
+
+double KvElementsPerToken(const LayerSpec& layer, MlaForm mla) {
+  const AttentionSpec& a = layer.attention;
+  if (a.kind == AttentionKind::kStandard) {
+    return static_cast<double>(a.num_kv_heads * (a.head_dim + a.v_head_dim));  // §4.4
+  }
+  if (mla == MlaForm::kAbsorbed) {
+    return static_cast<double>(a.kv_lora_rank + a.qk_rope_head_dim);  // §5.3: the latent
+  }
+  return static_cast<double>(a.num_heads *
+                             (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim));
+}
+
+double KvCacheBytes(const ModelSpec& model, const Scenario& s) {
+  double per_token = 0;
+  for (const LayerGroup& g : model.groups) {
+    per_token += static_cast<double>(g.repeat) * KvElementsPerToken(g.layer, s.mla);
+  }
+  return static_cast<double>(s.batch) * static_cast<double>(s.seq_len) * per_token * s.kv.bytes();
+}
+
+namespace {
+
+// FLOPs per element of each non-linearity; special functions count as one FLOP (§6.2).
+double ActivationFlops(Activation a) {
+  switch (a) {
+    case Activation::kSilu:
+      return 4;
+    case Activation::kGelu:
+    case Activation::kGeluTanh:
+      return 8;
+    case Activation::kRelu:
+      return 1;
+    case Activation::kReluSquared:
+      return 2;
+  }
+  return 0;
+}
+
+// Builds the operators of one phase. Symbols follow docs/cost-model.md §1.
+class Builder {
+ public:
+  Builder(const ModelSpec& model, const Scenario& s, Phase phase)
+      : model_(model),
+        s_(s),
+        phase_(phase),
+        b_(static_cast<double>(s.batch)),
+        n_(static_cast<double>(s.seq_len)),
+        t_(PhaseTokens(s, phase)),
+        d_(static_cast<double>(model.hidden_size)),
+        bw_(s.weights.bytes()),
+        ba_(s.act.bytes()),
+        bkv_(s.kv.bytes()),
+        matmul_(WiderPrecision(s.act.math, s.weights.math)),
+        attn_math_(WiderPrecision(s.act.math, s.kv.math)) {}
+
+  std::vector<Operator> Build() {
+    // §4.1: the embedding reads one table row per token and writes it as an activation.
+    Add({"embedding", OpKind::kEmbedding, 1, 0, t_ * d_ * bw_, t_ * d_ * ba_, 0, matmul_});
+    const bool several = model_.groups.size() > 1;
+    int64_t first = 0;
+    for (const LayerGroup& g : model_.groups) {
+      std::string prefix;
+      if (several) {
+        prefix = g.repeat == 1 ? fmt::format("L{}.", first)
+                               : fmt::format("L{}-{}.", first, first + g.repeat - 1);
+      }
+      AddLayer(g.layer, g.repeat, prefix);
+      first += g.repeat;
+    }
+    AddNorm("final_norm", model_.final_norm, model_.hidden_size, 1, t_);
+    // §4.9: logits only for the last position of each sequence, written in fp32.
+    const double v = static_cast<double>(model_.vocab_size);
+    Add({"lm_head", OpKind::kLmHead, 1, 2 * b_ * d_ * v, d_ * v * bw_, b_ * d_ * ba_ + b_ * v * 4.0,
+         0, matmul_});
+    return std::move(ops_);
+  }
+
+ private:
+  void Add(Operator op) { ops_.push_back(std::move(op)); }
+
+  // §4.2: a projection of every token from width `in` to width `out`, once per head when
+  // `heads` > 1 (the absorbed MLA products of §5.2 apply a separate matrix to each head).
+  void AddLinear(const std::string& name, double in, double out, bool bias, int64_t count,
+                 double heads = 1) {
+    const double weights = heads * (in * out + (bias ? out : 0.0));
+    Add({name, OpKind::kLinear, count, heads * (2 * t_ * in * out + (bias ? t_ * out : 0.0)),
+         weights * bw_, heads * t_ * (in + out) * ba_, 0, matmul_});
+  }
+
+  // §4.3: RMSNorm costs 4 FLOP per element, LayerNorm 7; both read and write each row once.
+  void AddNorm(const std::string& name, NormKind kind, int64_t width, int64_t count, double rows) {
+    const double w = static_cast<double>(width);
+    const double per = kind == NormKind::kLayerNorm ? 7.0 : 4.0;
+    const double params = kind == NormKind::kLayerNorm ? 2.0 * w : w;
+    Add({name, OpKind::kNorm, count, per * rows * w, params * bw_, 2 * rows * w * ba_, 0,
+         Precision::kFp32});
+  }
+
+  // §4.5: rotating `rotated` elements per token costs 3 FLOP each; the cos/sin row is fp32.
+  void AddRope(const std::string& name, double rotated, double rope_dim, int64_t count) {
+    Add({name, OpKind::kRope, count, 3 * t_ * rotated, 0, 2 * t_ * rotated * ba_ + t_ * rope_dim * 4.0,
+         0, Precision::kFp32});
+  }
+
+  // §4.4: new keys and values are converted to the cache type and written.
+  void AddKvWrite(const std::string& name, double elements_per_token, int64_t count) {
+    Add({name, OpKind::kKvWrite, count, 0, 0, t_ * elements_per_token * ba_,
+         t_ * elements_per_token * bkv_, Precision::kFp32});
+  }
+
+  // §4.6: number of query-key scores per head summed over the batch.
+  double ScoresPerHead() const {
+    if (phase_ == Phase::kDecode) {
+      return b_ * n_;
+    }
+    // Unfused kernels compute the full square and mask it; flash kernels skip masked tiles.
+    return s_.fusion == Fusion::kFlash ? b_ * n_ * (n_ + 1) / 2 : b_ * n_ * n_;
+  }
+
+  // §4.6–§4.8: attention over the cache. `k_width`/`v_width` per head, `kv_heads` cached heads,
+  // `v_shares_k` when the value rows are a view of the key rows (absorbed MLA).
+  void AddAttentionCore(const std::string& prefix, double heads, double kv_heads, double k_width,
+                        double v_width, bool v_shares_k, int64_t count) {
+    const double scores = heads * ScoresPerHead();
+    const double keys = b_ * n_ * kv_heads;  // cached rows per kv head, read once per sequence
+    const double q_read = t_ * heads * k_width * ba_;
+    const double o_write = t_ * heads * v_width * ba_;
+    const double k_read = keys * k_width * bkv_;
+    const double v_read = keys * v_width * bkv_;
+    if (s_.fusion == Fusion::kFlash) {
+      const double flops = 2 * scores * k_width + 5 * scores + 2 * scores * v_width;
+      Add({prefix + "attention", OpKind::kAttention, count, flops, 0, q_read + o_write,
+           k_read + (v_shares_k ? 0.0 : v_read), attn_math_});
+      return;
+    }
+    Add({prefix + "attn_score", OpKind::kAttnScore, count, 2 * scores * k_width, 0,
+         q_read + scores * ba_, k_read, attn_math_});
+    Add({prefix + "softmax", OpKind::kSoftmax, count, 5 * scores, 0, 2 * scores * ba_, 0,
+         Precision::kFp32});
+    Add({prefix + "attn_value", OpKind::kAttnValue, count, 2 * scores * v_width, 0,
+         scores * ba_ + o_write, v_read, attn_math_});
+  }
+
+  void AddStandardAttention(const AttentionSpec& a, const std::string& p, int64_t count) {
+    const double h = static_cast<double>(a.num_heads);
+    const double hkv = static_cast<double>(a.num_kv_heads);
+    const double dh = static_cast<double>(a.head_dim);
+    const double dv = static_cast<double>(a.v_head_dim);
+    AddLinear(p + "q_proj", d_, h * dh, a.qkv_bias, count);
+    AddLinear(p + "k_proj", d_, hkv * dh, a.qkv_bias, count);
+    AddLinear(p + "v_proj", d_, hkv * dv, a.qkv_bias, count);
+    if (a.qk_norm) {
+      // §4.3: one RMSNorm row per head; the scale vector is shared by the heads.
+      AddNorm(p + "q_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * h);
+      AddNorm(p + "k_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * hkv);
+    }
+    if (a.rope_dim > 0) {
+      const double r = static_cast<double>(a.rope_dim);
+      AddRope(p + "rope", (h + hkv) * r, r, count);
+    }
+    AddKvWrite(p + "kv_write", hkv * (dh + dv), count);
+    AddAttentionCore(p, h, hkv, dh, dv, false, count);
+    AddLinear(p + "o_proj", h * dv, d_, a.o_bias, count);
+  }
+
+  // §5: multi-head latent attention, absorbed or naive.
+  void AddMlaAttention(const AttentionSpec& a, const std::string& p, int64_t count) {
+    const double h = static_cast<double>(a.num_heads);
+    const double dq = static_cast<double>(a.q_lora_rank);
+    const double dc = static_cast<double>(a.kv_lora_rank);
+    const double dn = static_cast<double>(a.qk_nope_head_dim);
+    const double dr = static_cast<double>(a.qk_rope_head_dim);
+    const double dv = static_cast<double>(a.v_head_dim);
+    if (a.q_lora_rank > 0) {
+      AddLinear(p + "q_a_proj", d_, dq, false, count);
+      AddNorm(p + "q_a_norm", NormKind::kRmsNorm, a.q_lora_rank, count, t_);
+      AddLinear(p + "q_b_proj", dq, h * (dn + dr), false, count);
+    } else {
+      AddLinear(p + "q_proj", d_, h * (dn + dr), false, count);
+    }
+    AddLinear(p + "kv_a_proj", d_, dc + dr, false, count);
+    AddNorm(p + "kv_a_norm", NormKind::kRmsNorm, a.kv_lora_rank, count, t_);
+    AddRope(p + "rope", (h + 1) * dr, dr, count);
+    if (s_.mla == MlaForm::kAbsorbed) {
+      // §5.2: W_UK folded into the query, attention as MQA over the latent, W_UV after it.
+      AddLinear(p + "q_absorb", dn, dc, false, count, h);
+      AddKvWrite(p + "kv_write", dc + dr, count);
+      AddAttentionCore(p, h, 1, dc + dr, dc, true, count);
+      AddLinear(p + "v_absorb", dc, dv, false, count, h);
+    } else {
+      // §5.1: new tokens are decompressed into per-head keys and values, which are cached.
+      AddLinear(p + "kv_b_proj", dc, h * (dn + dv), false, count);
+      AddKvWrite(p + "kv_write", h * (dn + dr + dv), count);
+      AddAttentionCore(p, h, h, dn + dr, dv, false, count);
+    }
+    AddLinear(p + "o_proj", h * dv, d_, false, count);
+  }
+
+  void AddFfn(const FfnSpec& f, const std::string& p, int64_t count) {
+    const double i = static_cast<double>(f.intermediate_size);
+    if (f.num_experts > 0) {
+      // Until MoE lands: the router plus a dense FFN as wide as shared + top-k experts (§6.3).
+      AddLinear(p + "router", d_, static_cast<double>(f.num_experts), false, count);
+    }
+    const double act = ActivationFlops(f.activation);
+    if (f.kind == FfnKind::kGated) {
+      AddLinear(p + "gate_proj", d_, i, f.bias, count);
+      AddLinear(p + "up_proj", d_, i, f.bias, count);
+      Add({p + "act_mul", OpKind::kActivation, count, t_ * i * (act + 1), 0, 3 * t_ * i * ba_, 0,
+           Precision::kFp32});
+    } else {
+      AddLinear(p + "up_proj", d_, i, f.bias, count);
+      Add({p + "act", OpKind::kActivation, count, t_ * i * act, 0, 2 * t_ * i * ba_, 0,
+           Precision::kFp32});
+    }
+    AddLinear(p + "down_proj", i, d_, f.bias, count);
+  }
+
+  void AddLayer(const LayerSpec& layer, int64_t repeat, const std::string& p) {
+    AddNorm(p + "attn_norm", layer.norm, model_.hidden_size, repeat, t_);
+    if (layer.attention.kind == AttentionKind::kMla) {
+      AddMlaAttention(layer.attention, p, repeat);
+    } else {
+      AddStandardAttention(layer.attention, p, repeat);
+    }
+    if (layer.norms_per_layer > 2) {
+      AddNorm(p + "post_norm", layer.norm, model_.hidden_size, repeat * (layer.norms_per_layer - 2), t_);
+    }
+    // §4.10: two residual adds per layer, each reads two rows and writes one.
+    Add({p + "residual_add", OpKind::kResidual, 2 * repeat, t_ * d_, 0, 3 * t_ * d_ * ba_, 0,
+         Precision::kFp32});
+    AddNorm(p + "ffn_norm", layer.norm, model_.hidden_size, repeat, t_);
+    AddFfn(layer.ffn, p, repeat);
+  }
+
+  const ModelSpec& model_;
+  const Scenario& s_;
+  Phase phase_;
+  double b_, n_, t_, d_;
+  double bw_, ba_, bkv_;
+  Precision matmul_, attn_math_;
+  std::vector<Operator> ops_;
+};
+
+}  // namespace
+
+std::vector<Operator> BuildOperators(const ModelSpec& model, const Scenario& scenario, Phase phase) {
+  return Builder(model, scenario, phase).Build();
+}
+
+}  // namespace slmroof

@@ -1,0 +1,120 @@
+#include "slmroof/hardware.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "slmroof/errors.hpp"
+
+namespace slmroof {
+
+std::string_view RoofKindName(RoofKind k) {
+  return k == RoofKind::kMeasured ? "measured" : "theoretical";
+}
+
+double Roof::PeakFor(Precision p, Precision* used) const {
+  // A precision without a published ceiling runs on the nearest wider one (§7.1): int4 kernels
+  // fall back to int8 units, integer and half kernels to fp16/bf16, then fp32.
+  std::vector<Precision> chain;
+  switch (p) {
+    case Precision::kInt4:
+      chain = {Precision::kInt4, Precision::kInt8, Precision::kFp16, Precision::kBf16, Precision::kFp32};
+      break;
+    case Precision::kInt8:
+      chain = {Precision::kInt8, Precision::kFp16, Precision::kBf16, Precision::kFp32};
+      break;
+    case Precision::kFp16:
+      chain = {Precision::kFp16, Precision::kBf16, Precision::kFp32};
+      break;
+    case Precision::kBf16:
+      chain = {Precision::kBf16, Precision::kFp16, Precision::kFp32};
+      break;
+    case Precision::kFp32:
+      chain = {Precision::kFp32};
+      break;
+  }
+  for (Precision c : chain) {
+    auto it = peak_flops_per_s.find(c);
+    if (it != peak_flops_per_s.end()) {
+      *used = c;
+      return it->second;
+    }
+  }
+  // Nothing wider is published: take the lowest ceiling the unit has, the conservative choice.
+  if (peak_flops_per_s.empty()) {
+    throw InputError(fmt::format("hardware '{}': unit '{}' publishes no compute peak", device, unit));
+  }
+  auto lowest = std::min_element(peak_flops_per_s.begin(), peak_flops_per_s.end(),
+                                 [](const auto& a, const auto& b) { return a.second < b.second; });
+  *used = lowest->first;
+  return lowest->second;
+}
+
+Roof ResolveRoof(const HardwareSpec& hw, RoofKind kind, const std::string& unit,
+                 std::vector<std::string>* fallbacks) {
+  const ComputeUnit* chosen = &hw.units.front();
+  if (!unit.empty()) {
+    auto it = std::find_if(hw.units.begin(), hw.units.end(),
+                           [&](const ComputeUnit& u) { return u.name == unit; });
+    if (it == hw.units.end()) {
+      std::vector<std::string> names;
+      for (const ComputeUnit& u : hw.units) {
+        names.push_back(u.name);
+      }
+      throw InputError(fmt::format("hardware '{}' has no compute unit '{}' (units: {})", hw.name,
+                                   unit, fmt::join(names, ", ")));
+    }
+    chosen = &*it;
+  }
+  Roof roof;
+  roof.device = hw.name;
+  roof.display_name = hw.display_name;
+  roof.unit = chosen->name;
+  roof.kind = kind;
+  roof.capacity_bytes = hw.capacity_bytes;
+  roof.power_w = hw.power_w;
+  auto pick = [&](const Figure& f, const std::string& what) {
+    if (kind == RoofKind::kMeasured) {
+      if (f.measured) {
+        return *f.measured;
+      }
+      fallbacks->push_back(what);
+    }
+    return f.theoretical;
+  };
+  roof.bandwidth_bytes_per_s = pick(hw.bandwidth_bytes_per_s, "bandwidth");
+  for (const auto& [p, figure] : chosen->peak_flops_per_s) {
+    roof.peak_flops_per_s[p] = pick(figure, fmt::format("{} peak", PrecisionName(p)));
+  }
+  return roof;
+}
+
+void ApplyOverrides(const RoofOverrides& overrides, Roof* roof) {
+  if (overrides.bandwidth_bytes_per_s) {
+    roof->bandwidth_bytes_per_s = *overrides.bandwidth_bytes_per_s;
+  }
+  if (overrides.peak) {
+    if (overrides.peak->all > 0) {
+      for (Precision p : AllPrecisions()) {
+        roof->peak_flops_per_s[p] = overrides.peak->all;
+      }
+    }
+    for (const auto& [p, v] : overrides.peak->each) {
+      roof->peak_flops_per_s[p] = v;
+    }
+  }
+}
+
+Roof CustomRoof(const RoofOverrides& overrides) {
+  if (!overrides.bandwidth_bytes_per_s || !overrides.peak) {
+    throw UsageError("a device given on the command line needs both --bandwidth and --peak (or pass --hw)");
+  }
+  Roof roof;
+  roof.device = "custom";
+  roof.display_name = "custom device (--bandwidth/--peak)";
+  roof.unit = "custom";
+  ApplyOverrides(overrides, &roof);
+  return roof;
+}
+
+}  // namespace slmroof

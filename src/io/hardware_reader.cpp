@@ -1,0 +1,104 @@
+#include "slmroof/io/hardware_reader.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "slmroof/errors.hpp"
+#include "slmroof/io/json_fields.hpp"
+#include "slmroof/presets.hpp"
+
+namespace slmroof {
+
+using nlohmann::json;
+
+namespace {
+
+double Positive(const JsonFields& f, const json& obj, const std::string& key, const std::string& path) {
+  const double v = f.Number(obj, key, path);
+  if (v <= 0) {
+    f.Fail(path, fmt::format("must be positive, got {}", v));
+  }
+  return v;
+}
+
+Figure ReadFigure(const JsonFields& f, const json& obj, const std::string& path) {
+  Figure fig;
+  fig.theoretical = Positive(f, obj, "theoretical", path + ".theoretical");
+  if (f.OptNumber(obj, "measured", path + ".measured")) {
+    fig.measured = Positive(f, obj, "measured", path + ".measured");
+  }
+  fig.source = f.String(obj, "source", path + ".source");
+  return fig;
+}
+
+}  // namespace
+
+HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origin) {
+  JsonFields f(origin);
+  const json doc = f.Parse(text);
+  if (!doc.is_object()) {
+    throw InputError(fmt::format("{}: expected a JSON object at the top level", origin));
+  }
+  HardwareSpec hw;
+  hw.name = f.String(doc, "name", "name");
+  hw.display_name = f.OptString(doc, "display_name", "display_name").value_or(hw.name);
+  hw.kind = f.OptString(doc, "kind", "kind").value_or("");
+  const json& memory = f.Object(doc, "memory", "memory");
+  hw.capacity_bytes = Positive(f, memory, "capacity_bytes", "memory.capacity_bytes");
+  hw.bandwidth_bytes_per_s = ReadFigure(
+      f, f.Object(memory, "bandwidth_bytes_per_s", "memory.bandwidth_bytes_per_s"),
+      "memory.bandwidth_bytes_per_s");
+  if (doc.contains("power") && !doc["power"].is_null()) {
+    hw.power_w = Positive(f, f.Object(doc, "power", "power"), "watts", "power.watts");
+  }
+  const json& units = f.Array(doc, "compute_units", "compute_units");
+  if (units.empty()) {
+    f.Fail("compute_units", "must list at least one compute unit");
+  }
+  for (size_t i = 0; i < units.size(); ++i) {
+    const std::string p = fmt::format("compute_units[{}]", i);
+    if (!units[i].is_object()) {
+      f.Fail(p, "must be an object");
+    }
+    ComputeUnit unit;
+    unit.name = f.String(units[i], "name", p + ".name");
+    unit.kind = f.OptString(units[i], "kind", p + ".kind").value_or("");
+    const json& peaks = f.Object(units[i], "peak_flops_per_s", p + ".peak_flops_per_s");
+    for (const auto& [key, value] : peaks.items()) {
+      const std::string pp = p + ".peak_flops_per_s." + key;
+      Precision precision;
+      if (!ParsePrecision(key, &precision)) {
+        f.Fail(pp, "is not a precision (known: fp32, fp16, bf16, int8, int4)");
+      }
+      if (!value.is_object()) {
+        f.Fail(pp, "must be an object with 'theoretical' and 'source'");
+      }
+      unit.peak_flops_per_s[precision] = ReadFigure(f, value, pp);
+    }
+    if (unit.peak_flops_per_s.empty()) {
+      f.Fail(p + ".peak_flops_per_s", "must list at least one precision");
+    }
+    hw.units.push_back(std::move(unit));
+  }
+  return hw;
+}
+
+HardwareSpec LoadHardware(const std::string& name_or_path) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(name_or_path, ec)) {
+    return ParseHardwareJson(ReadTextFile(name_or_path), name_or_path);
+  }
+  const auto& presets = EmbeddedHardwarePresets();
+  if (const PresetText* p = FindPreset(presets, name_or_path)) {
+    return ParseHardwareJson(p->text, fmt::format("preset '{}'", p->name));
+  }
+  if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json")) {
+    throw InputError(fmt::format("cannot open '{}'", name_or_path));
+  }
+  const std::string hint = ClosestName(name_or_path, PresetNames(presets));
+  throw InputError(fmt::format("unknown hardware '{}'{} (see 'slmroof list hardware')", name_or_path,
+                               hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint)));
+}
+
+}  // namespace slmroof

@@ -1,0 +1,394 @@
+#include "slmroof/io/model_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "slmroof/errors.hpp"
+#include "slmroof/io/json_fields.hpp"
+#include "slmroof/presets.hpp"
+#include "slmroof/units.hpp"
+
+namespace slmroof {
+
+using nlohmann::json;
+
+namespace {
+
+Activation ParseActivation(const JsonFields& f, const std::string& value, const std::string& path) {
+  const std::string v = ToLower(value);
+  if (v == "silu" || v == "swish") {
+    return Activation::kSilu;
+  }
+  if (v == "gelu" || v == "gelu_new" || v == "gelu_fast" || v == "gelu_pytorch_tanh" ||
+      v == "gelu_python") {
+    return v == "gelu" ? Activation::kGelu : Activation::kGeluTanh;
+  }
+  if (v == "relu") {
+    return Activation::kRelu;
+  }
+  if (v == "relu2" || v == "relu_squared" || v == "squared_relu") {
+    return Activation::kReluSquared;
+  }
+  f.Fail(path, fmt::format("names an unknown activation '{}' (known: silu, gelu, gelu_pytorch_tanh, "
+                           "relu, relu2)", value));
+}
+
+// Appends `layer` to the model, merging it into the previous group when identical.
+bool SameLayer(const LayerSpec& a, const LayerSpec& b) {
+  const AttentionSpec& x = a.attention;
+  const AttentionSpec& y = b.attention;
+  const FfnSpec& f = a.ffn;
+  const FfnSpec& g = b.ffn;
+  return x.kind == y.kind && x.num_heads == y.num_heads && x.num_kv_heads == y.num_kv_heads &&
+         x.head_dim == y.head_dim && x.v_head_dim == y.v_head_dim && x.rope_dim == y.rope_dim &&
+         x.qkv_bias == y.qkv_bias && x.o_bias == y.o_bias && x.qk_norm == y.qk_norm &&
+         x.q_lora_rank == y.q_lora_rank && x.kv_lora_rank == y.kv_lora_rank &&
+         x.qk_nope_head_dim == y.qk_nope_head_dim && x.qk_rope_head_dim == y.qk_rope_head_dim &&
+         f.kind == g.kind && f.activation == g.activation &&
+         f.intermediate_size == g.intermediate_size && f.bias == g.bias &&
+         f.num_experts == g.num_experts && f.num_shared_experts == g.num_shared_experts &&
+         f.experts_per_token == g.experts_per_token &&
+         f.expert_intermediate_size == g.expert_intermediate_size && a.norm == b.norm &&
+         a.norms_per_layer == b.norms_per_layer;
+}
+
+void AppendLayers(ModelSpec* model, const LayerSpec& layer, int64_t repeat) {
+  if (!model->groups.empty() && SameLayer(model->groups.back().layer, layer)) {
+    model->groups.back().repeat += repeat;
+  } else {
+    model->groups.push_back({layer, repeat});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HuggingFace config.json (docs/model-format.md, "HuggingFace configs").
+
+struct Family {
+  const char* model_type;
+  bool mla;
+  FfnKind ffn;
+  NormKind norm;
+  int64_t norms_per_layer;
+  bool qkv_bias;     ///< q/k/v bias regardless of attention_bias (Qwen2)
+  bool qk_norm;
+  bool tie_default;  ///< tie_word_embeddings when the config omits it (the transformers default)
+  const char* default_act;
+};
+
+const Family kFamilies[] = {
+    {"llama", false, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
+    {"mistral", false, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
+    {"qwen2", false, FfnKind::kGated, NormKind::kRmsNorm, 2, true, false, false, "silu"},
+    {"qwen3", false, FfnKind::kGated, NormKind::kRmsNorm, 2, false, true, false, "silu"},
+    {"phi3", false, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
+    {"gemma", false, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, true, "gelu_pytorch_tanh"},
+    {"gemma2", false, FfnKind::kGated, NormKind::kRmsNorm, 4, false, false, true, "gelu_pytorch_tanh"},
+    {"gpt_neox", false, FfnKind::kMlp, NormKind::kLayerNorm, 2, false, false, false, "gelu"},
+    {"deepseek_v2", true, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
+    {"deepseek_v3", true, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
+    {"minicpm3", true, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
+    {"plm", true, FfnKind::kMlp, NormKind::kRmsNorm, 2, false, false, false, "relu2"},
+};
+
+class HfReader {
+ public:
+  HfReader(const JsonFields& f, const json& cfg) : f_(f), cfg_(cfg) {}
+
+  ModelSpec Read(const std::string& name) {
+    const std::string type = f_.String(cfg_, "model_type", "model_type");
+    const Family* fam = nullptr;
+    for (const Family& candidate : kFamilies) {
+      if (type == candidate.model_type) {
+        fam = &candidate;
+      }
+    }
+    if (fam == nullptr) {
+      f_.Fail("model_type", fmt::format("is '{}', which slmroof does not read (supported: {})", type,
+                                        fmt::join(SupportedModelTypes(), ", ")));
+    }
+    ModelSpec m;
+    m.name = name;
+    m.family = type;
+    m.vocab_size = Int("vocab_size");
+    m.hidden_size = Int("hidden_size");
+    m.tie_word_embeddings = Bool("tie_word_embeddings", fam->tie_default);
+    m.final_norm = fam->norm;
+    const int64_t layers = Int("num_hidden_layers");
+    if (layers <= 0) {
+      f_.Fail("num_hidden_layers", fmt::format("must be a positive integer, got {}", layers));
+    }
+    const LayerSpec dense = BaseLayer(*fam, m.hidden_size);
+    if (!IsMoe()) {
+      AppendLayers(&m, dense, layers);
+      return m;
+    }
+    // DeepSeek MoE: the first `first_k_dense_replace` layers are dense, then every
+    // `moe_layer_freq`-th layer is MoE.
+    const int64_t first_dense = OptInt("first_k_dense_replace").value_or(0);
+    const int64_t freq = std::max<int64_t>(1, OptInt("moe_layer_freq").value_or(1));
+    LayerSpec moe = dense;
+    FfnSpec& ffn = moe.ffn;
+    ffn.num_experts = Int("n_routed_experts");
+    ffn.num_shared_experts = OptInt("n_shared_experts").value_or(0);
+    ffn.experts_per_token = Int("num_experts_per_tok");
+    ffn.expert_intermediate_size = Int("moe_intermediate_size");
+    ffn.intermediate_size = (ffn.num_shared_experts + ffn.experts_per_token) * ffn.expert_intermediate_size;
+    ffn.bias = false;
+    int64_t moe_layers = 0;
+    for (int64_t i = 0; i < layers; ++i) {
+      const bool is_moe = i >= first_dense && i % freq == 0;
+      moe_layers += is_moe ? 1 : 0;
+      AppendLayers(&m, is_moe ? moe : dense, 1);
+    }
+    if (moe_layers > 0) {
+      m.warnings.push_back(fmt::format(
+          "{}: {} MoE layers are costed as a dense FFN over {} shared + {} routed experts of width {} "
+          "(intermediate {}); weights in memory count all {} experts",
+          f_.origin(), moe_layers, ffn.num_shared_experts, ffn.experts_per_token,
+          ffn.expert_intermediate_size, ffn.intermediate_size, ffn.num_experts));
+    }
+    return m;
+  }
+
+ private:
+  int64_t Int(const char* key) const { return f_.Int(cfg_, key, key); }
+  std::optional<int64_t> OptInt(const char* key) const { return f_.OptInt(cfg_, key, key); }
+  bool Bool(const char* key, bool fallback) const { return f_.OptBool(cfg_, key, key).value_or(fallback); }
+
+  bool IsMoe() const { return cfg_.contains("n_routed_experts") && !cfg_["n_routed_experts"].is_null(); }
+
+  LayerSpec BaseLayer(const Family& fam, int64_t hidden) const {
+    LayerSpec layer;
+    layer.norm = fam.norm;
+    layer.norms_per_layer = fam.norms_per_layer;
+    AttentionSpec& a = layer.attention;
+    a.num_heads = Int("num_attention_heads");
+    if (a.num_heads <= 0) {
+      f_.Fail("num_attention_heads", fmt::format("must be a positive integer, got {}", a.num_heads));
+    }
+    const bool bias = Bool("attention_bias", fam.model_type == std::string("gpt_neox"));
+    if (fam.mla) {
+      a.kind = AttentionKind::kMla;
+      a.q_lora_rank = OptInt("q_lora_rank").value_or(0);
+      a.kv_lora_rank = Int("kv_lora_rank");
+      a.qk_nope_head_dim = Int("qk_nope_head_dim");
+      a.qk_rope_head_dim = Int("qk_rope_head_dim");
+      // MiniCPM3 publishes no v_head_dim: its value heads are hidden_size / heads wide.
+      a.v_head_dim = OptInt("v_head_dim").value_or(DividedHidden(hidden, a.num_heads));
+    } else {
+      a.num_kv_heads = OptInt("num_key_value_heads").value_or(a.num_heads);
+      if (a.num_kv_heads <= 0) {
+        f_.Fail("num_key_value_heads", fmt::format("must be a positive integer, got {}", a.num_kv_heads));
+      }
+      a.head_dim = OptInt("head_dim").value_or(0);
+      if (a.head_dim == 0) {
+        a.head_dim = DividedHidden(hidden, a.num_heads);
+      }
+      a.v_head_dim = a.head_dim;
+      a.qkv_bias = bias || fam.qkv_bias;
+      a.o_bias = bias;
+      a.qk_norm = fam.qk_norm;
+      double fraction = f_.OptNumber(cfg_, "partial_rotary_factor", "partial_rotary_factor").value_or(1.0);
+      if (fam.model_type == std::string("gpt_neox")) {
+        fraction = f_.OptNumber(cfg_, "rotary_pct", "rotary_pct").value_or(0.25);
+      }
+      if (fraction < 0 || fraction > 1) {
+        f_.Fail(fam.model_type == std::string("gpt_neox") ? "rotary_pct" : "partial_rotary_factor",
+                "must lie in [0, 1]");
+      }
+      a.rope_dim = static_cast<int64_t>(std::floor(static_cast<double>(a.head_dim) * fraction));
+    }
+    FfnSpec& ffn = layer.ffn;
+    ffn.kind = fam.ffn;
+    std::string act_key = "hidden_act";
+    std::optional<std::string> act = f_.OptString(cfg_, "hidden_activation", "hidden_activation");
+    if (act) {
+      act_key = "hidden_activation";
+    } else {
+      act = f_.OptString(cfg_, "hidden_act", "hidden_act");
+    }
+    ffn.activation = ParseActivation(f_, act.value_or(fam.default_act), act_key);
+    ffn.intermediate_size = Int("intermediate_size");
+    ffn.bias = Bool("mlp_bias", fam.model_type == std::string("gpt_neox"));
+    return layer;
+  }
+
+  int64_t DividedHidden(int64_t hidden, int64_t heads) const {
+    if (hidden % heads != 0) {
+      f_.Fail("num_attention_heads", fmt::format("({}) does not divide hidden_size ({}) and no head_dim is given",
+                                                 heads, hidden));
+    }
+    return hidden / heads;
+  }
+
+  const JsonFields& f_;
+  const json& cfg_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Native format (docs/model-format.md, "Native format").
+
+NormKind ParseNorm(const JsonFields& f, const json& obj, const std::string& path) {
+  const std::string v = f.OptString(obj, "norm", path).value_or("rmsnorm");
+  if (v == "rmsnorm") {
+    return NormKind::kRmsNorm;
+  }
+  if (v == "layernorm") {
+    return NormKind::kLayerNorm;
+  }
+  f.Fail(path, fmt::format("must be \"rmsnorm\" or \"layernorm\", got \"{}\"", v));
+}
+
+AttentionSpec ParseNativeAttention(const JsonFields& f, const json& obj, const std::string& p) {
+  AttentionSpec a;
+  const std::string type = f.String(obj, "type", p + ".type");
+  a.num_heads = f.Int(obj, "num_heads", p + ".num_heads");
+  if (type == "mla") {
+    a.kind = AttentionKind::kMla;
+    a.q_lora_rank = f.OptInt(obj, "q_lora_rank", p + ".q_lora_rank").value_or(0);
+    a.kv_lora_rank = f.Int(obj, "kv_lora_rank", p + ".kv_lora_rank");
+    a.qk_nope_head_dim = f.Int(obj, "qk_nope_head_dim", p + ".qk_nope_head_dim");
+    a.qk_rope_head_dim = f.Int(obj, "qk_rope_head_dim", p + ".qk_rope_head_dim");
+    a.v_head_dim = f.Int(obj, "v_head_dim", p + ".v_head_dim");
+    return a;
+  }
+  if (type != "standard") {
+    f.Fail(p + ".type", fmt::format("must be \"standard\" or \"mla\", got \"{}\"", type));
+  }
+  a.num_kv_heads = f.OptInt(obj, "num_kv_heads", p + ".num_kv_heads").value_or(a.num_heads);
+  a.head_dim = f.Int(obj, "head_dim", p + ".head_dim");
+  a.v_head_dim = f.OptInt(obj, "v_head_dim", p + ".v_head_dim").value_or(a.head_dim);
+  a.rope_dim = f.OptInt(obj, "rope_dim", p + ".rope_dim").value_or(a.head_dim);
+  a.qkv_bias = f.OptBool(obj, "qkv_bias", p + ".qkv_bias").value_or(false);
+  a.o_bias = f.OptBool(obj, "o_bias", p + ".o_bias").value_or(false);
+  a.qk_norm = f.OptBool(obj, "qk_norm", p + ".qk_norm").value_or(false);
+  return a;
+}
+
+FfnSpec ParseNativeFfn(const JsonFields& f, const json& obj, const std::string& p) {
+  FfnSpec ffn;
+  const std::string type = f.String(obj, "type", p + ".type");
+  if (type == "gated") {
+    ffn.kind = FfnKind::kGated;
+  } else if (type == "mlp") {
+    ffn.kind = FfnKind::kMlp;
+  } else {
+    f.Fail(p + ".type", fmt::format("must be \"gated\" or \"mlp\", got \"{}\"", type));
+  }
+  ffn.activation = ParseActivation(f, f.String(obj, "activation", p + ".activation"), p + ".activation");
+  ffn.bias = f.OptBool(obj, "bias", p + ".bias").value_or(false);
+  ffn.num_experts = f.OptInt(obj, "num_experts", p + ".num_experts").value_or(0);
+  if (ffn.num_experts > 0) {
+    ffn.num_shared_experts = f.OptInt(obj, "num_shared_experts", p + ".num_shared_experts").value_or(0);
+    ffn.experts_per_token = f.Int(obj, "experts_per_token", p + ".experts_per_token");
+    ffn.expert_intermediate_size = f.Int(obj, "expert_intermediate_size", p + ".expert_intermediate_size");
+    ffn.intermediate_size = (ffn.num_shared_experts + ffn.experts_per_token) * ffn.expert_intermediate_size;
+  } else {
+    ffn.intermediate_size = f.Int(obj, "intermediate_size", p + ".intermediate_size");
+  }
+  return ffn;
+}
+
+ModelSpec ReadNative(const JsonFields& f, const json& doc, const std::string& name) {
+  const int64_t version = f.Int(doc, "slmroof_model", "slmroof_model");
+  if (version != 1) {
+    f.Fail("slmroof_model", fmt::format("is {}, but this slmroof reads version 1", version));
+  }
+  ModelSpec m;
+  m.name = f.OptString(doc, "name", "name").value_or(name);
+  m.display_name = f.OptString(doc, "display_name", "display_name").value_or(m.name);
+  m.source = f.OptString(doc, "source", "source").value_or("");
+  m.family = "native";
+  m.vocab_size = f.Int(doc, "vocab_size", "vocab_size");
+  m.hidden_size = f.Int(doc, "hidden_size", "hidden_size");
+  m.tie_word_embeddings = f.OptBool(doc, "tie_word_embeddings", "tie_word_embeddings").value_or(false);
+  m.final_norm = ParseNorm(f, doc, "norm");
+  const json& layers = f.Array(doc, "layers", "layers");
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const std::string p = fmt::format("layers[{}]", i);
+    const json& g = layers[i];
+    if (!g.is_object()) {
+      f.Fail(p, "must be an object");
+    }
+    LayerSpec layer;
+    layer.norm = m.final_norm;
+    layer.norms_per_layer = f.OptInt(g, "norms_per_layer", p + ".norms_per_layer").value_or(2);
+    if (layer.norms_per_layer != 2 && layer.norms_per_layer != 4) {
+      f.Fail(p + ".norms_per_layer", "must be 2 or 4");
+    }
+    layer.attention = ParseNativeAttention(f, f.Object(g, "attention", p + ".attention"), p + ".attention");
+    layer.ffn = ParseNativeFfn(f, f.Object(g, "ffn", p + ".ffn"), p + ".ffn");
+    const int64_t repeat = f.OptInt(g, "repeat", p + ".repeat").value_or(1);
+    if (repeat <= 0) {
+      f.Fail(p + ".repeat", fmt::format("must be a positive integer, got {}", repeat));
+    }
+    // Kept as written (not merged) so operator names follow the file's layer numbering.
+    m.groups.push_back({layer, repeat});
+  }
+  return m;
+}
+
+}  // namespace
+
+const std::vector<std::string>& SupportedModelTypes() {
+  static const std::vector<std::string> kTypes = [] {
+    std::vector<std::string> t;
+    for (const Family& f : kFamilies) {
+      t.emplace_back(f.model_type);
+    }
+    return t;
+  }();
+  return kTypes;
+}
+
+ModelSpec ParseModelJson(const std::string& text, const std::string& origin, const std::string& name) {
+  JsonFields f(origin);
+  const json doc = f.Parse(text);
+  if (!doc.is_object()) {
+    throw InputError(fmt::format("{}: expected a JSON object at the top level", origin));
+  }
+  ModelSpec m;
+  if (doc.contains("slmroof_model")) {
+    m = ReadNative(f, doc, name);
+  } else if (doc.contains("model_type")) {
+    m = HfReader(f, doc).Read(name);
+    if (doc.contains("_slmroof") && doc["_slmroof"].is_object()) {
+      const json& meta = doc["_slmroof"];
+      m.display_name = f.OptString(meta, "display_name", "_slmroof.display_name").value_or(name);
+      m.source = f.OptString(meta, "source", "_slmroof.source").value_or("");
+    }
+  } else {
+    throw InputError(fmt::format(
+        "{}: neither a slmroof model (no field 'slmroof_model') nor a HuggingFace config.json "
+        "(no field 'model_type')",
+        origin));
+  }
+  if (m.display_name.empty()) {
+    m.display_name = m.name;
+  }
+  ValidateModel(m, origin);
+  return m;
+}
+
+ModelSpec LoadModel(const std::string& name_or_path) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(name_or_path, ec)) {
+    const std::string stem = std::filesystem::path(name_or_path).stem().string();
+    return ParseModelJson(ReadTextFile(name_or_path), name_or_path, stem);
+  }
+  const auto& presets = EmbeddedModelPresets();
+  if (const PresetText* p = FindPreset(presets, ToLower(name_or_path))) {
+    return ParseModelJson(p->text, fmt::format("preset '{}'", p->name), p->name);
+  }
+  if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json")) {
+    throw InputError(fmt::format("cannot open '{}'", name_or_path));
+  }
+  const std::string hint = ClosestName(ToLower(name_or_path), PresetNames(presets));
+  throw InputError(fmt::format("unknown model '{}'{} (see 'slmroof list models')", name_or_path,
+                               hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint)));
+}
+
+}  // namespace slmroof

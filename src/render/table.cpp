@@ -1,0 +1,138 @@
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "slmroof/render.hpp"
+
+namespace slmroof {
+
+namespace {
+
+// 3 significant digits with an SI prefix: Si(3.09e9, "B") == "3.09 GB".
+std::string Si(double v, const char* unit) {
+  static const char* kPrefixes[] = {"", "k", "M", "G", "T", "P", "E"};
+  if (v == 0) {
+    return fmt::format("0 {}", unit);
+  }
+  int idx = 0;
+  double x = std::fabs(v);
+  while (x >= 999.5 && idx < 6) {
+    x /= 1000;
+    ++idx;
+  }
+  const int digits = x >= 99.95 ? 0 : (x >= 9.995 ? 1 : 2);
+  return fmt::format("{:.{}f} {}{}", std::copysign(x, v), digits, kPrefixes[idx], unit);
+}
+
+std::string Seconds(double s) {
+  if (s >= 1) {
+    return fmt::format("{:.3g} s", s);
+  }
+  if (s >= 1e-3) {
+    return fmt::format("{:.3g} ms", s * 1e3);
+  }
+  if (s >= 1e-6) {
+    return fmt::format("{:.3g} us", s * 1e6);
+  }
+  return fmt::format("{:.3g} ns", s * 1e9);
+}
+
+std::string Oi(double oi) { return oi >= 100 ? fmt::format("{:.0f}", oi) : fmt::format("{:.3g}", oi); }
+
+void Header(const AnalysisResult& a, std::string* out) {
+  const Roof& roof = a.roof;
+  const Scenario& s = a.scenario;
+  *out += fmt::format("{} ({} params) on {} [{}, {} roof]\n", a.model.display_name,
+                      Si(a.model.params, ""), roof.display_name, roof.unit, RoofKindName(roof.kind));
+  *out += fmt::format("  peak {} ({}), bandwidth {}, ridge {} FLOP/B\n",
+                      Si(a.peak_flops_per_s, "FLOP/s"), PrecisionName(a.peak_precision),
+                      Si(roof.bandwidth_bytes_per_s, "B/s"), Oi(a.ridge_oi));
+  *out += fmt::format("  seq {}, batch {}, weights {}, act {}, kv {}, fusion {}, mla {}\n", s.seq_len,
+                      s.batch, s.weights.name, s.act.name, s.kv.name, FusionName(s.fusion),
+                      MlaFormName(s.mla));
+}
+
+void PhaseTable(const PhaseResult& p, std::string* out) {
+  const PhaseTotals& t = p.totals;
+  *out += fmt::format("\n{} ({:.0f} tokens)\n", PhaseName(p.phase), t.tokens);
+  std::vector<size_t> order(p.operators.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto total_time = [&](size_t i) {
+    return static_cast<double>(p.operators[i].op.count) * p.operators[i].time_s;
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t x, size_t y) { return total_time(x) > total_time(y); });
+  size_t width = 8;
+  for (const OperatorResult& r : p.operators) {
+    width = std::max(width, r.op.name.size());
+  }
+  const std::string row = "  {:<{}} {:>5} {:>11} {:>10} {:>8} {:>14} {:>7} {:>10} {:>6}\n";
+  *out += fmt::format(fmt::runtime(row), "operator", width, "count", "FLOPs", "bytes", "OI",
+                      "attainable", "bound", "time", "share");
+  for (size_t i : order) {
+    const OperatorResult& r = p.operators[i];
+    const double c = static_cast<double>(r.op.count);
+    *out += fmt::format(fmt::runtime(row), r.op.name, width, r.op.count, Si(c * r.op.flops, "FLOP"),
+                        Si(c * r.op.bytes(), "B"), Oi(r.oi), Si(r.attainable_flops_per_s, "FLOP/s"),
+                        BoundName(r.bound), Seconds(c * r.time_s),
+                        fmt::format("{:.1f}%", 100 * total_time(i) / t.time_s));
+  }
+  *out += fmt::format(fmt::runtime(row), "total", width, "", Si(t.flops, "FLOP"), Si(t.bytes, "B"),
+                      Oi(t.oi), Si(t.flops / t.time_s, "FLOP/s"), BoundName(t.bound),
+                      Seconds(t.time_s), "100%");
+  const char* label = p.phase == Phase::kPrefill ? "time to first token" : "time per output token";
+  *out += fmt::format("  {} {}, {:.4g} tokens/s", label, Seconds(t.time_s), t.tokens_per_s);
+  if (t.energy_per_token_j) {
+    *out += fmt::format(", {:.3g} J/token", *t.energy_per_token_j);
+  }
+  *out += "\n";
+  *out += fmt::format("  Φ {:.4g} ({}-bound, paper units), Φ-log {:.3g} decades, point {} at OI {} and {}\n",
+                      p.rip.phi, BoundName(p.rip.regime), p.rip.phi_log,
+                      p.rip.measured ? "measured" : "predicted", Oi(p.rip.oi),
+                      Si(p.rip.perf_flops_per_s, "FLOP/s"));
+}
+
+void Memory(const AnalysisResult& a, std::string* out) {
+  const MemoryFootprint& m = a.memory;
+  *out += fmt::format("\nmemory: weights {} + KV cache {} + largest activation {} = {}", Si(m.weights_bytes, "B"),
+                      Si(m.kv_cache_bytes, "B"), Si(m.activation_bytes, "B"), Si(m.total_bytes, "B"));
+  if (m.fits) {
+    *out += fmt::format(" of {}: {}\n", Si(a.roof.capacity_bytes, "B"), *m.fits ? "fits" : "DOES NOT FIT");
+  } else {
+    *out += " (device capacity unknown)\n";
+  }
+}
+
+}  // namespace
+
+std::string RenderTable(const Report& report) {
+  std::string out;
+  for (size_t i = 0; i < report.analyses.size(); ++i) {
+    const AnalysisResult& a = report.analyses[i];
+    if (i > 0) {
+      out += "\n";
+    }
+    Header(a, &out);
+    for (const PhaseResult& p : a.phases) {
+      PhaseTable(p, &out);
+    }
+    Memory(a, &out);
+  }
+  if (!report.comparisons.empty()) {
+    out += "\nrelative inference potential (other - base)\n";
+    for (const RipComparison& c : report.comparisons) {
+      out += fmt::format("  {:<8} {} vs {}: ", PhaseName(c.phase), c.other, c.base);
+      if (c.comparable) {
+        out += fmt::format("ΔΦ {:+.4g}, ΔΦ-log {:+.3g}\n", c.delta_phi, c.delta_phi_log);
+      } else {
+        out += fmt::format("incomparable (opposite sides of the ridge); Φ {:.4g} vs {:.4g}\n",
+                           c.phi_other, c.phi_base);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace slmroof
