@@ -98,7 +98,7 @@ class HfReader {
   HfReader(const JsonFields& f, const json& cfg) : f_(f), cfg_(cfg) {}
 
   ModelSpec Read(const std::string& name) {
-    const std::string type = f_.String(cfg_, "model_type", "model_type");
+    const std::string type = ModelType();
     const Family* fam = nullptr;
     for (const Family& candidate : kFamilies) {
       if (type == candidate.model_type) {
@@ -157,6 +157,25 @@ class HfReader {
   int64_t Int(const char* key) const { return f_.Int(cfg_, key, key); }
   std::optional<int64_t> OptInt(const char* key) const { return f_.OptInt(cfg_, key, key); }
   bool Bool(const char* key, bool fallback) const { return f_.OptBool(cfg_, key, key).value_or(fallback); }
+
+  // Some published configs (MiniCPM3-4B) have no model_type; their architectures name it.
+  std::string ModelType() const {
+    if (auto type = f_.OptString(cfg_, "model_type", "model_type")) {
+      return *type;
+    }
+    static const std::pair<const char*, const char*> kArchitectures[] = {
+        {"MiniCPM3ForCausalLM", "minicpm3"}, {"PLMForCausalLM", "plm"}};
+    const json& archs = f_.Array(cfg_, "architectures", "architectures");
+    for (const json& a : archs) {
+      for (const auto& [arch, type] : kArchitectures) {
+        if (a.is_string() && a.get<std::string>() == arch) {
+          return type;
+        }
+      }
+    }
+    f_.Fail("model_type", fmt::format("is missing and 'architectures' ({}) names no model slmroof reads",
+                                      archs.dump()));
+  }
 
   bool IsMoe() const { return cfg_.contains("n_routed_experts") && !cfg_["n_routed_experts"].is_null(); }
 
@@ -353,7 +372,7 @@ ModelSpec ParseModelJson(const std::string& text, const std::string& origin, con
   ModelSpec m;
   if (doc.contains("slmroof_model")) {
     m = ReadNative(f, doc, name);
-  } else if (doc.contains("model_type")) {
+  } else if (doc.contains("model_type") || doc.contains("architectures")) {
     m = HfReader(f, doc).Read(name);
     if (doc.contains("_slmroof") && doc["_slmroof"].is_object()) {
       const json& meta = doc["_slmroof"];
