@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Regenerates tests/golden/ from the current build. Review every changed file in the diff.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="$root/build/slmroof"
+out="$root/tests/golden"
+[ -x "$bin" ] || { echo "build first: ./scripts/test.sh" >&2; exit 1; }
+while read -r name args; do
+  [ -z "$name" ] && continue
+  # shellcheck disable=SC2086
+  "$bin" $args > "$out/$name"
+done < "$root/tests/golden/CASES"
+echo "regenerated $(grep -c . "$root/tests/golden/CASES") golden files" >&2
