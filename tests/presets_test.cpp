@@ -1,1 +1,124 @@
+// Shipped presets are read as published: head_dim honoured, tying, KV heads, MLA and MoE shapes.
 #include <gtest/gtest.h>
+
+#include "slmroof/engine.hpp"
+#include "slmroof/io/hardware_reader.hpp"
+#include "slmroof/io/model_reader.hpp"
+#include "slmroof/presets.hpp"
+#include "test_util.hpp"
+
+namespace slmroof {
+namespace {
+
+TEST(Presets, EveryPresetLoads) {
+  EXPECT_GE(EmbeddedModelPresets().size(), 16u);
+  EXPECT_GE(EmbeddedHardwarePresets().size(), 20u);
+  for (const PresetText& p : EmbeddedModelPresets()) {
+    EXPECT_NO_THROW(LoadModel(p.name)) << p.name;
+  }
+  for (const PresetText& p : EmbeddedHardwarePresets()) {
+    const HardwareSpec hw = LoadHardware(p.name);
+    EXPECT_EQ(hw.name, p.name);
+  }
+}
+
+TEST(Presets, PaperDevicesCarryTable1Figures) {
+  // RooflineBench Table 1: theoretical ridge = FP32 peak / bandwidth.
+  const std::pair<const char*, double> kRidges[] = {{"apple-m1-pro", 25.39}, {"rtx-3090", 38.00},
+                                                    {"rtx-3070ti-laptop", 37.05},
+                                                    {"jetson-orin-nano-super", 20.48},
+                                                    {"raspberry-pi-5", 8.98}};
+  for (const auto& [name, ridge] : kRidges) {
+    const HardwareSpec hw = LoadHardware(name);
+    const Figure& fp32 = hw.units.front().peak_flops_per_s.at(Precision::kFp32);
+    EXPECT_NEAR(fp32.theoretical / hw.bandwidth_bytes_per_s.theoretical, ridge, 0.005) << name;
+    EXPECT_TRUE(fp32.measured.has_value()) << name;
+    EXPECT_TRUE(hw.bandwidth_bytes_per_s.measured.has_value()) << name;
+  }
+}
+
+TEST(Presets, HeadDimAndKvHeadsAsPublished) {
+  const ModelSpec qwen3 = LoadModel("qwen3-0.6b");
+  EXPECT_EQ(qwen3.groups[0].layer.attention.head_dim, 128);  // not 1024/16 = 64
+  EXPECT_EQ(qwen3.groups[0].layer.attention.num_kv_heads, 8);
+  EXPECT_TRUE(qwen3.groups[0].layer.attention.qk_norm);
+  const ModelSpec gemma = LoadModel("gemma-2-2b");
+  EXPECT_EQ(gemma.groups[0].layer.attention.head_dim, 256);
+  EXPECT_TRUE(gemma.tie_word_embeddings);
+  EXPECT_EQ(gemma.groups[0].layer.norms_per_layer, 4);
+  EXPECT_EQ(gemma.groups[0].layer.ffn.activation, Activation::kGeluTanh);
+  const ModelSpec qwen = LoadModel("qwen2.5-1.5b");
+  EXPECT_TRUE(qwen.groups[0].layer.attention.qkv_bias);
+  EXPECT_FALSE(qwen.groups[0].layer.attention.o_bias);
+  const ModelSpec pythia = LoadModel("pythia-160m");
+  EXPECT_FALSE(pythia.tie_word_embeddings);
+  EXPECT_EQ(pythia.groups[0].layer.attention.rope_dim, 16);  // rotary_pct 0.25 of 64
+  EXPECT_EQ(pythia.groups[0].layer.norm, NormKind::kLayerNorm);
+  EXPECT_EQ(pythia.groups[0].layer.ffn.kind, FfnKind::kMlp);
+}
+
+TEST(Presets, ParameterCountsMatchPublishedSizes) {
+  // Published sizes (model cards); our counts include every tensor, embeddings once when tied.
+  const std::pair<const char*, double> kSizes[] = {
+      {"qwen2.5-0.5b", 0.494e9}, {"qwen2.5-1.5b", 1.54e9}, {"qwen3-0.6b", 0.596e9},
+      {"llama-3.2-1b", 1.24e9},  {"llama-3.2-3b", 3.21e9}, {"smollm2-135m", 0.1345e9},
+      {"smollm2-1.7b", 1.71e9},  {"pythia-160m", 0.162e9}, {"pythia-410m", 0.405e9},
+      {"gemma-2-2b", 2.61e9},    {"phi-3-mini", 3.82e9},   {"deepseek-v2-lite", 15.7e9},
+      {"minicpm3-4b", 4.07e9}};
+  for (const auto& [name, size] : kSizes) {
+    EXPECT_NEAR(CountParams(LoadModel(name)).total() / size, 1.0, 0.01) << name;
+  }
+}
+
+TEST(Presets, DeepSeekV2LiteLatentCacheIs576ElementsPerTokenPerLayer) {
+  const ModelSpec m = LoadModel("deepseek-v2-lite");
+  ASSERT_EQ(m.groups.size(), 2u);  // one dense layer, then 26 MoE layers
+  EXPECT_EQ(m.groups[0].repeat, 1);
+  EXPECT_EQ(m.groups[1].repeat, 26);
+  EXPECT_EQ(m.groups[1].layer.ffn.intermediate_size, (2 + 6) * 1408);
+  EXPECT_FALSE(m.warnings.empty());
+  for (const LayerGroup& g : m.groups) {
+    // kv_lora_rank 512 + qk_rope_head_dim 64.
+    EXPECT_EQ(KvElementsPerToken(g.layer, MlaForm::kAbsorbed), 512 + 64);
+    EXPECT_EQ(KvElementsPerToken(g.layer, MlaForm::kNaive), 16 * (128 + 64 + 128));
+  }
+  Scenario s;
+  s.seq_len = 1000;
+  s.batch = 1;
+  // 1000 tokens × 27 layers × 576 elements × 2 bytes.
+  EXPECT_DOUBLE_EQ(KvCacheBytes(m, s), 1000.0 * 27 * 576 * 2);
+}
+
+double DecodeAttentionOi(const ModelSpec& m, MlaForm form, Fusion fusion) {
+  Scenario s;
+  s.seq_len = 4096;
+  s.mla = form;
+  s.fusion = fusion;
+  double flops = 0, bytes = 0;
+  for (const Operator& op : BuildOperators(m, s, Phase::kDecode)) {
+    if (op.kind == OpKind::kAttention || op.kind == OpKind::kAttnScore ||
+        op.kind == OpKind::kSoftmax || op.kind == OpKind::kAttnValue) {
+      flops += static_cast<double>(op.count) * op.flops;
+      bytes += static_cast<double>(op.count) * op.bytes();
+    }
+  }
+  return flops / bytes;
+}
+
+TEST(Presets, AbsorbedMlaDecodeAttentionHasFarHigherOi) {
+  const ModelSpec m = LoadModel("deepseek-v2-lite");
+  for (Fusion fusion : {Fusion::kFlash, Fusion::kNone}) {
+    const double absorbed = DecodeAttentionOi(m, MlaForm::kAbsorbed, fusion);
+    const double naive = DecodeAttentionOi(m, MlaForm::kNaive, fusion);
+    EXPECT_GT(absorbed, 10 * naive) << FusionName(fusion);
+    EXPECT_LT(naive, 1.1) << FusionName(fusion);  // ≈ 2 / b at fp16, like MHA
+  }
+  // docs/cost-model.md §5.3: flash, fp16 cache; per cached token 2·16·(2·512+64) FLOP plus
+  // 5·16 for softmax over 576·2 bytes; per step the query (16·576·2) and output (16·512·2).
+  const double n = 4096;
+  EXPECT_DOUBLE_EQ(DecodeAttentionOi(m, MlaForm::kAbsorbed, Fusion::kFlash),
+                   n * (2 * 16 * (2 * 512 + 64) + 5 * 16) / (n * 576 * 2 + 16 * 576 * 2 + 16 * 512 * 2));
+}
+
+}  // namespace
+}  // namespace slmroof

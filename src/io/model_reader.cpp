@@ -89,7 +89,8 @@ const Family kFamilies[] = {
     {"gpt_neox", false, FfnKind::kMlp, NormKind::kLayerNorm, 2, false, false, false, "gelu"},
     {"deepseek_v2", true, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
     {"deepseek_v3", true, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
-    {"minicpm3", true, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
+    // MiniCPM3Config ties embeddings by default (transformers configuration_minicpm3.py).
+    {"minicpm3", true, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, true, "silu"},
     {"plm", true, FfnKind::kMlp, NormKind::kRmsNorm, 2, false, false, false, "relu2"},
 };
 
