@@ -1,1 +1,187 @@
+// End to end: the real binary, its exit codes, its streams and the golden files of tests/golden/.
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_util.hpp"
+
+namespace slmroof {
+namespace {
+
+using testing::RunBinary;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(Cli, GoldenFiles) {
+  const std::string dir = std::string(SLMROOF_SOURCE_DIR) + "/tests/golden/";
+  std::ifstream cases(dir + "CASES");
+  std::string line;
+  int checked = 0;
+  while (std::getline(cases, line)) {
+    if (line.empty()) {
+      continue;
+    }
+    const size_t space = line.find(' ');
+    const std::string name = line.substr(0, space);
+    std::string out, err;
+    ASSERT_EQ(RunBinary(line.substr(space + 1), &out, &err), 0) << name << ": " << err;
+    EXPECT_EQ(out, ReadFile(dir + name)) << name << " differs; run scripts/update-goldens.sh and review";
+    ++checked;
+  }
+  EXPECT_GE(checked, 8);
+}
+
+struct ErrorCase {
+  const char* args;
+  int code;
+  const char* message;  // the whole of stderr
+};
+
+TEST(Cli, BadInputFailsCleanly) {
+  const std::string tiny = testing::DataPath("tiny.json");
+  const ErrorCase kCases[] = {
+      {"analyze --seq 0", 2,
+       "slmroof: error: --seq: Value 0 not in range 1 to 1073741824\nRun 'slmroof --help' for usage.\n"},
+      {"analyze --seq abc", 2,
+       "slmroof: error: --seq: Value abc not in range 1 to 1073741824\nRun 'slmroof --help' for usage.\n"},
+      {"analyze --frobnicate", 2,
+       "slmroof: error: The following argument was not expected: --frobnicate\nRun 'slmroof --help' for usage.\n"},
+      {"analyze --weights int3", 2, nullptr},
+      {"analyze --bandwidth 12XB/s", 2,
+       "slmroof: error: --bandwidth: cannot read '12XB/s' as a quantity (example: 120GB/s)\n"},
+      {"analyze --measured-tps 25", 2,
+       "slmroof: error: --measured-tps: with --phase both, give 'prefill=X,decode=Y'\n"},
+      {"analyze --bandwidth 100GB/s --peak fp17=1T", 2,
+       "slmroof: error: --peak: unknown precision 'fp17' (known: fp32, fp16, bf16, int8, int4)\n"},
+      {"analyze qwen2.5-1.5 --hw rtx-3090", 1,
+       "slmroof: error: unknown model 'qwen2.5-1.5', did you mean 'qwen2.5-1.5b'? (see 'slmroof list models')\n"},
+      {"analyze --hw jetson-nano", 1,
+       "slmroof: error: unknown hardware 'jetson-nano', did you mean 'jetson-orin-nano'? (see 'slmroof list hardware')\n"},
+      {"analyze /no/such/model.json", 1, "slmroof: error: cannot open '/no/such/model.json'\n"},
+      {"analyze --hw rtx-3090 --unit npu", 1,
+       "slmroof: error: hardware 'rtx-3090' has no compute unit 'npu' (units: gpu, gpu-tensor)\n"},
+      {"", 2, nullptr},
+  };
+  for (const ErrorCase& c : kCases) {
+    std::string out, err;
+    EXPECT_EQ(RunBinary(c.args, &out, &err), c.code) << c.args;
+    EXPECT_EQ(out, "") << c.args;
+    if (c.message != nullptr) {
+      EXPECT_EQ(err, c.message) << c.args;
+    } else {
+      EXPECT_EQ(err.rfind("slmroof: error: ", 0), 0u) << c.args << ": " << err;
+    }
+  }
+}
+
+TEST(Cli, MalformedModelFileNamesFile) {
+  const std::string path = ::testing::TempDir() + "broken.json";
+  std::ofstream(path) << "{\"model_type\": \"llama\", \"hidden_size\": \"wide\"}";
+  std::string out, err;
+  EXPECT_EQ(RunBinary("analyze " + path, &out, &err), 1);
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(err, "slmroof: error: " + path + ": field 'vocab_size' is missing\n");
+}
+
+TEST(Cli, OutputFileIsWrittenWholeOrNotAtAll) {
+  const std::string path = ::testing::TempDir() + "slmroof-out.json";
+  std::remove(path.c_str());
+  std::string out, err;
+  EXPECT_EQ(RunBinary("analyze no-such-model -o " + path, &out, &err), 1);
+  EXPECT_FALSE(std::ifstream(path).good());
+  EXPECT_EQ(RunBinary("analyze --format json -o " + path, &out, &err), 0);
+  EXPECT_EQ(out, "");
+  const auto j = nlohmann::json::parse(ReadFile(path));
+  EXPECT_EQ(j["schema_version"], 1);
+  std::remove(path.c_str());
+}
+
+TEST(Cli, JsonTotalsAreSumsAndCsvParsesBack) {
+  std::string json_out, csv_out, err;
+  const std::string args = "analyze smollm2-360m --hw apple-m2 --seq 512 --batch 2 --fusion flash";
+  ASSERT_EQ(RunBinary(args + " --format json", &json_out, &err), 0) << err;
+  ASSERT_EQ(RunBinary(args + " --format csv", &csv_out, &err), 0) << err;
+  const auto j = nlohmann::json::parse(json_out);
+  // Minimum shape of the contract.
+  for (const char* key : {"schema_version", "model", "hardware", "scenario", "phases", "memory"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["scenario"]["seq_len"], 512);
+  EXPECT_EQ(j["scenario"]["batch"], 2);
+  size_t rows = 0;
+  for (const auto& phase : j["phases"]) {
+    double flops = 0, bytes = 0, time = 0;
+    for (const auto& op : phase["operators"]) {
+      const double c = op["count"].get<double>();
+      flops += c * op["flops"].get<double>();
+      bytes += c * op["bytes"].get<double>();
+      time += c * op["time_s"].get<double>();
+      EXPECT_NEAR(op["oi"].get<double>(), op["flops"].get<double>() / op["bytes"].get<double>(),
+                  1e-9 * op["oi"].get<double>() + 1e-12);
+      ++rows;
+    }
+    const auto& t = phase["totals"];
+    EXPECT_NEAR(t["flops"].get<double>(), flops, 1e-8 * flops);
+    EXPECT_NEAR(t["bytes"].get<double>(), bytes, 1e-8 * bytes);
+    EXPECT_NEAR(t["time_s"].get<double>(), time, 1e-8 * time);
+    EXPECT_TRUE(phase["rip"].contains("phi"));
+    EXPECT_TRUE(phase["rip"].contains("phi_log"));
+  }
+  // CSV: a header, then one row per operator with the same number of fields.
+  std::istringstream csv(csv_out);
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line.rfind("model,hardware,phase,name,kind,count,flops,bytes", 0), 0u);
+  const auto fields = std::count(line.begin(), line.end(), ',');
+  size_t n = 0;
+  while (std::getline(csv, line)) {
+    EXPECT_EQ(std::count(line.begin(), line.end(), ','), fields) << line;
+    ++n;
+  }
+  EXPECT_EQ(n, rows);
+}
+
+TEST(Cli, CommandLineDeviceAndOverrides) {
+  std::string out, err;
+  ASSERT_EQ(RunBinary("analyze qwen2.5-0.5b --bandwidth 50GB/s --peak 1T --phase decode --format json",
+                      &out, &err), 0) << err;
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["hardware"]["name"], "custom");
+  EXPECT_EQ(j["hardware"]["bandwidth_bytes_per_s"], 50e9);
+  EXPECT_EQ(j["hardware"]["ridge_oi"], 20);
+  EXPECT_TRUE(j["memory"]["fits"].is_null());
+  ASSERT_EQ(RunBinary("analyze qwen2.5-0.5b --hw rtx-3090 --peak fp16=2T --phase decode --format json",
+                      &out, &err), 0) << err;
+  j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["hardware"]["peaks_flops_per_s"]["fp16"], 2e12);
+  EXPECT_EQ(j["hardware"]["bandwidth_bytes_per_s"], 936.2e9);
+}
+
+TEST(Cli, HelpAndVersionGoToStdout) {
+  std::string out, err;
+  EXPECT_EQ(RunBinary("--help", &out, &err), 0);
+  EXPECT_NE(out.find("analyze"), std::string::npos);
+  EXPECT_NE(out.find("list"), std::string::npos);
+  EXPECT_EQ(RunBinary("--version", &out, &err), 0);
+  EXPECT_EQ(out.rfind("slmroof ", 0), 0u);
+  EXPECT_EQ(RunBinary("analyze --help", &out, &err), 0);
+  EXPECT_NE(out.find("--measured-tps"), std::string::npos);
+}
+
+TEST(Cli, WarningsGoToStderrOnly) {
+  std::string out, err;
+  ASSERT_EQ(RunBinary("analyze deepseek-v2-lite --phase decode --format csv", &out, &err), 0);
+  EXPECT_NE(err.find("slmroof: warning: preset 'deepseek-v2-lite': 26 MoE layers"), std::string::npos);
+  EXPECT_EQ(out.find("warning"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slmroof

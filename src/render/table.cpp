@@ -54,9 +54,13 @@ void Header(const AnalysisResult& a, std::string* out) {
                       MlaFormName(s.mla));
 }
 
-void PhaseTable(const PhaseResult& p, std::string* out) {
+void PhaseTable(const PhaseResult& p, int64_t seq_len, int64_t batch, std::string* out) {
   const PhaseTotals& t = p.totals;
-  *out += fmt::format("\n{} ({:.0f} tokens)\n", PhaseName(p.phase), t.tokens);
+  if (p.phase == Phase::kPrefill) {
+    *out += fmt::format("\nprefill: {} prompt tokens x batch {}\n", seq_len, batch);
+  } else {
+    *out += fmt::format("\ndecode: one step, batch {}, context {} tokens\n", batch, seq_len);
+  }
   std::vector<size_t> order(p.operators.size());
   std::iota(order.begin(), order.end(), 0);
   auto total_time = [&](size_t i) {
@@ -116,7 +120,7 @@ std::string RenderTable(const Report& report) {
     }
     Header(a, &out);
     for (const PhaseResult& p : a.phases) {
-      PhaseTable(p, &out);
+      PhaseTable(p, a.scenario.seq_len, a.scenario.batch, &out);
     }
     Memory(a, &out);
   }
