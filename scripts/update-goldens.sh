@@ -10,4 +10,12 @@ while read -r name args; do
   # shellcheck disable=SC2086
   "$bin" $args > "$out/$name"
 done < "$root/tests/golden/CASES"
+# The README's example is the default golden, between its markers.
+python3 - "$root/README.md" "$out/default.txt" <<'PY'
+import sys
+readme, golden = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+start, end = "<!-- golden:default.txt -->\n", "<!-- /golden -->"
+i, j = readme.index(start) + len(start), readme.index(end)
+open(sys.argv[1], "w").write(readme[:i] + golden + readme[j:])
+PY
 echo "regenerated $(grep -c . "$root/tests/golden/CASES") golden files" >&2

@@ -185,3 +185,21 @@ TEST(Cli, WarningsGoToStderrOnly) {
 
 }  // namespace
 }  // namespace slmroof
+
+namespace slmroof {
+namespace {
+
+TEST(Readme, ExampleOutputIsTheGoldenDefault) {
+  const std::string readme = ReadFile(std::string(SLMROOF_SOURCE_DIR) + "/README.md");
+  const std::string golden = ReadFile(std::string(SLMROOF_SOURCE_DIR) + "/tests/golden/default.txt");
+  const std::string open = "<!-- golden:default.txt -->\n";
+  const size_t begin = readme.find(open);
+  const size_t end = readme.find("<!-- /golden -->");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(readme.substr(begin + open.size(), end - begin - open.size()), golden)
+      << "README example drifted: run scripts/update-goldens.sh";
+}
+
+}  // namespace
+}  // namespace slmroof
