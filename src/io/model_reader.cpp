@@ -306,6 +306,9 @@ FfnSpec ParseNativeFfn(const JsonFields& f, const json& obj, const std::string& 
     ffn.experts_per_token = f.Int(obj, "experts_per_token", p + ".experts_per_token");
     ffn.expert_intermediate_size = f.Int(obj, "expert_intermediate_size", p + ".expert_intermediate_size");
     ffn.intermediate_size = (ffn.num_shared_experts + ffn.experts_per_token) * ffn.expert_intermediate_size;
+    if (ffn.bias) {
+      f.Fail(p + ".bias", "is not supported together with experts");
+    }
   } else {
     ffn.intermediate_size = f.Int(obj, "intermediate_size", p + ".intermediate_size");
   }
@@ -344,6 +347,12 @@ ModelSpec ReadNative(const JsonFields& f, const json& doc, const std::string& na
     const int64_t repeat = f.OptInt(g, "repeat", p + ".repeat").value_or(1);
     if (repeat <= 0) {
       f.Fail(p + ".repeat", fmt::format("must be a positive integer, got {}", repeat));
+    }
+    if (layer.ffn.num_experts > 0) {
+      m.warnings.push_back(fmt::format(
+          "{}: layers[{}] (MoE) is costed as a dense FFN over {} shared + {} routed experts; weights "
+          "in memory count all {} experts",
+          f.origin(), i, layer.ffn.num_shared_experts, layer.ffn.experts_per_token, layer.ffn.num_experts));
     }
     // Kept as written (not merged) so operator names follow the file's layer numbering.
     m.groups.push_back({layer, repeat});
