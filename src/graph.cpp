@@ -71,6 +71,7 @@ double ActivationFlops(Activation a) {
     case Activation::kSilu:
       return 4;
     case Activation::kGelu:
+      return 5;
     case Activation::kGeluTanh:
       return 8;
     case Activation::kRelu:
