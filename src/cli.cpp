@@ -230,8 +230,9 @@ std::function<int()> SetupList(CLI::App& cmd) {
     nlohmann::ordered_json rows = nlohmann::ordered_json::array();
     std::string text;
     if (*what == "models") {
-      for (const PresetText& p : EmbeddedModelPresets()) {
-        const ModelSpec m = ParseModelJson(p.text, fmt::format("preset '{}'", p.name), p.name);
+      for (const std::string& name : PresetNames(EmbeddedModelPresets())) {
+        const PresetText* p = FindPreset(EmbeddedModelPresets(), name);
+        const ModelSpec m = ParseModelJson(p->text, fmt::format("preset '{}'", name), name);
         const ParamCount params = CountParams(m);
         const AttentionSpec& a = m.groups.front().layer.attention;
         const std::string attention =
@@ -245,8 +246,9 @@ std::function<int()> SetupList(CLI::App& cmd) {
                             m.display_name, params.total() / 1e9, m.NumLayers(), attention, m.family);
       }
     } else {
-      for (const PresetText& p : EmbeddedHardwarePresets()) {
-        const HardwareSpec hw = ParseHardwareJson(p.text, fmt::format("preset '{}'", p.name));
+      for (const std::string& name : PresetNames(EmbeddedHardwarePresets())) {
+        const PresetText* p = FindPreset(EmbeddedHardwarePresets(), name);
+        const HardwareSpec hw = ParseHardwareJson(p->text, fmt::format("preset '{}'", name));
         const ComputeUnit& u = hw.units.front();
         Precision used;
         Roof roof;

@@ -21,6 +21,7 @@ std::vector<std::string> PresetNames(const std::vector<PresetText>& presets) {
   for (const PresetText& p : presets) {
     names.emplace_back(p.name);
   }
+  std::sort(names.begin(), names.end());
   return names;
 }
 

@@ -20,7 +20,7 @@ const std::vector<PresetText>& EmbeddedHardwarePresets();
 /// The preset called `name`, or nullptr.
 const PresetText* FindPreset(const std::vector<PresetText>& presets, const std::string& name);
 
-/// Names of the presets, in order.
+/// Names of the presets, sorted.
 std::vector<std::string> PresetNames(const std::vector<PresetText>& presets);
 
 }  // namespace slmroof
