@@ -55,6 +55,11 @@ TEST(Reader, MalformedJson) {
             "value - unexpected end of input; expected '[', '{', or a literal");
 }
 
+TEST(Reader, OverflowingNumberIsInvalidInput) {
+  EXPECT_EQ(ModelError("{\"model_type\": \"llama\", \"vocab_size\": 1e400}"),
+            "m.json: malformed JSON: number overflow parsing '1e400'");
+}
+
 TEST(Reader, MissingField) {
   EXPECT_EQ(ModelError(Llama("hidden_size", "")), "m.json: field 'hidden_size' is missing");
 }

@@ -27,7 +27,7 @@ std::string ReadTextFile(const std::string& path) {
 json JsonFields::Parse(const std::string& text) const {
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for numbers like 1e400
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ...".
     std::string what = e.what();
     const size_t pos = what.find("] ");
