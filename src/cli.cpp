@@ -65,21 +65,11 @@ MeasuredTps ParseMeasuredTps(const std::string& text, const Scenario& s) {
     (s.prefill ? m.prefill : m.decode) = ParseRate(text, "--measured-tps");
     return m;
   }
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) {
-      comma = text.size();
+  for (const auto& [key, rate] : ParseKeyValueList(text, "--measured-tps", "prefill=X or decode=Y")) {
+    if (key != "prefill" && key != "decode") {
+      throw UsageError(fmt::format("--measured-tps: '{}' is not prefill=X or decode=Y", key));
     }
-    const std::string item = text.substr(start, comma - start);
-    const size_t eq = item.find('=');
-    const std::string key = ToLower(item.substr(0, eq));
-    if (eq == std::string::npos || (key != "prefill" && key != "decode")) {
-      throw UsageError(fmt::format("--measured-tps: '{}' is not prefill=X or decode=Y", item));
-    }
-    const double v = ParseRate(item.substr(eq + 1), "--measured-tps " + key);
-    (key == "prefill" ? m.prefill : m.decode) = v;
-    start = comma + 1;
+    (key == "prefill" ? m.prefill : m.decode) = ParseRate(rate, "--measured-tps " + key);
   }
   return m;
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "slmroof/errors.hpp"
 
 namespace slmroof {
 
@@ -23,35 +22,6 @@ std::vector<std::string> PresetNames(const std::vector<PresetText>& presets) {
   }
   std::sort(names.begin(), names.end());
   return names;
-}
-
-std::string ClosestName(const std::string& name, const std::vector<std::string>& candidates) {
-  // Levenshtein distance; a candidate that contains the name, or is contained in it, also counts.
-  std::string best;
-  size_t best_distance = std::max<size_t>(3, name.size() / 2) + 1;
-  for (const std::string& c : candidates) {
-    std::vector<size_t> prev(c.size() + 1), cur(c.size() + 1);
-    for (size_t j = 0; j <= c.size(); ++j) {
-      prev[j] = j;
-    }
-    for (size_t i = 1; i <= name.size(); ++i) {
-      cur[0] = i;
-      for (size_t j = 1; j <= c.size(); ++j) {
-        const size_t sub = prev[j - 1] + (name[i - 1] == c[j - 1] ? 0 : 1);
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-      }
-      std::swap(prev, cur);
-    }
-    size_t d = prev[c.size()];
-    if (c.find(name) != std::string::npos || name.find(c) != std::string::npos) {
-      d = std::min<size_t>(d, 1);
-    }
-    if (d < best_distance) {
-      best_distance = d;
-      best = c;
-    }
-  }
-  return best;
 }
 
 }  // namespace slmroof

@@ -95,30 +95,39 @@ double ParseRate(std::string_view text, std::string_view what) {
   return ParseQuantity(text, what, {"flop/s", "flops", "op/s", "ops"}, "3.5TFLOPS");
 }
 
-PeakSpec ParsePeakSpec(std::string_view text) {
-  PeakSpec spec;
-  if (text.find('=') == std::string_view::npos) {
-    spec.all = ParseRate(text, "--peak");
-    return spec;
-  }
+std::vector<std::pair<std::string, std::string>> ParseKeyValueList(std::string_view text,
+                                                                   std::string_view what,
+                                                                   std::string_view form) {
+  std::vector<std::pair<std::string, std::string>> items;
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
     if (comma == std::string_view::npos) {
       comma = text.size();
     }
-    std::string_view item = Trim(text.substr(start, comma - start));
-    size_t eq = item.find('=');
+    const std::string_view item = Trim(text.substr(start, comma - start));
+    const size_t eq = item.find('=');
     if (eq == std::string_view::npos) {
-      throw UsageError(fmt::format("--peak: '{}' is not of the form precision=rate", item));
+      throw UsageError(fmt::format("{}: '{}' is not of the form {}", what, item, form));
     }
-    std::string name = ToLower(Trim(item.substr(0, eq)));
+    items.emplace_back(ToLower(Trim(item.substr(0, eq))), std::string(Trim(item.substr(eq + 1))));
+    start = comma + 1;
+  }
+  return items;
+}
+
+PeakSpec ParsePeakSpec(std::string_view text) {
+  PeakSpec spec;
+  if (text.find('=') == std::string_view::npos) {
+    spec.all = ParseRate(text, "--peak");
+    return spec;
+  }
+  for (const auto& [name, rate] : ParseKeyValueList(text, "--peak", "precision=rate")) {
     Precision p;
     if (!ParsePrecision(name, &p)) {
       throw UsageError(fmt::format("--peak: unknown precision '{}' (known: fp32, fp16, bf16, int8, int4)", name));
     }
-    spec.each[p] = ParseRate(item.substr(eq + 1), fmt::format("--peak {}", name));
-    start = comma + 1;
+    spec.each[p] = ParseRate(rate, fmt::format("--peak {}", name));
   }
   return spec;
 }

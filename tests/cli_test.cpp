@@ -59,6 +59,10 @@ TEST(Cli, BadInputFailsCleanly) {
        "slmroof: error: --bandwidth: cannot read '12XB/s' as a quantity (example: 120GB/s)\n"},
       {"analyze --measured-tps 25", 2,
        "slmroof: error: --measured-tps: with --phase both, give 'prefill=X,decode=Y'\n"},
+      {"analyze --phase decode --measured-tps decode=25,prefill", 2,
+       "slmroof: error: --measured-tps: 'prefill' is not of the form prefill=X or decode=Y\n"},
+      {"analyze --measured-tps decode=25,generate=3", 2,
+       "slmroof: error: --measured-tps: 'generate' is not prefill=X or decode=Y\n"},
       {"analyze --bandwidth 100GB/s --peak fp17=1T", 2,
        "slmroof: error: --peak: unknown precision 'fp17' (known: fp32, fp16, bf16, int8, int4)\n"},
       {"analyze qwen2.5-1.5 --hw rtx-3090", 1,
@@ -163,6 +167,20 @@ TEST(Cli, CommandLineDeviceAndOverrides) {
   j = nlohmann::json::parse(out);
   EXPECT_EQ(j["hardware"]["peaks_flops_per_s"]["fp16"], 2e12);
   EXPECT_EQ(j["hardware"]["bandwidth_bytes_per_s"], 936.2e9);
+}
+
+TEST(Cli, MeasuredThroughputReachesPhi) {
+  std::string out, err;
+  ASSERT_EQ(RunBinary("analyze --measured-tps prefill=1000,decode=20 --format json", &out, &err), 0) << err;
+  const auto j = nlohmann::json::parse(out);
+  for (const auto& phase : j["phases"]) {
+    EXPECT_EQ(phase["rip"]["point"], "measured");
+    const double tps = phase["phase"] == "prefill" ? 1000 : 20;
+    // Perf = FLOPs of the pass × measured tokens/s ÷ tokens of the pass (docs §9.3).
+    EXPECT_NEAR(phase["rip"]["perf_flops_per_s"].get<double>(),
+                phase["totals"]["flops"].get<double>() * tps / phase["totals"]["tokens"].get<double>(),
+                1e-8 * phase["rip"]["perf_flops_per_s"].get<double>());
+  }
 }
 
 TEST(Cli, HelpAndVersionGoToStdout) {

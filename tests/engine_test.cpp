@@ -105,11 +105,17 @@ TEST(Engine, PhiFollowsThePaperDefinition) {
   EXPECT_DOUBLE_EQ(ComputeRip(10, 100e9, 10, 100e9).phi, 0);
 }
 
-TEST(Engine, MeasuredThroughputSetsTheOperatingPoint) {
-  const ModelSpec m = LoadModel(testing::DataPath("tiny.json"));
+// Decode only, context 8: the tiny model's scenario for the Φ tests.
+Scenario TinyDecode() {
   Scenario s;
   s.seq_len = 8;
   s.prefill = false;
+  return s;
+}
+
+TEST(Engine, MeasuredThroughputSetsTheOperatingPoint) {
+  const ModelSpec m = LoadModel(testing::DataPath("tiny.json"));
+  const Scenario s = TinyDecode();
   const Roof roof = testing::FlatRoof(1e9, 1e12);
   const AnalysisResult a = Analyze(m, roof, s, MeasuredTps{std::nullopt, 100.0});
   const PhaseResult& p = a.phases.front();
@@ -120,9 +126,7 @@ TEST(Engine, MeasuredThroughputSetsTheOperatingPoint) {
 
 TEST(Engine, ComparisonFlagsOppositeSidesOfTheRidge) {
   const ModelSpec tiny = LoadModel(testing::DataPath("tiny.json"));
-  Scenario s;
-  s.seq_len = 8;
-  s.prefill = false;
+  Scenario s = TinyDecode();
   // A batch of 4096 pushes the decode OI of the same model past a ridge of 10 FLOP/B.
   const Roof roof = testing::FlatRoof(1e9, 1e10);
   AnalysisResult a = Analyze(tiny, roof, s, {});

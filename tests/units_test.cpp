@@ -39,6 +39,19 @@ TEST(Units, Errors) {
   EXPECT_THROW(ParseRate("nan", "x"), UsageError);
 }
 
+TEST(Units, KeyValueList) {
+  const auto items = ParseKeyValueList(" FP16 = 3.5T ,int8=7T", "--x", "k=v");
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0], (std::pair<std::string, std::string>{"fp16", "3.5T"}));
+  EXPECT_EQ(items[1], (std::pair<std::string, std::string>{"int8", "7T"}));
+  try {
+    ParseKeyValueList("a=1,b", "--x", "k=v");
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--x: 'b' is not of the form k=v");
+  }
+}
+
 TEST(Units, PeakSpec) {
   EXPECT_DOUBLE_EQ(ParsePeakSpec("2T").all, 2e12);
   const PeakSpec each = ParsePeakSpec("fp16=3.5T,int8=7T");

@@ -3,6 +3,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "slmroof/dtype.hpp"
 
@@ -17,6 +19,12 @@ double ParseBandwidth(std::string_view text, std::string_view what);
 
 /// Parses a compute rate such as "3.5T", "3.5TFLOPS", "7e12" or "614G" into operations per second.
 double ParseRate(std::string_view text, std::string_view what);
+
+/// Splits "a=1,b=2" into lower-cased, trimmed (key, value) pairs; throws UsageError naming
+/// `what` and `form` when an item has no '='.
+std::vector<std::pair<std::string, std::string>> ParseKeyValueList(std::string_view text,
+                                                                   std::string_view what,
+                                                                   std::string_view form);
 
 /// A --peak value: one rate for every precision, or per-precision rates ("fp16=3.5T,int8=7T").
 struct PeakSpec {

@@ -22,9 +22,11 @@ Activation ParseActivation(const JsonFields& f, const std::string& value, const 
   if (v == "silu" || v == "swish") {
     return Activation::kSilu;
   }
-  if (v == "gelu" || v == "gelu_new" || v == "gelu_fast" || v == "gelu_pytorch_tanh" ||
-      v == "gelu_python") {
-    return v == "gelu" ? Activation::kGelu : Activation::kGeluTanh;
+  if (v == "gelu" || v == "gelu_python") {  // erf form
+    return Activation::kGelu;
+  }
+  if (v == "gelu_new" || v == "gelu_fast" || v == "gelu_pytorch_tanh") {  // tanh approximation
+    return Activation::kGeluTanh;
   }
   if (v == "relu") {
     return Activation::kRelu;
