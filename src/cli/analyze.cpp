@@ -1,0 +1,137 @@
+#include <memory>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "slmroof/engine.hpp"
+#include "slmroof/errors.hpp"
+#include "slmroof/io/model_reader.hpp"
+#include "slmroof/render.hpp"
+#include "slmroof/units.hpp"
+
+namespace slmroof::cli {
+
+namespace {
+
+MeasuredTps ParseMeasuredTps(const std::string& text, const Scenario& s) {
+  MeasuredTps m;
+  if (text.empty()) {
+    return m;
+  }
+  if (text.find('=') == std::string::npos) {
+    if (s.prefill && s.decode) {
+      throw UsageError("--measured-tps: with --phase both, give 'prefill=X,decode=Y'");
+    }
+    (s.prefill ? m.prefill : m.decode) = ParseRate(text, "--measured-tps");
+    return m;
+  }
+  for (const auto& [key, rate] : ParseKeyValueList(text, "--measured-tps", "prefill=X or decode=Y")) {
+    if (key != "prefill" && key != "decode") {
+      throw UsageError(fmt::format("--measured-tps: '{}' is not prefill=X or decode=Y", key));
+    }
+    (key == "prefill" ? m.prefill : m.decode) = ParseRate(rate, "--measured-tps " + key);
+  }
+  return m;
+}
+
+struct AnalyzeOptions {
+  std::vector<std::string> models;
+  RoofOptions roof_options;
+  std::string phase = "both";
+  int64_t seq = 1024;
+  int64_t batch = 1;
+  std::string weights = "fp16";
+  std::string act = "fp16";
+  std::string kv = "fp16";
+  std::string fusion = "none";
+  std::string mla = "absorbed";
+  std::string measured_tps;
+  std::string format = "table";
+  std::string output;
+};
+
+int RunAnalyze(const AnalyzeOptions& o) {
+  Scenario s;
+  s.prefill = o.phase != "decode";
+  s.decode = o.phase != "prefill";
+  s.seq_len = o.seq;
+  s.batch = o.batch;
+  s.weights = DTypeByName(o.weights);
+  s.act = DTypeByName(o.act);
+  s.kv = DTypeByName(o.kv);
+  s.fusion = o.fusion == "flash" ? Fusion::kFlash : Fusion::kNone;
+  s.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
+  const MeasuredTps measured = ParseMeasuredTps(o.measured_tps, s);
+
+  const Roof roof = ResolveRoofs(o.roof_options).front();
+
+  Report report;
+  const std::vector<std::string> models =
+      o.models.empty() ? std::vector<std::string>{kDefaultModel} : o.models;
+  for (const std::string& name : models) {
+    const ModelSpec model = LoadModel(name);
+    for (const std::string& w : model.warnings) {
+      spdlog::warn("{}", w);
+    }
+    report.analyses.push_back(Analyze(model, roof, s, measured));
+  }
+  report.comparisons = CompareRip(report.analyses);
+  for (const AnalysisResult& a : report.analyses) {
+    for (const PhaseResult& p : a.phases) {
+      if (p.rip.perf_flops_per_s > a.peak_flops_per_s) {
+        spdlog::warn("{} {}: the measured point lies above the compute roof; check units and "
+                     "FLOP counting", a.model.name, PhaseName(p.phase));
+      }
+    }
+  }
+  std::string text;
+  if (o.format == "json") {
+    text = RenderJson(report);
+  } else if (o.format == "csv") {
+    text = RenderCsv(report);
+  } else {
+    text = RenderTable(report);
+  }
+  Emit(text, o.output);
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> SetupAnalyze(CLI::App& cmd) {
+  auto o = std::make_shared<AnalyzeOptions>();
+  cmd.add_option("models", o->models,
+                 fmt::format("Model presets or files (HF config.json or slmroof JSON); several are "
+                             "compared by Φ [default: {}]", kDefaultModel));
+  AddRoofOptions(cmd, &o->roof_options, false);
+  cmd.add_option("--phase", o->phase, "Phase(s) to analyse")
+      ->check(CLI::IsMember({"prefill", "decode", "both"}))
+      ->capture_default_str();
+  cmd.add_option("--seq", o->seq, "Prompt length (prefill) and context length (decode)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30))
+      ->capture_default_str();
+  cmd.add_option("--batch", o->batch, "Sequences processed together")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+      ->capture_default_str();
+  const std::vector<std::string> types = DTypeNames();
+  cmd.add_option("--weights", o->weights, "Weight storage type")->check(CLI::IsMember(types, CLI::ignore_case))
+      ->capture_default_str();
+  cmd.add_option("--act", o->act, "Activation type")->check(CLI::IsMember(types, CLI::ignore_case))
+      ->capture_default_str();
+  cmd.add_option("--kv", o->kv, "KV-cache type")->check(CLI::IsMember(types, CLI::ignore_case))
+      ->capture_default_str();
+  cmd.add_option("--fusion", o->fusion, "none: scores go through memory; flash: they stay on chip")
+      ->check(CLI::IsMember({"none", "flash"}))
+      ->capture_default_str();
+  cmd.add_option("--mla", o->mla, "MLA attention form")->check(CLI::IsMember({"absorbed", "naive"}))
+      ->capture_default_str();
+  cmd.add_option("--measured-tps", o->measured_tps,
+                 "Measured tokens/s: Φ of the measured point (X, or prefill=X,decode=Y)");
+  cmd.add_option("--format", o->format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}))
+      ->capture_default_str();
+  cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
+  return [o] { return RunAnalyze(*o); };
+}
+
+}  // namespace slmroof::cli

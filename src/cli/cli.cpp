@@ -1,0 +1,52 @@
+#include "slmroof/cli.hpp"
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "slmroof/errors.hpp"
+
+namespace slmroof {
+
+namespace {
+
+// Every subcommand, so that --help and dispatch come from one table.
+struct Command {
+  const char* name;
+  const char* description;
+  cli::Setup setup;
+};
+
+const Command kCommands[] = {
+    {"analyze", "Place every operator of a model on a device's roofline", cli::SetupAnalyze},
+    {"list", "List the built-in models or hardware", cli::SetupList},
+};
+
+}  // namespace
+
+int Run(int argc, char** argv) {
+  CLI::App app{"slmroof: roofline analysis of small language models on edge devices"};
+  app.name("slmroof");
+  app.set_version_flag("--version", std::string("slmroof ") + SLMROOF_VERSION);
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, std::function<int()>>> runners;
+  for (const Command& c : kCommands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.description);
+    runners.emplace_back(sub, c.setup(*sub));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      return app.exit(e);  // --help and --version print to stdout
+    }
+    throw UsageError(fmt::format("{}\nRun 'slmroof --help' for usage.", e.what()));
+  }
+  for (auto& [sub, run] : runners) {
+    if (sub->parsed()) {
+      return run();
+    }
+  }
+  return 2;
+}
+
+}  // namespace slmroof

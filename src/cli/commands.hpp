@@ -1,0 +1,46 @@
+#pragma once
+
+// Private to the CLI layer: what the subcommands share, and one setup function per subcommand.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "slmroof/hardware.hpp"
+
+namespace slmroof::cli {
+
+/// The embedded default of `slmroof analyze` with no arguments: a real model on a real edge device.
+inline constexpr const char* kDefaultModel = "qwen2.5-1.5b";
+inline constexpr const char* kDefaultHardware = "jetson-orin-nano-super";
+
+/// A subcommand's setup: declares its options on `cmd` and returns the function that runs it.
+using Setup = std::function<std::function<int()>(CLI::App& cmd)>;
+
+std::function<int()> SetupAnalyze(CLI::App& cmd);
+std::function<int()> SetupList(CLI::App& cmd);
+
+/// Writes `text` to stdout, or atomically to `path`: a failed run leaves no half-written file.
+void Emit(const std::string& text, const std::string& path);
+
+/// Names of every storage type, for option validation.
+std::vector<std::string> DTypeNames();
+
+/// The device options every subcommand that places points on a roof takes.
+struct RoofOptions {
+  std::vector<std::string> hw;  ///< presets or files; empty: the default, or a custom roof
+  std::string unit;
+  std::string roof = "theoretical";
+  std::string bandwidth;
+  std::string peak;
+};
+
+/// Declares --hw (several when `several`), --unit, --roof, --bandwidth and --peak on `cmd`.
+void AddRoofOptions(CLI::App& cmd, RoofOptions* o, bool several);
+
+/// The roofs the options name: one per --hw, or one custom roof from --bandwidth and --peak.
+std::vector<Roof> ResolveRoofs(const RoofOptions& o);
+
+}  // namespace slmroof::cli

@@ -1,0 +1,98 @@
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "slmroof/errors.hpp"
+#include "slmroof/io/hardware_reader.hpp"
+#include "slmroof/units.hpp"
+
+namespace slmroof::cli {
+
+void Emit(const std::string& text, const std::string& path) {
+  if (path.empty() || path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return;
+  }
+  const std::string tmp = path + ".slmroof-tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw InputError(fmt::format("cannot write '{}'", path));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw InputError(fmt::format("cannot write '{}'", path));
+  }
+}
+
+std::vector<std::string> DTypeNames() {
+  std::vector<std::string> names;
+  for (const DType& t : AllDTypes()) {
+    names.push_back(t.name);
+  }
+  return names;
+}
+
+void AddRoofOptions(CLI::App& cmd, RoofOptions* o, bool several) {
+  if (several) {
+    cmd.add_option("--hw", o->hw,
+                   fmt::format("Hardware presets or files; repeat or separate with commas [default: {}]",
+                               kDefaultHardware))
+        ->delimiter(',');
+  } else {
+    cmd.add_option("--hw", o->hw, fmt::format("Hardware preset or file [default: {}]", kDefaultHardware))
+        ->expected(1);
+  }
+  cmd.add_option("--unit", o->unit, "Compute unit of the device (cpu, gpu, npu) [default: its first]");
+  cmd.add_option("--roof", o->roof, "Ceilings to use")
+      ->check(CLI::IsMember({"theoretical", "measured"}))
+      ->capture_default_str();
+  cmd.add_option("--bandwidth", o->bandwidth, "Memory bandwidth, e.g. 120GB/s (overrides the device's)");
+  cmd.add_option("--peak", o->peak, "Compute peak for every precision (3.5T) or per precision "
+                                    "(fp16=3.5T,int8=7T); overrides the device's");
+}
+
+std::vector<Roof> ResolveRoofs(const RoofOptions& o) {
+  RoofOverrides overrides;
+  if (!o.bandwidth.empty()) {
+    overrides.bandwidth_bytes_per_s = ParseBandwidth(o.bandwidth, "--bandwidth");
+  }
+  if (!o.peak.empty()) {
+    overrides.peak = ParsePeakSpec(o.peak);
+  }
+  const RoofKind kind = o.roof == "measured" ? RoofKind::kMeasured : RoofKind::kTheoretical;
+  if (o.hw.empty() && (overrides.bandwidth_bytes_per_s || overrides.peak)) {
+    Roof roof = CustomRoof(overrides);
+    roof.kind = kind;
+    return {roof};
+  }
+  std::vector<Roof> roofs;
+  const std::vector<std::string> names =
+      o.hw.empty() ? std::vector<std::string>{kDefaultHardware} : o.hw;
+  for (const std::string& name : names) {
+    const HardwareSpec hw = LoadHardware(name);
+    std::vector<std::string> fallbacks;
+    Roof roof = ResolveRoof(hw, kind, o.unit, &fallbacks);
+    if (!fallbacks.empty()) {
+      spdlog::warn("'{}' has no measured {}; using the theoretical figure", hw.name,
+                   fmt::join(fallbacks, ", "));
+    }
+    ApplyOverrides(overrides, &roof);
+    roofs.push_back(std::move(roof));
+  }
+  return roofs;
+}
+
+}  // namespace slmroof::cli
