@@ -1,0 +1,153 @@
+#include "slmroof/axis.hpp"
+
+#include <charconv>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "slmroof/errors.hpp"
+
+namespace slmroof {
+
+int64_t IntAxis::at(size_t i) const {
+  for (const Segment& s : segments_) {
+    if (i < s.count) {
+      return s.values.empty() ? s.start + static_cast<int64_t>(i) * s.step : s.values[i];
+    }
+    i -= s.count;
+  }
+  return 0;  // out of range: callers index below size()
+}
+
+void IntAxis::Append(Segment s) {
+  size_ += s.count;
+  segments_.push_back(std::move(s));
+}
+
+IntAxis IntAxis::Of(std::vector<int64_t> values) {
+  IntAxis axis;
+  Segment s;
+  s.count = values.size();
+  s.values = std::move(values);
+  axis.Append(std::move(s));
+  return axis;
+}
+
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool ParseInt(std::string_view text, int64_t* out) {
+  if (!text.empty() && text.front() == '+') {
+    text.remove_prefix(1);
+  }
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, *out);
+  return !text.empty() && ec == std::errc() && ptr == end;
+}
+
+}  // namespace
+
+IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, int64_t max) {
+  IntAxis axis;
+  auto check = [&](int64_t v, std::string_view item) {
+    if (v < min || v > max) {
+      throw UsageError(fmt::format("{}: {} in '{}' is outside [{}, {}]", what, v, item, min, max));
+    }
+  };
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    const size_t comma = std::min(text.find(',', pos), text.size());
+    const std::string_view item = Trim(text.substr(pos, comma - pos));
+    pos = comma + 1;
+    if (item.empty()) {
+      throw UsageError(fmt::format("{}: empty value in '{}'", what, text));
+    }
+    std::vector<std::string_view> parts;
+    for (size_t p = 0;;) {
+      const size_t colon = item.find(':', p);
+      parts.push_back(Trim(item.substr(p, colon == std::string_view::npos ? colon : colon - p)));
+      if (colon == std::string_view::npos) {
+        break;
+      }
+      p = colon + 1;
+    }
+    if (parts.size() > 3) {
+      throw UsageError(fmt::format("{}: '{}' is not a value or START:STOP[:STEP]", what, item));
+    }
+    int64_t start = 0;
+    if (!ParseInt(parts[0], &start)) {
+      throw UsageError(fmt::format("{}: '{}' is not an integer (in '{}')", what, parts[0], item));
+    }
+    if (parts.size() == 1) {
+      check(start, item);
+      axis.Append({start, 0, 1, {start}});
+      continue;
+    }
+    int64_t stop = 0;
+    if (!ParseInt(parts[1], &stop)) {
+      throw UsageError(fmt::format("{}: '{}' is not an integer (in '{}')", what, parts[1], item));
+    }
+    const std::string_view step_text = parts.size() == 3 ? parts[2] : std::string_view("+1");
+    const bool geometric = !step_text.empty() && (step_text[0] == 'x' || step_text[0] == '/');
+    int64_t step = 0;
+    if (!ParseInt(geometric ? step_text.substr(1) : step_text, &step) ||
+        (geometric && step_text.size() > 1 && step_text[1] == '+')) {
+      throw UsageError(fmt::format(
+          "{}: step '{}' in '{}' is not +K, -K, xK or /K with an integer K", what, step_text, item));
+    }
+    if (step == 0) {
+      throw UsageError(fmt::format("{}: step 0 in '{}' never reaches {}", what, item, stop));
+    }
+    check(start, item);
+    check(stop, item);
+    const bool down = geometric ? step_text[0] == '/' : step < 0;
+    if (geometric && start <= 0) {
+      throw UsageError(fmt::format("{}: a geometric range such as '{}' must start above 0", what, item));
+    }
+    if (geometric && step < 2) {
+      throw UsageError(fmt::format("{}: factor {} in '{}' must be at least 2", what, step, item));
+    }
+    if (start != stop && (stop < start) != down) {
+      throw UsageError(fmt::format(
+          "{}: '{}' goes {} from {} to {} but its step {} goes {}; use {}", what, item,
+          stop < start ? "down" : "up", start, stop, step_text, down ? "down" : "up",
+          stop < start ? "a negative step (-K) or /K" : "a positive step (+K) or xK"));
+    }
+    if (!geometric) {
+      const uint64_t span = stop >= start ? static_cast<uint64_t>(stop - start)
+                                          : static_cast<uint64_t>(start - stop);
+      const uint64_t magnitude = step > 0 ? static_cast<uint64_t>(step) : 0 - static_cast<uint64_t>(step);
+      axis.Append({start, step, static_cast<size_t>(span / magnitude + 1), {}});
+      continue;
+    }
+    IntAxis::Segment s;
+    for (int64_t v = start; down ? v >= stop : v <= stop;) {
+      s.values.push_back(v);
+      if (down) {
+        v /= step;  // integer division: 100:1:/3 gives 100, 33, 11, 3, 1
+      } else {
+        if (v > stop / step) {
+          break;
+        }
+        v *= step;
+      }
+      if (v == 0) {
+        break;
+      }
+    }
+    s.count = s.values.size();
+    axis.Append(std::move(s));
+  }
+  return axis;
+}
+
+}  // namespace slmroof
