@@ -31,56 +31,102 @@ Rip ComputeRip(double oi, double perf, double ridge_oi, double peak) {
   return rip;
 }
 
-PhaseResult EvaluatePhase(std::vector<Operator> ops, const Roof& roof, Phase phase, double tokens,
-                          double peak, double ridge, std::optional<double> measured_tps) {
-  const Eigen::Index n = static_cast<Eigen::Index>(ops.size());
-  Eigen::ArrayXd flops(n), bytes(n), ceiling(n), count(n);
-  std::vector<Precision> used(ops.size());
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const Operator& op = ops[static_cast<size_t>(i)];
-    flops(i) = op.flops;
-    bytes(i) = op.bytes();
-    count(i) = static_cast<double>(op.count);
-    ceiling(i) = roof.PeakFor(op.math, &used[static_cast<size_t>(i)]);
-  }
-  const double bw = roof.bandwidth_bytes_per_s;
-  // §7.1: the roofline of each operator.
-  const Eigen::ArrayXd oi = flops / bytes;
-  const Eigen::ArrayXd attainable = ceiling.min(oi * bw);
-  const Eigen::ArrayXd compute_time = flops / ceiling;
-  const Eigen::ArrayXd memory_time = bytes / bw;
-  const Eigen::ArrayXd time = compute_time.max(memory_time);
-
-  PhaseResult result;
-  result.phase = phase;
-  PhaseTotals& t = result.totals;
-  double memory_bound_time = 0;
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const size_t k = static_cast<size_t>(i);
-    OperatorResult r;
-    r.op = std::move(ops[k]);
-    r.oi = oi(i);
-    r.peak_flops_per_s = ceiling(i);
-    r.peak_precision = used[k];
-    r.attainable_flops_per_s = attainable(i);
-    r.time_s = time(i);
-    r.bound = compute_time(i) > memory_time(i) ? Bound::kCompute : Bound::kMemory;
-    if (r.bound == Bound::kMemory) {
-      memory_bound_time += count(i) * time(i);
+ScenarioPeak PeakOf(const Roof& roof, const Scenario& scenario) {
+  // §9.3: π is the highest ceiling any operator of the scenario runs against, so that no
+  // operating point can sit above it.
+  ScenarioPeak out;
+  const Precision matmul = WiderPrecision(scenario.act.math, scenario.weights.math);
+  const Precision attention = WiderPrecision(scenario.act.math, scenario.kv.math);
+  for (Precision p : {matmul, attention, Precision::kFp32}) {
+    Precision used;
+    const double peak = roof.PeakFor(p, &used);
+    if (peak > out.peak_flops_per_s) {
+      out.peak_flops_per_s = peak;
+      out.precision = used;
     }
-    t.weight_bytes += count(i) * r.op.weight_bytes;
-    t.act_bytes += count(i) * r.op.act_bytes;
-    t.kv_bytes += count(i) * r.op.kv_bytes;
-    result.operators.push_back(std::move(r));
   }
-  // §7.2: phase totals are count-weighted sums.
-  t.flops = (count * flops).sum();
-  t.bytes = (count * bytes).sum();
-  t.time_s = (count * time).sum();
+  out.ridge_oi = out.peak_flops_per_s / roof.bandwidth_bytes_per_s;
+  return out;
+}
+
+PhaseKernel::PhaseKernel(const std::vector<OperatorCost>& costs, const Roof& roof)
+    : bandwidth_(roof.bandwidth_bytes_per_s) {
+  for (const OperatorCost& c : costs) {
+    Precision used;
+    terms_.push_back({c.flops, c.weight_bytes, c.act_bytes, c.kv_bytes,
+                      static_cast<double>(c.count), roof.PeakFor(c.math, &used)});
+  }
+}
+
+namespace {
+
+// out = ((c0 + c1·B) + c2·BN) + c3·BN2, the order of CostPoly::At; a zero term adds exactly 0,
+// so skipping it changes no bit.
+void EvalPoly(const CostPoly& p, const Eigen::ArrayXd& b, const Eigen::ArrayXd& bn,
+              const Eigen::ArrayXd& bn2, Eigen::ArrayXd* out) {
+  out->setConstant(p.c[0]);
+  if (p.c[1] != 0) {
+    *out += p.c[1] * b;
+  }
+  if (p.c[2] != 0) {
+    *out += p.c[2] * bn;
+  }
+  if (p.c[3] != 0) {
+    *out += p.c[3] * bn2;
+  }
+}
+
+}  // namespace
+
+void PhaseKernel::Evaluate(const double* batch, const double* seq_len, size_t n,
+                           PhaseSums* sums) const {
+  using Eigen::ArrayXd;
+  const Eigen::Index m = static_cast<Eigen::Index>(n);
+  const Eigen::Map<const ArrayXd> b(batch, m);
+  const Eigen::Map<const ArrayXd> s(seq_len, m);
+  const ArrayXd bn = b * s;
+  const ArrayXd bn2 = bn * s;
+  ArrayXd f(m), w(m), a(m), k(m), q(m), compute(m), memory(m), time(m);
+  ArrayXd sf = ArrayXd::Zero(m), sq = sf, sw = sf, sa = sf, sk = sf, st = sf, smem = sf, amax = sf;
+  for (const Term& t : terms_) {
+    EvalPoly(t.flops, b, bn, bn2, &f);
+    EvalPoly(t.weight_bytes, b, bn, bn2, &w);
+    EvalPoly(t.act_bytes, b, bn, bn2, &a);
+    EvalPoly(t.kv_bytes, b, bn, bn2, &k);
+    q = (w + a) + k;
+    // §7.1 for every point at once.
+    compute = f / t.ceiling;
+    memory = q / bandwidth_;
+    time = compute.max(memory);
+    // §7.2: count-weighted sums, accumulated operator by operator in graph order.
+    sf += t.count * f;
+    sq += t.count * q;
+    sw += t.count * w;
+    sa += t.count * a;
+    sk += t.count * k;
+    st += t.count * time;
+    smem += (compute > memory).select(0.0, t.count * time);
+    amax = amax.max(a);
+  }
+  for (Eigen::Index i = 0; i < m; ++i) {
+    sums[i] = {sf(i), sq(i), sw(i), sa(i), sk(i), st(i), smem(i), amax(i)};
+  }
+}
+
+void FinishPhase(const PhaseSums& sums, double tokens, const Roof& roof, const ScenarioPeak& peak,
+                 std::optional<double> measured_tps, PhaseTotals* totals, Rip* rip) {
+  PhaseTotals& t = *totals;
+  t.flops = sums.flops;
+  t.bytes = sums.bytes;
+  t.weight_bytes = sums.weight_bytes;
+  t.act_bytes = sums.act_bytes;
+  t.kv_bytes = sums.kv_bytes;
+  t.time_s = sums.time_s;
   t.oi = t.flops / t.bytes;
   t.tokens = tokens;
   t.tokens_per_s = tokens / t.time_s;
-  t.bound = memory_bound_time * 2 >= t.time_s ? Bound::kMemory : Bound::kCompute;
+  t.bound = sums.memory_bound_time_s * 2 >= t.time_s ? Bound::kMemory : Bound::kCompute;
+  t.energy_per_token_j.reset();
   if (roof.power_w) {
     t.energy_per_token_j = *roof.power_w * t.time_s / tokens;  // §7.3
   }
@@ -89,8 +135,49 @@ PhaseResult EvaluatePhase(std::vector<Operator> ops, const Roof& roof, Phase pha
   if (measured_tps) {
     perf = t.flops * *measured_tps / tokens;
   }
-  result.rip = ComputeRip(t.oi, perf, ridge, peak);
-  result.rip.measured = measured_tps.has_value();
+  *rip = ComputeRip(t.oi, perf, peak.ridge_oi, peak.peak_flops_per_s);
+  rip->measured = measured_tps.has_value();
+}
+
+MemoryFootprint Footprint(double weights_bytes, double kv_cache_bytes, double activation_bytes,
+                          double capacity_bytes) {
+  // §8: weights at their storage type, the cache for batch × seq_len tokens, one activation.
+  MemoryFootprint m;
+  m.weights_bytes = weights_bytes;
+  m.kv_cache_bytes = kv_cache_bytes;
+  m.activation_bytes = activation_bytes;
+  m.total_bytes = weights_bytes + kv_cache_bytes + activation_bytes;
+  if (capacity_bytes > 0) {
+    m.fits = m.total_bytes <= capacity_bytes;
+  }
+  return m;
+}
+
+PhaseResult EvaluatePhase(const std::vector<OperatorCost>& costs, const Roof& roof, Phase phase,
+                          int64_t batch, int64_t seq_len, const ScenarioPeak& peak,
+                          std::optional<double> measured_tps) {
+  PhaseResult result;
+  result.phase = phase;
+  const double bw = roof.bandwidth_bytes_per_s;
+  for (const OperatorCost& c : costs) {
+    // §7.1: the roofline of one operator, with the formulas the kernel applies to whole arrays.
+    OperatorResult r;
+    r.op = c.At(batch, seq_len);
+    r.peak_flops_per_s = roof.PeakFor(c.math, &r.peak_precision);
+    const double compute = r.op.flops / r.peak_flops_per_s;
+    const double memory = r.op.bytes() / bw;
+    r.oi = r.op.flops / r.op.bytes();
+    r.attainable_flops_per_s = std::min(r.peak_flops_per_s, r.oi * bw);
+    r.time_s = std::max(compute, memory);
+    r.bound = compute > memory ? Bound::kCompute : Bound::kMemory;
+    result.operators.push_back(std::move(r));
+  }
+  const double b = static_cast<double>(batch);
+  const double n = static_cast<double>(seq_len);
+  PhaseSums sums;
+  PhaseKernel(costs, roof).Evaluate(&b, &n, 1, &sums);
+  const double tokens = phase == Phase::kPrefill ? b * n : b;
+  FinishPhase(sums, tokens, roof, peak, measured_tps, &result.totals, &result.rip);
   return result;
 }
 
@@ -102,28 +189,18 @@ AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario&
              params.total(), params.active(),    model.NumLayers()};
   a.roof = roof;
   a.scenario = scenario;
-  // §9.3: π is the highest ceiling any operator of the scenario runs against, so that no
-  // operating point can sit above it.
-  const Precision matmul = WiderPrecision(scenario.act.math, scenario.weights.math);
-  const Precision attention = WiderPrecision(scenario.act.math, scenario.kv.math);
-  for (Precision p : {matmul, attention, Precision::kFp32}) {
-    Precision used;
-    const double peak = roof.PeakFor(p, &used);
-    if (peak > a.peak_flops_per_s) {
-      a.peak_flops_per_s = peak;
-      a.peak_precision = used;
-    }
-  }
-  a.ridge_oi = a.peak_flops_per_s / roof.bandwidth_bytes_per_s;
+  const ScenarioPeak peak = PeakOf(roof, scenario);
+  a.peak_flops_per_s = peak.peak_flops_per_s;
+  a.peak_precision = peak.precision;
+  a.ridge_oi = peak.ridge_oi;
 
   double largest_activation = 0;
   auto run = [&](Phase phase, std::optional<double> tps) {
-    PhaseResult r = EvaluatePhase(BuildOperators(model, scenario, phase), roof, phase,
-                                  PhaseTokens(scenario, phase), a.peak_flops_per_s, a.ridge_oi, tps);
-    for (const OperatorResult& o : r.operators) {
+    a.phases.push_back(EvaluatePhase(BuildOperatorCosts(model, scenario, phase), roof, phase,
+                                     scenario.batch, scenario.seq_len, peak, tps));
+    for (const OperatorResult& o : a.phases.back().operators) {
       largest_activation = std::max(largest_activation, o.op.act_bytes);
     }
-    a.phases.push_back(std::move(r));
   };
   if (scenario.prefill) {
     run(Phase::kPrefill, measured.prefill);
@@ -131,15 +208,8 @@ AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario&
   if (scenario.decode) {
     run(Phase::kDecode, measured.decode);
   }
-  // §8: weights at their storage type, the cache for batch × seq_len tokens, one activation.
-  MemoryFootprint& m = a.memory;
-  m.weights_bytes = params.total() * scenario.weights.bytes();
-  m.kv_cache_bytes = KvCacheBytes(model, scenario);
-  m.activation_bytes = largest_activation;
-  m.total_bytes = m.weights_bytes + m.kv_cache_bytes + m.activation_bytes;
-  if (roof.capacity_bytes > 0) {
-    m.fits = m.total_bytes <= roof.capacity_bytes;
-  }
+  a.memory = Footprint(params.total() * scenario.weights.bytes(), KvCacheBytes(model, scenario),
+                       largest_activation, roof.capacity_bytes);
   return a;
 }
 

@@ -43,6 +43,21 @@ double PhaseTokens(const Scenario& s, Phase phase) {
   return phase == Phase::kPrefill ? b * static_cast<double>(s.seq_len) : b;
 }
 
+CostPoly operator+(const CostPoly& x, const CostPoly& y) {
+  return {{x.c[0] + y.c[0], x.c[1] + y.c[1], x.c[2] + y.c[2], x.c[3] + y.c[3]}};
+}
+CostPoly operator*(const CostPoly& x, double k) {
+  return {{x.c[0] * k, x.c[1] * k, x.c[2] * k, x.c[3] * k}};
+}
+CostPoly operator*(double k, const CostPoly& x) { return x * k; }
+
+Operator OperatorCost::At(int64_t batch, int64_t seq_len) const {
+  const double b = static_cast<double>(batch);
+  const double n = static_cast<double>(seq_len);
+  return {name, kind, count, flops.At(b, n), weight_bytes.At(b, n), act_bytes.At(b, n),
+          kv_bytes.At(b, n), math};
+}
+
 double KvElementsPerToken(const LayerSpec& layer, MlaForm mla) {
   const AttentionSpec& a = layer.attention;
   if (a.kind == AttentionKind::kStandard) {
@@ -55,12 +70,17 @@ double KvElementsPerToken(const LayerSpec& layer, MlaForm mla) {
                              (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim));
 }
 
-double KvCacheBytes(const ModelSpec& model, const Scenario& s) {
+double KvElementsPerTokenAllLayers(const ModelSpec& model, MlaForm mla) {
   double per_token = 0;
   for (const LayerGroup& g : model.groups) {
-    per_token += static_cast<double>(g.repeat) * KvElementsPerToken(g.layer, s.mla);
+    per_token += static_cast<double>(g.repeat) * KvElementsPerToken(g.layer, mla);
   }
-  return static_cast<double>(s.batch) * static_cast<double>(s.seq_len) * per_token * s.kv.bytes();
+  return per_token;
+}
+
+double KvCacheBytes(const ModelSpec& model, const Scenario& s) {
+  return static_cast<double>(s.batch) * static_cast<double>(s.seq_len) *
+         KvElementsPerTokenAllLayers(model, s.mla) * s.kv.bytes();
 }
 
 namespace {
@@ -89,9 +109,7 @@ class Builder {
       : model_(model),
         s_(s),
         phase_(phase),
-        b_(static_cast<double>(s.batch)),
-        n_(static_cast<double>(s.seq_len)),
-        t_(PhaseTokens(s, phase)),
+        t_(phase == Phase::kPrefill ? kBN : kB),
         d_(static_cast<double>(model.hidden_size)),
         bw_(s.weights.bytes()),
         ba_(s.act.bytes()),
@@ -99,9 +117,9 @@ class Builder {
         matmul_(WiderPrecision(s.act.math, s.weights.math)),
         attn_math_(WiderPrecision(s.act.math, s.kv.math)) {}
 
-  std::vector<Operator> Build() {
+  std::vector<OperatorCost> Build() {
     // §4.1: the embedding reads one table row per token and writes it as an activation.
-    Add({"embedding", OpKind::kEmbedding, 1, 0, t_ * d_ * bw_, t_ * d_ * ba_, 0, matmul_});
+    Add({"embedding", OpKind::kEmbedding, 1, {}, t_ * d_ * bw_, t_ * d_ * ba_, {}, matmul_});
     const bool several = model_.groups.size() > 1;
     int64_t first = 0;
     for (const LayerGroup& g : model_.groups) {
@@ -116,74 +134,82 @@ class Builder {
     AddNorm("final_norm", model_.final_norm, model_.hidden_size, 1, t_);
     // §4.9: logits only for the last position of each sequence, written in fp32.
     const double v = static_cast<double>(model_.vocab_size);
-    Add({"lm_head", OpKind::kLmHead, 1, 2 * b_ * d_ * v, d_ * v * bw_, b_ * d_ * ba_ + b_ * v * 4.0,
-         0, matmul_});
+    Add({"lm_head", OpKind::kLmHead, 1, 2 * kB * d_ * v, Const(d_ * v * bw_),
+         kB * d_ * ba_ + kB * v * 4.0, {}, matmul_});
     return std::move(ops_);
   }
 
  private:
-  void Add(Operator op) { ops_.push_back(std::move(op)); }
+  // The monomials of §1.1: B and B·N (B·N² only appears in prefill scores).
+  static constexpr CostPoly kB{{0, 1, 0, 0}};
+  static constexpr CostPoly kBN{{0, 0, 1, 0}};
+  static constexpr CostPoly kBN2{{0, 0, 0, 1}};
+  static CostPoly Const(double v) { return {{v, 0, 0, 0}}; }
+
+  void Add(OperatorCost op) { ops_.push_back(std::move(op)); }
 
   // §4.2: a projection of every token from width `in` to width `out`, once per head when
   // `heads` > 1 (the absorbed MLA products of §5.2 apply a separate matrix to each head).
   void AddLinear(const std::string& name, double in, double out, bool bias, int64_t count,
                  double heads = 1) {
     const double weights = heads * (in * out + (bias ? out : 0.0));
-    Add({name, OpKind::kLinear, count, heads * (2 * t_ * in * out + (bias ? t_ * out : 0.0)),
-         weights * bw_, heads * t_ * (in + out) * ba_, 0, matmul_});
+    Add({name, OpKind::kLinear, count, heads * (2 * t_ * in * out + (bias ? t_ * out : CostPoly{})),
+         Const(weights * bw_), heads * t_ * (in + out) * ba_, {}, matmul_});
   }
 
   // §4.3: RMSNorm costs 4 FLOP per element, LayerNorm 7; both read and write each row once.
-  void AddNorm(const std::string& name, NormKind kind, int64_t width, int64_t count, double rows) {
+  void AddNorm(const std::string& name, NormKind kind, int64_t width, int64_t count,
+               const CostPoly& rows) {
     const double w = static_cast<double>(width);
     const double per = kind == NormKind::kLayerNorm ? 7.0 : 4.0;
     const double params = kind == NormKind::kLayerNorm ? 2.0 * w : w;
-    Add({name, OpKind::kNorm, count, per * rows * w, params * bw_, 2 * rows * w * ba_, 0,
+    Add({name, OpKind::kNorm, count, per * rows * w, Const(params * bw_), 2 * rows * w * ba_, {},
          Precision::kFp32});
   }
 
   // §4.5: rotating `rotated` elements per token costs 3 FLOP each; the cos/sin row is fp32.
   void AddRope(const std::string& name, double rotated, double rope_dim, int64_t count) {
-    Add({name, OpKind::kRope, count, 3 * t_ * rotated, 0, 2 * t_ * rotated * ba_ + t_ * rope_dim * 4.0,
-         0, Precision::kFp32});
+    Add({name, OpKind::kRope, count, 3 * t_ * rotated, {},
+         2 * t_ * rotated * ba_ + t_ * rope_dim * 4.0, {}, Precision::kFp32});
   }
 
   // §4.4: new keys and values are converted to the cache type and written.
   void AddKvWrite(const std::string& name, double elements_per_token, int64_t count) {
-    Add({name, OpKind::kKvWrite, count, 0, 0, t_ * elements_per_token * ba_,
+    Add({name, OpKind::kKvWrite, count, {}, {}, t_ * elements_per_token * ba_,
          t_ * elements_per_token * bkv_, Precision::kFp32});
   }
 
   // §4.6: number of query-key scores per head summed over the batch.
-  double ScoresPerHead() const {
+  CostPoly ScoresPerHead() const {
     if (phase_ == Phase::kDecode) {
-      return b_ * n_;
+      return kBN;
     }
-    // Unfused kernels compute the full square and mask it; flash kernels skip masked tiles.
-    return s_.fusion == Fusion::kFlash ? b_ * n_ * (n_ + 1) / 2 : b_ * n_ * n_;
+    // Unfused kernels compute the full square and mask it; flash kernels skip masked tiles:
+    // B·N(N+1)/2.
+    return s_.fusion == Fusion::kFlash ? (kBN2 + kBN) * 0.5 : kBN2;
   }
 
   // §4.6–§4.8: attention over the cache. `k_width`/`v_width` per head, `kv_heads` cached heads,
   // `v_shares_k` when the value rows are a view of the key rows (absorbed MLA).
   void AddAttentionCore(const std::string& prefix, double heads, double kv_heads, double k_width,
                         double v_width, bool v_shares_k, int64_t count) {
-    const double scores = heads * ScoresPerHead();
-    const double keys = b_ * n_ * kv_heads;  // cached rows per kv head, read once per sequence
-    const double q_read = t_ * heads * k_width * ba_;
-    const double o_write = t_ * heads * v_width * ba_;
-    const double k_read = keys * k_width * bkv_;
-    const double v_read = keys * v_width * bkv_;
+    const CostPoly scores = heads * ScoresPerHead();
+    const CostPoly keys = kBN * kv_heads;  // cached rows per kv head, read once per sequence
+    const CostPoly q_read = t_ * heads * k_width * ba_;
+    const CostPoly o_write = t_ * heads * v_width * ba_;
+    const CostPoly k_read = keys * k_width * bkv_;
+    const CostPoly v_read = keys * v_width * bkv_;
     if (s_.fusion == Fusion::kFlash) {
-      const double flops = 2 * scores * k_width + 5 * scores + 2 * scores * v_width;
-      Add({prefix + "attention", OpKind::kAttention, count, flops, 0, q_read + o_write,
-           k_read + (v_shares_k ? 0.0 : v_read), attn_math_});
+      const CostPoly flops = 2 * scores * k_width + 5 * scores + 2 * scores * v_width;
+      Add({prefix + "attention", OpKind::kAttention, count, flops, {}, q_read + o_write,
+           v_shares_k ? k_read : k_read + v_read, attn_math_});
       return;
     }
-    Add({prefix + "attn_score", OpKind::kAttnScore, count, 2 * scores * k_width, 0,
+    Add({prefix + "attn_score", OpKind::kAttnScore, count, 2 * scores * k_width, {},
          q_read + scores * ba_, k_read, attn_math_});
-    Add({prefix + "softmax", OpKind::kSoftmax, count, 5 * scores, 0, 2 * scores * ba_, 0,
+    Add({prefix + "softmax", OpKind::kSoftmax, count, 5 * scores, {}, 2 * scores * ba_, {},
          Precision::kFp32});
-    Add({prefix + "attn_value", OpKind::kAttnValue, count, 2 * scores * v_width, 0,
+    Add({prefix + "attn_value", OpKind::kAttnValue, count, 2 * scores * v_width, {},
          scores * ba_ + o_write, v_read, attn_math_});
   }
 
@@ -252,11 +278,11 @@ class Builder {
     if (f.kind == FfnKind::kGated) {
       AddLinear(p + "gate_proj", d_, i, f.bias, count);
       AddLinear(p + "up_proj", d_, i, f.bias, count);
-      Add({p + "act_mul", OpKind::kActivation, count, t_ * i * (act + 1), 0, 3 * t_ * i * ba_, 0,
+      Add({p + "act_mul", OpKind::kActivation, count, t_ * i * (act + 1), {}, 3 * t_ * i * ba_, {},
            Precision::kFp32});
     } else {
       AddLinear(p + "up_proj", d_, i, f.bias, count);
-      Add({p + "act", OpKind::kActivation, count, t_ * i * act, 0, 2 * t_ * i * ba_, 0,
+      Add({p + "act", OpKind::kActivation, count, t_ * i * act, {}, 2 * t_ * i * ba_, {},
            Precision::kFp32});
     }
     AddLinear(p + "down_proj", i, d_, f.bias, count);
@@ -273,7 +299,7 @@ class Builder {
       AddNorm(p + "post_norm", layer.norm, model_.hidden_size, repeat * (layer.norms_per_layer - 2), t_);
     }
     // §4.10: two residual adds per layer, each reads two rows and writes one.
-    Add({p + "residual_add", OpKind::kResidual, 2 * repeat, t_ * d_, 0, 3 * t_ * d_ * ba_, 0,
+    Add({p + "residual_add", OpKind::kResidual, 2 * repeat, t_ * d_, {}, 3 * t_ * d_ * ba_, {},
          Precision::kFp32});
     AddNorm(p + "ffn_norm", layer.norm, model_.hidden_size, repeat, t_);
     AddFfn(layer.ffn, p, repeat);
@@ -282,16 +308,26 @@ class Builder {
   const ModelSpec& model_;
   const Scenario& s_;
   Phase phase_;
-  double b_, n_, t_, d_;
+  CostPoly t_;  // tokens in the pass: B·N prefill, B decode
+  double d_;
   double bw_, ba_, bkv_;
   Precision matmul_, attn_math_;
-  std::vector<Operator> ops_;
+  std::vector<OperatorCost> ops_;
 };
 
 }  // namespace
 
-std::vector<Operator> BuildOperators(const ModelSpec& model, const Scenario& scenario, Phase phase) {
+std::vector<OperatorCost> BuildOperatorCosts(const ModelSpec& model, const Scenario& scenario,
+                                             Phase phase) {
   return Builder(model, scenario, phase).Build();
+}
+
+std::vector<Operator> BuildOperators(const ModelSpec& model, const Scenario& scenario, Phase phase) {
+  std::vector<Operator> ops;
+  for (const OperatorCost& c : BuildOperatorCosts(model, scenario, phase)) {
+    ops.push_back(c.At(scenario.batch, scenario.seq_len));
+  }
+  return ops;
 }
 
 }  // namespace slmroof

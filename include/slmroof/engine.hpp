@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <vector>
 
@@ -17,9 +18,60 @@ struct MeasuredTps {
   std::optional<double> decode;
 };
 
-/// Places every operator on the roof and sums the phase (docs/cost-model.md §7).
-PhaseResult EvaluatePhase(std::vector<Operator> ops, const Roof& roof, Phase phase, double tokens,
-                          double peak, double ridge, std::optional<double> measured_tps);
+/// π, the highest ceiling any operator of the scenario runs against, and the ridge (§9.3).
+struct ScenarioPeak {
+  double peak_flops_per_s = 0;
+  Precision precision = Precision::kFp16;
+  double ridge_oi = 0;
+};
+
+/// π and the ridge of a scenario on a roof.
+ScenarioPeak PeakOf(const Roof& roof, const Scenario& scenario);
+
+/// Count-weighted sums over a phase's operators at one point (§7.2).
+struct PhaseSums {
+  double flops = 0;
+  double bytes = 0;
+  double weight_bytes = 0;
+  double act_bytes = 0;
+  double kv_bytes = 0;
+  double time_s = 0;
+  double memory_bound_time_s = 0;  ///< time of the memory-bound operators
+  double max_act_bytes = 0;        ///< the largest single instance's activation traffic (§8)
+};
+
+/// One phase's operator costs placed on one roof, ready to evaluate at many (batch, seq_len)
+/// points at once with Eigen arrays (§7.4). `analyze` evaluates one point through it and `sweep`
+/// whole blocks, so the two agree to the bit.
+class PhaseKernel {
+ public:
+  PhaseKernel(const std::vector<OperatorCost>& costs, const Roof& roof);
+
+  /// Fills sums[i] for the point (batch[i], seq_len[i]) for i < n.
+  void Evaluate(const double* batch, const double* seq_len, size_t n, PhaseSums* sums) const;
+
+ private:
+  struct Term {
+    CostPoly flops, weight_bytes, act_bytes, kv_bytes;
+    double count = 1;
+    double ceiling = 0;
+  };
+  std::vector<Term> terms_;
+  double bandwidth_ = 0;
+};
+
+/// Phase totals and Φ from the sums (§7.2, §7.3, §9.3); `tokens` as PhaseTokens gives them.
+void FinishPhase(const PhaseSums& sums, double tokens, const Roof& roof, const ScenarioPeak& peak,
+                 std::optional<double> measured_tps, PhaseTotals* totals, Rip* rip);
+
+/// The memory a scenario needs (§8); `fits` is left unknown when capacity_bytes is 0.
+MemoryFootprint Footprint(double weights_bytes, double kv_cache_bytes, double activation_bytes,
+                          double capacity_bytes);
+
+/// Places every operator of a phase on the roof at one point and sums the phase (§7).
+PhaseResult EvaluatePhase(const std::vector<OperatorCost>& costs, const Roof& roof, Phase phase,
+                          int64_t batch, int64_t seq_len, const ScenarioPeak& peak,
+                          std::optional<double> measured_tps);
 
 /// Φ and Φ-log of the point (oi, perf) against the ridge (ridge_oi, peak) (§9).
 Rip ComputeRip(double oi, double perf_flops_per_s, double ridge_oi, double peak_flops_per_s);

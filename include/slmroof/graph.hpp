@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -43,7 +44,46 @@ struct Operator {
   double bytes() const { return weight_bytes + act_bytes + kv_bytes; }
 };
 
-/// The operator list of one phase (docs/cost-model.md §4–§6).
+/// A cost as a polynomial in batch B and sequence length N (docs/cost-model.md §1.1):
+/// c[0] + c[1]·B + c[2]·B·N + c[3]·B·N². Every operator cost has this form, so a whole sweep axis
+/// is evaluated from four numbers per cost.
+struct CostPoly {
+  std::array<double, 4> c{};
+
+  /// The value at batch b and sequence length n, evaluated as ((c0 + c1·b) + c2·bn) + c3·bn2 with
+  /// bn = b·n and bn2 = bn·n; the vectorised sweep uses the same order, so both agree to the bit.
+  double At(double b, double n) const {
+    const double bn = b * n;
+    const double bn2 = bn * n;
+    return c[0] + c[1] * b + c[2] * bn + c[3] * bn2;
+  }
+};
+
+CostPoly operator+(const CostPoly& x, const CostPoly& y);
+CostPoly operator*(const CostPoly& x, double k);
+CostPoly operator*(double k, const CostPoly& x);
+
+/// One operator's cost for any (batch, seq_len); `count` identical instances share a row.
+struct OperatorCost {
+  std::string name;
+  OpKind kind = OpKind::kLinear;
+  int64_t count = 1;
+  CostPoly flops;
+  CostPoly weight_bytes;
+  CostPoly act_bytes;
+  CostPoly kv_bytes;
+  Precision math = Precision::kFp16;
+
+  /// The operator at one point.
+  Operator At(int64_t batch, int64_t seq_len) const;
+};
+
+/// The operator costs of one phase (docs/cost-model.md §4–§6); the scenario's seq_len and batch
+/// are not used.
+std::vector<OperatorCost> BuildOperatorCosts(const ModelSpec& model, const Scenario& scenario,
+                                             Phase phase);
+
+/// The operator list of one phase at the scenario's seq_len and batch.
 std::vector<Operator> BuildOperators(const ModelSpec& model, const Scenario& scenario, Phase phase);
 
 /// Tokens one pass of the phase processes: batch × seq_len for prefill, batch for decode.
@@ -52,7 +92,10 @@ double PhaseTokens(const Scenario& scenario, Phase phase);
 /// KV-cache elements one token adds to one layer (§4.4, §5.3).
 double KvElementsPerToken(const LayerSpec& layer, MlaForm mla);
 
-/// KV-cache bytes held for batch sequences of seq_len tokens.
+/// KV-cache elements one token adds over all layers.
+double KvElementsPerTokenAllLayers(const ModelSpec& model, MlaForm mla);
+
+/// KV-cache bytes held for batch sequences of seq_len tokens: ((B·N)·elements)·bkv (§8).
 double KvCacheBytes(const ModelSpec& model, const Scenario& scenario);
 
 }  // namespace slmroof
