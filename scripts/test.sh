@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds with warnings as errors, and runs the whole test suite.
+# Installs what is missing, builds with warnings as errors (benchmarks too, so they keep
+# compiling; scripts/bench.sh runs them), and runs the whole test suite.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 slmroof_ensure_packages
-cmake -S "$SLMROOF_ROOT" -B "$SLMROOF_ROOT/build" -DCMAKE_BUILD_TYPE=Release -DSLMROOF_WERROR=ON >&2
+cmake -S "$SLMROOF_ROOT" -B "$SLMROOF_ROOT/build" -DCMAKE_BUILD_TYPE=Release -DSLMROOF_WERROR=ON \
+  -DSLMROOF_BUILD_BENCHMARKS=ON >&2
 cmake --build "$SLMROOF_ROOT/build" -j"$(nproc)" >&2
 cd "$SLMROOF_ROOT/build"
 ctest --output-on-failure -j"$(nproc)"

@@ -16,6 +16,18 @@ int64_t ModelSpec::NumLayers() const {
   return n;
 }
 
+ModelSpec WithDepth(const ModelSpec& model, int64_t layers) {
+  if (model.groups.size() != 1) {
+    throw InputError(fmt::format(
+        "--layers: '{}' has {} kinds of layer; depth variants repeat one layer, so the model's "
+        "layers must all be alike",
+        model.name, model.groups.size()));
+  }
+  ModelSpec variant = model;
+  variant.groups.front().repeat = layers;
+  return variant;
+}
+
 namespace {
 
 double NormParams(NormKind kind, int64_t width) {

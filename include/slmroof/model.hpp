@@ -96,6 +96,10 @@ ParamCount CountParams(const ModelSpec& model);
 /// Weight elements of one layer; with `active_only`, only shared + top-k experts.
 double LayerParams(const LayerSpec& layer, int64_t hidden_size, bool active_only);
 
+/// The model with its one kind of layer repeated `layers` times (the paper's depth variants).
+/// Throws InputError when the model's layers are not all alike.
+ModelSpec WithDepth(const ModelSpec& model, int64_t layers);
+
 /// Checks sizes and divisibility; throws InputError naming `origin` and the field.
 void ValidateModel(const ModelSpec& model, const std::string& origin);
 

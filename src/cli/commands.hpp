@@ -2,6 +2,7 @@
 
 // Private to the CLI layer: what the subcommands share, and one setup function per subcommand.
 
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
@@ -21,8 +22,27 @@ using Setup = std::function<std::function<int()>(CLI::App& cmd)>;
 
 std::function<int()> SetupAnalyze(CLI::App& cmd);
 std::function<int()> SetupList(CLI::App& cmd);
+std::function<int()> SetupSweep(CLI::App& cmd);
 
-/// Writes `text` to stdout, or atomically to `path`: a failed run leaves no half-written file.
+/// Where a subcommand's data goes: stdout, or a temporary file beside `path` that Commit()
+/// renames into place, so that a failed run leaves no half-written file.
+class Output {
+ public:
+  explicit Output(const std::string& path);
+  ~Output();
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+  std::FILE* file() const { return file_; }
+  /// Flushes, closes and renames; throws InputError when the file cannot be written.
+  void Commit();
+
+ private:
+  std::string path_;
+  std::string tmp_;
+  std::FILE* file_ = nullptr;
+};
+
+/// Writes `text` to stdout, or atomically to `path`.
 void Emit(const std::string& text, const std::string& path);
 
 /// Names of every storage type, for option validation.

@@ -1,6 +1,5 @@
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -12,29 +11,48 @@
 
 namespace slmroof::cli {
 
-void Emit(const std::string& text, const std::string& path) {
+Output::Output(const std::string& path) {
   if (path.empty() || path == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
+    file_ = stdout;
     return;
   }
-  const std::string tmp = path + ".slmroof-tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw InputError(fmt::format("cannot write '{}'", path));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
+  path_ = path;
+  tmp_ = path + ".slmroof-tmp";
+  file_ = std::fopen(tmp_.c_str(), "wb");
+  if (!file_) {
     throw InputError(fmt::format("cannot write '{}'", path));
   }
+}
+
+Output::~Output() {
+  if (!tmp_.empty() && file_) {  // not committed: leave nothing behind
+    std::fclose(file_);
+    std::remove(tmp_.c_str());
+  }
+}
+
+void Output::Commit() {
+  if (tmp_.empty()) {
+    std::fflush(file_);
+    return;
+  }
+  const bool written = std::fflush(file_) == 0 && std::ferror(file_) == 0;
+  const bool closed = std::fclose(file_) == 0;
+  file_ = nullptr;
+  std::error_code ec;
+  if (written && closed) {
+    std::filesystem::rename(tmp_, path_, ec);
+  }
+  if (!written || !closed || ec) {
+    std::filesystem::remove(tmp_, ec);
+    throw InputError(fmt::format("cannot write '{}'", path_));
+  }
+}
+
+void Emit(const std::string& text, const std::string& path) {
+  Output out(path);
+  std::fwrite(text.data(), 1, text.size(), out.file());
+  out.Commit();
 }
 
 std::vector<std::string> DTypeNames() {

@@ -1,12 +1,16 @@
 #include <fmt/format.h>
 
+#include "render/number.hpp"
 #include "slmroof/render.hpp"
 
 namespace slmroof {
 
 namespace {
 
-std::string Cell(double v) { return fmt::format("{:.10g}", v); }
+std::string Cell(double v) {
+  char text[number::kMaxChars];
+  return std::string(text, number::WriteSig10(v, text));
+}
 
 // Quotes a field when it holds a separator, a quote or a line break (RFC 4180).
 std::string Text(const std::string& s) {

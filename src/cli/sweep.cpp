@@ -1,0 +1,175 @@
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "slmroof/errors.hpp"
+#include "slmroof/io/model_reader.hpp"
+#include "slmroof/sweep.hpp"
+#include "slmroof/sweep_writer.hpp"
+
+namespace slmroof::cli {
+
+namespace {
+
+struct SweepOptions {
+  std::vector<std::string> models;
+  RoofOptions roof_options;
+  std::string phase = "both";
+  std::string seq = "1024";
+  std::string batch = "1";
+  std::string layers;
+  std::vector<std::string> weights{"fp16"};
+  std::string act = "fp16";
+  std::vector<std::string> kv{"fp16"};
+  std::vector<std::string> fusion{"none"};
+  std::string mla = "absorbed";
+  bool operators = false;
+  bool force = false;
+  std::string format = "table";
+  std::string output;
+};
+
+// Rewrites "\r swept ..." on a terminal's stderr at most a few times a second.
+class Progress {
+ public:
+  Progress() : enabled_(isatty(STDERR_FILENO) == 1) {}
+  ~Progress() {
+    if (shown_) {
+      std::fputs("\r\033[K", stderr);
+    }
+  }
+  void operator()(double done, double total) {
+    if (!enabled_) {
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(200) && done < total) {
+      return;
+    }
+    last_ = now;
+    shown_ = true;
+    fmt::print(stderr, "\rslmroof: swept {:.0f} of {:.0f} rows ({:.0f}%)", done, total,
+               100 * done / total);
+    std::fflush(stderr);
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+int RunSweepCommand(const SweepOptions& o) {
+  // Everything that can be wrong with the command line is checked before any row is printed.
+  SweepSpec spec;
+  spec.seq_len = ParseIntAxis(o.seq, "--seq", 1, int64_t{1} << 30);
+  spec.batch = ParseIntAxis(o.batch, "--batch", 1, int64_t{1} << 20);
+  if (!o.layers.empty()) {
+    spec.layers = ParseIntAxis(o.layers, "--layers", 1, 4096);
+  }
+  spec.prefill = o.phase != "decode";
+  spec.decode = o.phase != "prefill";
+  for (const std::string& w : o.weights) {
+    spec.weights.push_back(DTypeByName(w));
+  }
+  spec.act = DTypeByName(o.act);
+  for (const std::string& k : o.kv) {
+    spec.kv.push_back(DTypeByName(k));
+  }
+  for (const std::string& f : o.fusion) {
+    spec.fusion.push_back(f == "flash" ? Fusion::kFlash : Fusion::kNone);
+  }
+  spec.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
+  spec.operators = o.operators;
+  spec.roofs = ResolveRoofs(o.roof_options);
+  const std::vector<std::string> names =
+      o.models.empty() ? std::vector<std::string>{kDefaultModel} : o.models;
+  for (const std::string& name : names) {
+    spec.models.push_back(LoadModel(name));
+    for (const std::string& w : spec.models.back().warnings) {
+      spdlog::warn("{}", w);
+    }
+    if (spec.layers.size() > 0) {
+      WithDepth(spec.models.back(), 1);  // fails now, not after rows were printed
+    }
+  }
+  const double rows = SweepRowCount(spec);
+  if (rows > kSweepRowLimit && !o.force) {
+    throw UsageError(fmt::format(
+        "the grid has {:.0f} rows, more than the safety limit of {:.0f}; narrow it or pass --force",
+        rows, kSweepRowLimit));
+  }
+
+  const SweepFormat format = o.format == "csv"     ? SweepFormat::kCsv
+                             : o.format == "jsonl" ? SweepFormat::kJsonl
+                                                   : SweepFormat::kTable;
+  Output out(o.output);
+  {
+    Progress progress;
+    std::unique_ptr<SweepWriter> writer = MakeSweepWriter(format, o.operators, out.file());
+    RunSweep(spec, *writer, [&progress](double done, double total) { progress(done, total); });
+    writer->Finish();
+  }
+  out.Commit();
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> SetupSweep(CLI::App& cmd) {
+  auto o = std::make_shared<SweepOptions>();
+  cmd.add_option("models", o->models, "Model presets or files (also --model)");
+  cmd.add_option("--model", o->models,
+                 fmt::format("Model presets or files; repeat or separate with commas [default: {}]",
+                             kDefaultModel))
+      ->delimiter(',');
+  AddRoofOptions(cmd, &o->roof_options, true);
+  cmd.add_option("--phase", o->phase, "Phase(s) to analyse")
+      ->check(CLI::IsMember({"prefill", "decode", "both"}))
+      ->capture_default_str();
+  cmd.add_option("--seq", o->seq,
+                 "Sequence lengths: a list (512,1024) or ranges START:STOP:STEP with STEP +K, -K, "
+                 "xK or /K (128:32768:x2, 256:4096:+256)")
+      ->capture_default_str();
+  cmd.add_option("--batch", o->batch, "Batch sizes, as a list or ranges like --seq")
+      ->capture_default_str();
+  cmd.add_option("--layers", o->layers,
+                 "Depth variants: the model's layer repeated this many times (2:64:x2); the "
+                 "model's layers must all be alike");
+  const std::vector<std::string> types = DTypeNames();
+  cmd.add_option("--weights", o->weights, "Weight storage types (comma-separated)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(types, CLI::ignore_case))
+      ->capture_default_str();
+  cmd.add_option("--act", o->act, "Activation type")
+      ->check(CLI::IsMember(types, CLI::ignore_case))
+      ->capture_default_str();
+  cmd.add_option("--kv", o->kv, "KV-cache types (comma-separated)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(types, CLI::ignore_case))
+      ->capture_default_str();
+  cmd.add_option("--fusion", o->fusion, "Attention fusion: none, flash, or both (none,flash)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"none", "flash"}))
+      ->capture_default_str();
+  cmd.add_option("--mla", o->mla, "MLA attention form")
+      ->check(CLI::IsMember({"absorbed", "naive"}))
+      ->capture_default_str();
+  cmd.add_flag("--operators", o->operators,
+               "Also print a row per operator after each totals row (evaluated point by point)");
+  cmd.add_flag("--force", o->force,
+               fmt::format("Run a grid larger than the safety limit of {:.0f} rows", kSweepRowLimit));
+  cmd.add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"table", "csv", "jsonl"}))
+      ->capture_default_str();
+  cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
+  return [o] { return RunSweepCommand(*o); };
+}
+
+}  // namespace slmroof::cli

@@ -1,0 +1,184 @@
+#include "slmroof/sweep.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "slmroof/graph.hpp"
+
+namespace slmroof {
+
+double SweepRowCount(const SweepSpec& s) {
+  const double phases = (s.prefill ? 1.0 : 0.0) + (s.decode ? 1.0 : 0.0);
+  const double depths = s.layers.size() == 0 ? 1.0 : static_cast<double>(s.layers.size());
+  return static_cast<double>(s.models.size()) * depths * static_cast<double>(s.roofs.size()) *
+         static_cast<double>(s.weights.size()) * static_cast<double>(s.kv.size()) *
+         static_cast<double>(s.fusion.size()) * static_cast<double>(s.batch.size()) *
+         static_cast<double>(s.seq_len.size()) * phases;
+}
+
+namespace {
+
+// Points evaluated together: large enough to amortise the per-operator setup, small enough that
+// the kernel's arrays stay in cache.
+constexpr size_t kBlock = 512;
+
+class Runner {
+ public:
+  Runner(const SweepSpec& spec, SweepSink& sink, const std::function<void(double, double)>& progress)
+      : spec_(spec), sink_(sink), progress_(progress), total_(SweepRowCount(spec)) {
+    if (spec_.prefill) {
+      phases_.push_back(Phase::kPrefill);
+    }
+    if (spec_.decode) {
+      phases_.push_back(Phase::kDecode);
+    }
+  }
+
+  void Run() {
+    for (const ModelSpec& model : spec_.models) {
+      if (spec_.layers.size() == 0) {
+        RunModel(model);
+        continue;
+      }
+      for (size_t i = 0; i < spec_.layers.size(); ++i) {
+        RunModel(WithDepth(model, spec_.layers.at(i)));
+      }
+    }
+  }
+
+ private:
+  void RunModel(const ModelSpec& model) {
+    const ParamCount params = CountParams(model);
+    const double kv_elements = KvElementsPerTokenAllLayers(model, spec_.mla);
+    for (const Roof& roof : spec_.roofs) {
+      for (const DType& w : spec_.weights) {
+        for (const DType& kv : spec_.kv) {
+          for (Fusion f : spec_.fusion) {
+            SweepSetting setting;
+            setting.id = ++settings_;
+            setting.model = &model;
+            setting.roof = &roof;
+            Scenario& s = setting.scenario;
+            s.prefill = spec_.prefill;
+            s.decode = spec_.decode;
+            s.weights = w;
+            s.act = spec_.act;
+            s.kv = kv;
+            s.fusion = f;
+            s.mla = spec_.mla;
+            setting.peak = PeakOf(roof, s);
+            if (spec_.operators) {
+              RunPerPoint(setting);
+            } else {
+              RunBlocks(setting, params.total() * w.bytes(), kv_elements);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // Totals only: every phase's kernel over blocks of points (§7.4).
+  void RunBlocks(const SweepSetting& setting, double weights_bytes, double kv_elements) {
+    std::vector<PhaseKernel> kernels;
+    for (Phase p : phases_) {
+      kernels.emplace_back(BuildOperatorCosts(*setting.model, setting.scenario, p), *setting.roof);
+    }
+    const size_t nb = spec_.batch.size();
+    const size_t ns = spec_.seq_len.size();
+    const double points = static_cast<double>(nb) * static_cast<double>(ns);
+    std::array<double, kBlock> b{}, n{};
+    std::array<int64_t, kBlock> bi{}, ni{};
+    std::vector<std::array<PhaseSums, kBlock>> sums(kernels.size());
+    SweepRow row;
+    row.setting = &setting;
+    const Roof& roof = *setting.roof;
+    const double kv_bytes_per_element = setting.scenario.kv.bytes();
+    // Walk batch-major, seq-minor, a block at a time.
+    size_t batch_i = 0, seq_i = 0;
+    for (double done = 0; done < points;) {
+      size_t m = 0;
+      for (; m < kBlock && batch_i < nb; ++m) {
+        bi[m] = spec_.batch.at(batch_i);
+        ni[m] = spec_.seq_len.at(seq_i);
+        b[m] = static_cast<double>(bi[m]);
+        n[m] = static_cast<double>(ni[m]);
+        if (++seq_i == ns) {
+          seq_i = 0;
+          ++batch_i;
+        }
+      }
+      for (size_t k = 0; k < kernels.size(); ++k) {
+        kernels[k].Evaluate(b.data(), n.data(), m, sums[k].data());
+      }
+      for (size_t i = 0; i < m; ++i) {
+        double activation = 0;
+        for (const auto& phase_sums : sums) {
+          activation = std::max(activation, phase_sums[i].max_act_bytes);
+        }
+        // §8, in the order KvCacheBytes multiplies.
+        const double kv_cache = b[i] * n[i] * kv_elements * kv_bytes_per_element;
+        row.memory = Footprint(weights_bytes, kv_cache, activation, roof.capacity_bytes);
+        row.batch = bi[i];
+        row.seq_len = ni[i];
+        for (size_t k = 0; k < kernels.size(); ++k) {
+          row.phase = phases_[k];
+          const double tokens = row.phase == Phase::kPrefill ? b[i] * n[i] : b[i];
+          FinishPhase(sums[k][i], tokens, roof, setting.peak, std::nullopt, &row.totals, &row.rip);
+          sink_.Row(row);
+        }
+      }
+      done += static_cast<double>(m);
+      Report(static_cast<double>(m) * static_cast<double>(phases_.size()));
+    }
+  }
+
+  // With operators: the analyze path at every point, which also yields each operator.
+  void RunPerPoint(const SweepSetting& setting) {
+    SweepRow row;
+    row.setting = &setting;
+    Scenario s = setting.scenario;
+    for (size_t bi = 0; bi < spec_.batch.size(); ++bi) {
+      for (size_t si = 0; si < spec_.seq_len.size(); ++si) {
+        s.batch = spec_.batch.at(bi);
+        s.seq_len = spec_.seq_len.at(si);
+        const AnalysisResult a = Analyze(*setting.model, *setting.roof, s, {});
+        row.batch = s.batch;
+        row.seq_len = s.seq_len;
+        row.memory = a.memory;
+        for (const PhaseResult& p : a.phases) {
+          row.phase = p.phase;
+          row.totals = p.totals;
+          row.rip = p.rip;
+          row.detail = &p;
+          sink_.Row(row);
+        }
+        Report(static_cast<double>(a.phases.size()));
+      }
+    }
+  }
+
+  void Report(double rows) {
+    done_ += rows;
+    if (progress_) {
+      progress_(done_, total_);
+    }
+  }
+
+  const SweepSpec& spec_;
+  SweepSink& sink_;
+  const std::function<void(double, double)>& progress_;
+  std::vector<Phase> phases_;
+  double total_ = 0;
+  double done_ = 0;
+  uint64_t settings_ = 0;
+};
+
+}  // namespace
+
+void RunSweep(const SweepSpec& spec, SweepSink& sink,
+              const std::function<void(double, double)>& progress) {
+  Runner(spec, sink, progress).Run();
+}
+
+}  // namespace slmroof
