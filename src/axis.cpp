@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "slmroof/errors.hpp"
+#include "slmroof/units.hpp"
 
 namespace slmroof {
 
@@ -35,15 +36,6 @@ IntAxis IntAxis::Of(std::vector<int64_t> values) {
 
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool ParseInt(std::string_view text, int64_t* out) {
   if (!text.empty() && text.front() == '+') {

@@ -1,5 +1,6 @@
 #include "slmroof/model.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -17,14 +18,18 @@ int64_t ModelSpec::NumLayers() const {
 }
 
 ModelSpec WithDepth(const ModelSpec& model, int64_t layers) {
-  if (model.groups.size() != 1) {
-    throw InputError(fmt::format(
-        "--layers: '{}' has {} kinds of layer; depth variants repeat one layer, so the model's "
-        "layers must all be alike",
-        model.name, model.groups.size()));
-  }
+  // The paper's depth variants: keep the first `layers` layers, or add copies of the last one.
   ModelSpec variant = model;
-  variant.groups.front().repeat = layers;
+  variant.groups.clear();
+  int64_t left = layers;
+  for (const LayerGroup& g : model.groups) {
+    if (left == 0) {
+      break;
+    }
+    variant.groups.push_back({g.layer, std::min(g.repeat, left)});
+    left -= variant.groups.back().repeat;
+  }
+  variant.groups.back().repeat += left;
   return variant;
 }
 

@@ -19,8 +19,6 @@ std::string ToLower(std::string_view text) {
   return out;
 }
 
-namespace {
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
     s.remove_prefix(1);
@@ -30,6 +28,8 @@ std::string_view Trim(std::string_view s) {
   }
   return s;
 }
+
+namespace {
 
 // Splits "120GB/s" into 120 and "GB/s"; returns false when no number leads the text.
 bool SplitNumber(std::string_view text, double* value, std::string_view* rest) {

@@ -173,7 +173,7 @@ TEST(Sweep, RowsComeInTheDocumentedOrder) {
   EXPECT_EQ(order, expected);
 }
 
-TEST(Sweep, DepthVariantsRepeatTheLayer) {
+TEST(Sweep, DepthVariantsTruncateOrExtendWithTheLastLayer) {
   std::string out, err;
   ASSERT_EQ(RunBinary("sweep qwen2.5-0.5b --layers 2:64:x2 --phase decode --seq 1024 --format csv",
                       &out, &err),
@@ -189,10 +189,15 @@ TEST(Sweep, DepthVariantsRepeatTheLayer) {
   }
   const double per_layer = (weights[1] - weights[0]) / 2;
   EXPECT_NEAR(weights[5] - weights[4], 32 * per_layer, 1e-6 * weights[5]);
-  // A model whose layers differ has no single layer to repeat.
-  EXPECT_EQ(RunBinary("sweep deepseek-v2-lite --layers 4", &out, &err), 1);
-  EXPECT_EQ(out, "");
-  EXPECT_NE(err.find("--layers: 'deepseek-v2-lite' has 2 kinds of layer"), std::string::npos) << err;
+  // DeepSeek-V2-Lite's first layer is dense and the rest MoE: 4 layers keep the dense one and
+  // three MoE layers, 40 add 13 copies of the last.
+  const ModelSpec ds = LoadModel("deepseek-v2-lite");
+  const ModelSpec four = WithDepth(ds, 4);
+  ASSERT_EQ(four.groups.size(), 2u);
+  EXPECT_EQ(four.groups[0].repeat, 1);
+  EXPECT_EQ(four.groups[1].repeat, 3);
+  EXPECT_EQ(WithDepth(ds, 40).groups[1].repeat, 39);
+  EXPECT_EQ(WithDepth(ds, 1).groups.size(), 1u);
 }
 
 TEST(Sweep, OperatorRowsEqualAnalyzeCsv) {

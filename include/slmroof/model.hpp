@@ -96,8 +96,8 @@ ParamCount CountParams(const ModelSpec& model);
 /// Weight elements of one layer; with `active_only`, only shared + top-k experts.
 double LayerParams(const LayerSpec& layer, int64_t hidden_size, bool active_only);
 
-/// The model with its one kind of layer repeated `layers` times (the paper's depth variants).
-/// Throws InputError when the model's layers are not all alike.
+/// The paper's depth variant with `layers` (≥ 1) layers: the model's first layers, extended with
+/// copies of its last layer when it has fewer.
 ModelSpec WithDepth(const ModelSpec& model, int64_t layers);
 
 /// Checks sizes and divisibility; throws InputError naming `origin` and the field.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "slmroof/result.hpp"
 
@@ -20,5 +21,16 @@ std::string RenderCsv(const Report& report);
 
 /// Tables for people: humanised units, operators sorted by time, a totals line.
 std::string RenderTable(const Report& report);
+
+struct Comparison;
+
+/// The JSON contract of `compare` (docs/compare.md): every metric of both sides at every point.
+std::string RenderCompareJson(const Comparison& comparison);
+
+/// `compare` for people: one block per point, one line per metric, thresholds at the end.
+std::string RenderCompareTable(const Comparison& comparison);
+
+/// One line per crossed threshold, naming its worst point, for stderr.
+std::vector<std::string> CrossedThresholdMessages(const Comparison& comparison);
 
 }  // namespace slmroof

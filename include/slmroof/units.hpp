@@ -13,6 +13,9 @@ namespace slmroof {
 /// ASCII lower-casing for names and option values.
 std::string ToLower(std::string_view text);
 
+/// `text` without leading and trailing white space.
+std::string_view Trim(std::string_view text);
+
 /// Parses a rate such as "120GB/s", "120e9", "68.25 GB/s" or "100GiB/s" into bytes per second.
 /// Throws UsageError naming `what` when the text is not a positive finite quantity.
 double ParseBandwidth(std::string_view text, std::string_view what);

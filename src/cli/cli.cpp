@@ -18,6 +18,8 @@ struct Command {
 
 const Command kCommands[] = {
     {"analyze", "Place every operator of a model on a device's roofline", cli::SetupAnalyze},
+    {"compare", "Compare two models or settings on the same devices; gate CI with --fail-if",
+     cli::SetupCompare},
     {"sweep", "Evaluate a grid of models, devices and scenarios; one row per point and phase",
      cli::SetupSweep},
     {"list", "List the built-in models or hardware", cli::SetupList},

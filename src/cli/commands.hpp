@@ -21,6 +21,7 @@ inline constexpr const char* kDefaultHardware = "jetson-orin-nano-super";
 using Setup = std::function<std::function<int()>(CLI::App& cmd)>;
 
 std::function<int()> SetupAnalyze(CLI::App& cmd);
+std::function<int()> SetupCompare(CLI::App& cmd);
 std::function<int()> SetupList(CLI::App& cmd);
 std::function<int()> SetupSweep(CLI::App& cmd);
 

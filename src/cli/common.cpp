@@ -68,7 +68,8 @@ void AddRoofOptions(CLI::App& cmd, RoofOptions* o, bool several) {
     cmd.add_option("--hw", o->hw,
                    fmt::format("Hardware presets or files; repeat or separate with commas [default: {}]",
                                kDefaultHardware))
-        ->delimiter(',');
+        ->delimiter(',')
+        ->allow_extra_args(false);  // `--hw X MODEL` leaves MODEL to the positionals
   } else {
     cmd.add_option("--hw", o->hw, fmt::format("Hardware preset or file [default: {}]", kDefaultHardware))
         ->expected(1);

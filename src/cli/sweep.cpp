@@ -95,9 +95,6 @@ int RunSweepCommand(const SweepOptions& o) {
     for (const std::string& w : spec.models.back().warnings) {
       spdlog::warn("{}", w);
     }
-    if (spec.layers.size() > 0) {
-      WithDepth(spec.models.back(), 1);  // fails now, not after rows were printed
-    }
   }
   const double rows = SweepRowCount(spec);
   if (rows > kSweepRowLimit && !o.force) {
@@ -140,8 +137,8 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
   cmd.add_option("--batch", o->batch, "Batch sizes, as a list or ranges like --seq")
       ->capture_default_str();
   cmd.add_option("--layers", o->layers,
-                 "Depth variants: the model's layer repeated this many times (2:64:x2); the "
-                 "model's layers must all be alike");
+                 "Depth variants (2:64:x2): the model's first layers, extended with copies of its "
+                 "last layer");
   const std::vector<std::string> types = DTypeNames();
   cmd.add_option("--weights", o->weights, "Weight storage types (comma-separated)")
       ->delimiter(',')

@@ -1,0 +1,210 @@
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "slmroof/axis.hpp"
+#include "slmroof/compare.hpp"
+#include "slmroof/engine.hpp"
+#include "slmroof/errors.hpp"
+#include "slmroof/io/model_reader.hpp"
+#include "slmroof/render.hpp"
+#include "slmroof/units.hpp"
+
+namespace slmroof::cli {
+
+namespace {
+
+struct CompareOptions {
+  std::string base;
+  std::string candidate;
+  RoofOptions roof_options;
+  std::string seq = "1024";
+  std::string batch = "1";
+  std::string weights = "fp16";
+  std::string act = "fp16";
+  std::string kv = "fp16";
+  std::string fusion = "none";
+  std::string mla = "absorbed";
+  std::vector<std::string> fail_if;
+  std::string format = "table";
+  std::string output;
+};
+
+// One side of the comparison: the model to load and the scenario settings it runs under.
+struct Side {
+  std::string model;
+  Scenario scenario;
+};
+
+constexpr size_t kMaxPoints = 10000;
+const std::vector<std::string> kFusionNames = {"none", "flash"};
+const std::vector<std::string> kMlaNames = {"absorbed", "naive"};
+
+// `value`, lower-cased, when it is one of `allowed`; otherwise a UsageError naming the argument.
+std::string OneOf(const std::string& where, const std::string& key, const std::string& value,
+                  const std::vector<std::string>& allowed) {
+  const std::string lower = ToLower(value);
+  if (std::find(allowed.begin(), allowed.end(), lower) == allowed.end()) {
+    throw UsageError(
+        fmt::format("{}: {} '{}' is not one of {}", where, key, value, fmt::join(allowed, ", ")));
+  }
+  return lower;
+}
+
+// "MODEL" or "MODEL@key=value,...": the shared settings with this side's overrides applied.
+Side ParseSide(const std::string& arg, const char* role, const Scenario& shared) {
+  Side side{arg, shared};
+  std::error_code ec;
+  const size_t at = arg.rfind('@');
+  if (at == std::string::npos || std::filesystem::is_regular_file(arg, ec)) {
+    return side;
+  }
+  side.model = arg.substr(0, at);
+  const std::string where = fmt::format("{} '{}'", role, arg);
+  for (const auto& [key, value] :
+       ParseKeyValueList(std::string_view(arg).substr(at + 1), where, "key=value")) {
+    if (key == "weights" || key == "act" || key == "kv") {
+      const DType& t = DTypeByName(OneOf(where, key, value, DTypeNames()));
+      (key == "weights" ? side.scenario.weights
+       : key == "act"   ? side.scenario.act
+                        : side.scenario.kv) = t;
+    } else if (key == "fusion") {
+      side.scenario.fusion =
+          OneOf(where, key, value, kFusionNames) == "flash" ? Fusion::kFlash : Fusion::kNone;
+    } else if (key == "mla") {
+      side.scenario.mla =
+          OneOf(where, key, value, kMlaNames) == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
+    } else {
+      throw UsageError(
+          fmt::format("{}: unknown key '{}' (keys: weights, act, kv, fusion, mla)", where, key));
+    }
+  }
+  return side;
+}
+
+ModelSpec LoadAndWarn(const std::string& name) {
+  ModelSpec model = LoadModel(name);
+  for (const std::string& w : model.warnings) {
+    spdlog::warn("{}", w);
+  }
+  return model;
+}
+
+int RunCompare(const CompareOptions& o) {
+  // Every usage error comes before the first analysis, so a bad gate never half-runs.
+  std::vector<Threshold> thresholds;
+  for (const std::string& expr : o.fail_if) {
+    thresholds.push_back(ParseThreshold(expr));
+  }
+  Scenario shared;
+  shared.weights = DTypeByName(o.weights);
+  shared.act = DTypeByName(o.act);
+  shared.kv = DTypeByName(o.kv);
+  shared.fusion = o.fusion == "flash" ? Fusion::kFlash : Fusion::kNone;
+  shared.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
+  Side base = ParseSide(o.base, "base", shared);
+  Side candidate = ParseSide(o.candidate, "candidate", shared);
+  const IntAxis seqs = ParseIntAxis(o.seq, "--seq", 1, int64_t{1} << 30);
+  const IntAxis batches = ParseIntAxis(o.batch, "--batch", 1, int64_t{1} << 20);
+
+  const std::vector<Roof> roofs = ResolveRoofs(o.roof_options);
+  // Every point keeps two whole analyses for the renderers, so the grid has to stay small.
+  const size_t points = roofs.size() * seqs.size() * batches.size();
+  if (points > kMaxPoints) {
+    throw UsageError(
+        fmt::format("compare: {} points (devices x --seq x --batch) is more than {}; "
+                    "narrow --seq or --batch",
+                    points, kMaxPoints));
+  }
+  const ModelSpec base_model = LoadAndWarn(base.model);
+  const ModelSpec candidate_model =
+      candidate.model == base.model ? base_model : LoadAndWarn(candidate.model);
+
+  std::vector<AnalysisResult> base_results;
+  std::vector<AnalysisResult> candidate_results;
+  for (const Roof& roof : roofs) {
+    for (size_t i = 0; i < seqs.size(); ++i) {
+      for (size_t j = 0; j < batches.size(); ++j) {
+        for (Side* side : {&base, &candidate}) {
+          side->scenario.seq_len = seqs.at(i);
+          side->scenario.batch = batches.at(j);
+        }
+        base_results.push_back(Analyze(base_model, roof, base.scenario, MeasuredTps{}));
+        candidate_results.push_back(
+            Analyze(candidate_model, roof, candidate.scenario, MeasuredTps{}));
+      }
+    }
+  }
+  const Comparison comparison = BuildComparison(base_results, candidate_results, thresholds);
+  Emit(o.format == "json" ? RenderCompareJson(comparison) : RenderCompareTable(comparison),
+       o.output);
+  for (const std::string& line : CrossedThresholdMessages(comparison)) {
+    fmt::print(stderr, "slmroof: error: {}\n", line);
+  }
+  return comparison.crossed() ? 1 : 0;
+}
+
+// The metric table for --help, from the one table the JSON and --fail-if use.
+std::string MetricsHelp() {
+  std::string text =
+      "\n--fail-if 'METRIC OP VALUE[%]', OP one of > >= < <=: with % VALUE is the relative change "
+      "in "
+      "percent, without it the change in the metric's unit.\n\nMetrics:\n";
+  for (const CompareMetric& m : CompareMetrics()) {
+    text += fmt::format(
+        "  {:<16} {:<10} {:<13} {}\n", m.name, MetricUnitName(m.unit),
+        m.better == Better::kNeither ? "" : fmt::format("{} better", BetterName(m.better)),
+        m.description);
+  }
+  return text;
+}
+
+}  // namespace
+
+std::function<int()> SetupCompare(CLI::App& cmd) {
+  auto o = std::make_shared<CompareOptions>();
+  const std::string side_help =
+      "; append @key=value,... (weights, act, kv, fusion, mla) to override settings";
+  cmd.add_option("base", o->base, "Base model preset or file" + side_help)->required();
+  cmd.add_option("candidate", o->candidate, "Candidate model preset or file" + side_help)
+      ->required();
+  AddRoofOptions(cmd, &o->roof_options, true);
+  cmd.add_option("--seq", o->seq, "Sequence lengths: a list or ranges START:STOP[:STEP]")
+      ->capture_default_str();
+  cmd.add_option("--batch", o->batch, "Batch sizes: a list or ranges START:STOP[:STEP]")
+      ->capture_default_str();
+  const std::vector<std::string> types = DTypeNames();
+  const std::tuple<const char*, const char*, std::string*> kTypeOptions[] = {
+      {"weights", "Weight", &o->weights},
+      {"act", "Activation", &o->act},
+      {"kv", "KV-cache", &o->kv}};
+  for (const auto& [key, what, value] : kTypeOptions) {
+    cmd.add_option(fmt::format("--{}", key), *value,
+                   fmt::format("{} type of both sides; BASE@{}=T or CANDIDATE@{}=T sets one", what,
+                               key, key))
+        ->check(CLI::IsMember(types, CLI::ignore_case))
+        ->capture_default_str();
+  }
+  cmd.add_option("--fusion", o->fusion, "none: scores go through memory; flash: they stay on chip")
+      ->check(CLI::IsMember(kFusionNames))
+      ->capture_default_str();
+  cmd.add_option("--mla", o->mla, "MLA attention form")
+      ->check(CLI::IsMember(kMlaNames))
+      ->capture_default_str();
+  cmd.add_option("--fail-if", o->fail_if,
+                 "Exit 1 when METRIC OP VALUE[%] holds at any point, e.g. 'tpot>+5%' (repeatable)")
+      ->allow_extra_args(false);
+  cmd.add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
+  cmd.footer(MetricsHelp());
+  return [o] { return RunCompare(*o); };
+}
+
+}  // namespace slmroof::cli
