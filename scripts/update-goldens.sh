@@ -7,8 +7,8 @@ out="$root/tests/golden"
 [ -x "$bin" ] || { echo "build first: ./scripts/test.sh" >&2; exit 1; }
 while read -r name args; do
   [ -z "$name" ] && continue
-  # shellcheck disable=SC2086
-  "$bin" $args > "$out/$name"
+  # Arguments are shell words, quoted as the tests' RunBinary passes them to /bin/sh.
+  eval "\"\$bin\" $args" > "$out/$name"
 done < "$root/tests/golden/CASES"
 # The README's example is the default golden, between its markers.
 python3 - "$root/README.md" "$out/default.txt" <<'PY'
