@@ -9,7 +9,7 @@ inline constexpr int kMaxChars = 24;
 
 /// Writes `v` with 10 significant digits, exactly as printf's "%.10g" does, to `out` and returns
 /// the end. Whole numbers below 2^53 (most FLOP and byte counts) take an integer-only path,
-/// several times faster than formatting with a precision; other values use std::to_chars.
+/// several times faster than a conversion with a precision; other values use std::to_chars.
 char* WriteSig10(double v, char* out);
 
 }  // namespace slmroof::number

@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <bit>
 #include <charconv>
 #include <iterator>
 #include <string>
@@ -147,14 +146,8 @@ class Keys : public Fields {
 class Appender : public Fields {
  public:
   Appender(std::string* buf, bool json) : buf_(buf), json_(json) {}
-  /// Continues a row after a cached prefix. Rows of one `lane` (one phase's totals) repeat many
-  /// values from row to row (memory, peak, decode's weight bytes), so each field remembers its
-  /// last value and text per lane and formats a number only when it changed.
-  void Resume(int lane) {
-    first_ = false;
-    lane_ = lane;
-    slot_ = 0;
-  }
+  /// Continues a row after a cached prefix.
+  void Resume() { first_ = false; }
   void Text(const char* k, std::string_view v) override {
     Key(k);
     if (json_) {
@@ -183,18 +176,8 @@ class Appender : public Fields {
   }
   void Num(const char* k, double v) override {
     Key(k);
-    const uint64_t bits = std::bit_cast<uint64_t>(v);
-    if (slot_ >= kSlots) {
-      char text[number::kMaxChars];
-      buf_->append(text, number::WriteSig10(v, text));
-      return;
-    }
-    Remembered& r = cache_[lane_][slot_++];
-    if (r.len == 0 || r.bits != bits) {
-      r.bits = bits;
-      r.len = static_cast<uint8_t>(number::WriteSig10(v, r.text) - r.text);
-    }
-    buf_->append(r.text, r.len);
+    char text[number::kMaxChars];
+    buf_->append(text, number::WriteSig10(v, text));
   }
   void Int(const char* k, int64_t v) override {
     Key(k);
@@ -225,20 +208,9 @@ class Appender : public Fields {
       *buf_ += "\":";
     }
   }
-  static constexpr int kLanes = 3;
-  static constexpr int kSlots = 32;
-  struct Remembered {
-    uint64_t bits = 0;
-    uint8_t len = 0;
-    char text[number::kMaxChars];
-  };
-
   std::string* buf_;
   bool json_;
   bool first_ = true;
-  int lane_ = 0;
-  int slot_ = 0;
-  Remembered cache_[kLanes][kSlots] = {};
 };
 
 // Buffers output and writes it in large pieces.
@@ -312,7 +284,7 @@ class CsvOrJsonl : public Buffered {
       buf_ += '{';
     }
     buf_ += prefix_;
-    fields_.Resume(op ? 2 : (r.phase == Phase::kPrefill ? 0 : 1));
+    fields_.Resume();
     WriteRow(r, op, operators_, fields_);
     buf_ += json_ ? "}\n" : "\n";
   }
