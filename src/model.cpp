@@ -18,7 +18,8 @@ int64_t ModelSpec::NumLayers() const {
 }
 
 ModelSpec WithDepth(const ModelSpec& model, int64_t layers) {
-  // The paper's depth variants: keep the first `layers` layers, or add copies of the last one.
+  // The paper's depth variants (docs/cost-model.md §7.4): keep the first `layers` layers, or add
+  // copies of the last one.
   ModelSpec variant = model;
   variant.groups.clear();
   int64_t left = layers;

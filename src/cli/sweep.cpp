@@ -125,7 +125,8 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
   cmd.add_option("--model", o->models,
                  fmt::format("Model presets or files; repeat or separate with commas [default: {}]",
                              kDefaultModel))
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   AddRoofOptions(cmd, &o->roof_options, true);
   cmd.add_option("--phase", o->phase, "Phase(s) to analyse")
       ->check(CLI::IsMember({"prefill", "decode", "both"}))
@@ -142,6 +143,7 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
   const std::vector<std::string> types = DTypeNames();
   cmd.add_option("--weights", o->weights, "Weight storage types (comma-separated)")
       ->delimiter(',')
+      ->allow_extra_args(false)
       ->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
   cmd.add_option("--act", o->act, "Activation type")
@@ -149,10 +151,12 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
       ->capture_default_str();
   cmd.add_option("--kv", o->kv, "KV-cache types (comma-separated)")
       ->delimiter(',')
+      ->allow_extra_args(false)
       ->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
   cmd.add_option("--fusion", o->fusion, "Attention fusion: none, flash, or both (none,flash)")
       ->delimiter(',')
+      ->allow_extra_args(false)
       ->check(CLI::IsMember({"none", "flash"}))
       ->capture_default_str();
   cmd.add_option("--mla", o->mla, "MLA attention form")
