@@ -3,7 +3,7 @@
 
 SLMROOF_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SLMROOF_PACKAGES=(cmake g++ make libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
-                  libeigen3-dev libgtest-dev libbenchmark-dev)
+                  libeigen3-dev libgtest-dev libbenchmark-dev librsvg2-bin libxml2-utils)
 
 slmroof_log() { printf 'slmroof-setup: %s\n' "$*" >&2; }
 

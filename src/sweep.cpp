@@ -176,6 +176,38 @@ class Runner {
 
 }  // namespace
 
+void SweepAnalysesSink::Row(const SweepRow& row) {
+  const SweepSetting& s = *row.setting;
+  const bool same_point = !analyses_.empty() && last_setting_ == s.id &&
+                          analyses_.back().scenario.batch == row.batch &&
+                          analyses_.back().scenario.seq_len == row.seq_len;
+  if (!same_point) {
+    AnalysisResult a;
+    const ModelSpec& m = *s.model;
+    const ParamCount params = CountParams(m);
+    a.model = {m.name, m.display_name, m.family, m.source, params.total(), params.active(),
+               m.NumLayers()};
+    a.roof = *s.roof;
+    a.peak_flops_per_s = s.peak.peak_flops_per_s;
+    a.peak_precision = s.peak.precision;
+    a.ridge_oi = s.peak.ridge_oi;
+    a.scenario = s.scenario;
+    a.scenario.batch = row.batch;
+    a.scenario.seq_len = row.seq_len;
+    a.memory = row.memory;
+    analyses_.push_back(std::move(a));
+    last_setting_ = s.id;
+  }
+  PhaseResult p;
+  p.phase = row.phase;
+  if (row.detail) {
+    p.operators = row.detail->operators;
+  }
+  p.totals = row.totals;
+  p.rip = row.rip;
+  analyses_.back().phases.push_back(std::move(p));
+}
+
 void RunSweep(const SweepSpec& spec, SweepSink& sink,
               const std::function<void(double, double)>& progress) {
   Runner(spec, sink, progress).Run();

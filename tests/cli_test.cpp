@@ -221,3 +221,60 @@ TEST(Readme, ExampleOutputIsTheGoldenDefault) {
 
 }  // namespace
 }  // namespace slmroof
+
+namespace slmroof {
+namespace {
+
+// --plot writes charts beside the data: a roofline for analyze and for a sweep of single points,
+// lines for a sweep along an axis, one chart per point for compare.
+TEST(CliPlot, EverySubcommandDrawsItsChart) {
+  const std::string dir = ::testing::TempDir();
+  std::string out, err;
+  ASSERT_EQ(RunBinary("analyze --plot " + dir + "/a.svg", &out, &err), 0) << err;
+  EXPECT_NE(out.find("time to first token"), std::string::npos);  // the table still prints
+  const std::string roofline = ReadFile(dir + "/a.svg");
+  EXPECT_NE(roofline.find("<svg"), std::string::npos);
+  EXPECT_NE(roofline.find("class=\"op-point"), std::string::npos);
+
+  ASSERT_EQ(RunBinary("sweep qwen2.5-1.5b --hw raspberry-pi-5,apple-m1-pro --seq 1024 --plot " +
+                          dir + "/devices.svg",
+                      &out, &err),
+            0)
+      << err;
+  EXPECT_NE(ReadFile(dir + "/devices.svg").find("one workload on 2 devices"), std::string::npos);
+
+  ASSERT_EQ(RunBinary("sweep qwen2.5-1.5b --phase decode --seq 128:4096:x2 --format csv --plot " +
+                          dir + "/lines.svg",
+                      &out, &err),
+            0)
+      << err;
+  EXPECT_NE(ReadFile(dir + "/lines.svg").find("against sequence length"), std::string::npos);
+  EXPECT_EQ(out.substr(0, 6), "model,");  // stdout is still the CSV
+
+  ASSERT_EQ(RunBinary("compare qwen2.5-1.5b qwen2.5-1.5b@weights=q4_k --seq 512,1024 --plot " +
+                          dir + "/cmp.html",
+                      &out, &err),
+            0)
+      << err;
+  const std::string html = ReadFile(dir + "/cmp.html");
+  size_t charts = 0;
+  for (size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) {
+    ++charts;
+  }
+  EXPECT_EQ(charts, 2u);  // one per point
+}
+
+TEST(CliPlot, BadPlotOptionsAreUsageErrors) {
+  std::string out, err;
+  EXPECT_EQ(RunBinary("analyze --plot-format png", &out, &err), 2);
+  EXPECT_EQ(err, "slmroof: error: --plot-format needs --plot FILE\n");
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(RunBinary("sweep --seq 1:60000 --plot /tmp/x.svg", &out, &err), 2);
+  EXPECT_EQ(err,
+            "slmroof: error: --plot: a chart holds at most 100000 rows and the grid has 120000; "
+            "narrow the grid\n");
+  EXPECT_EQ(out, "");
+}
+
+}  // namespace
+}  // namespace slmroof

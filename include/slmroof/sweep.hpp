@@ -63,6 +63,18 @@ class SweepSink {
   virtual void Row(const SweepRow& row) = 0;
 };
 
+/// Gathers rows back into one AnalysisResult per point (its phases' totals and Φ, operators with
+/// SweepSpec::operators), for renderers that take analyses, such as the roofline chart.
+class SweepAnalysesSink : public SweepSink {
+ public:
+  void Row(const SweepRow& row) override;
+  const std::vector<AnalysisResult>& analyses() const { return analyses_; }
+
+ private:
+  std::vector<AnalysisResult> analyses_;
+  uint64_t last_setting_ = 0;
+};
+
 /// Rows the grid produces (points × phases), as a double so that huge grids do not overflow.
 double SweepRowCount(const SweepSpec& spec);
 

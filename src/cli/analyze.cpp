@@ -7,6 +7,7 @@
 #include "slmroof/engine.hpp"
 #include "slmroof/errors.hpp"
 #include "slmroof/io/model_reader.hpp"
+#include "slmroof/plot.hpp"
 #include "slmroof/render.hpp"
 #include "slmroof/units.hpp"
 
@@ -49,6 +50,7 @@ struct AnalyzeOptions {
   std::string measured_tps;
   std::string format = "table";
   std::string output;
+  PlotOptions plot;
 };
 
 int RunAnalyze(const AnalyzeOptions& o) {
@@ -63,6 +65,7 @@ int RunAnalyze(const AnalyzeOptions& o) {
   s.fusion = o.fusion == "flash" ? Fusion::kFlash : Fusion::kNone;
   s.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
   const MeasuredTps measured = ParseMeasuredTps(o.measured_tps, s);
+  CheckPlotOptions(o.plot);
 
   const Roof roof = ResolveRoofs(o.roof_options).front();
 
@@ -94,6 +97,12 @@ int RunAnalyze(const AnalyzeOptions& o) {
     text = RenderTable(report);
   }
   Emit(text, o.output);
+  if (!o.plot.path.empty()) {
+    RooflineOptions chart;
+    chart.extra_roofs = OtherRoofs(o.roof_options);
+    WritePlots(o.plot, {RooflineSvg(report.analyses, chart)}, "slmroof analyze",
+               o.format == "table" ? text : RenderTable(report));
+  }
   return 0;
 }
 
@@ -131,6 +140,7 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
   cmd.add_option("--format", o->format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}))
       ->capture_default_str();
   cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
+  AddPlotOptions(cmd, &o->plot);
   return [o] { return RunAnalyze(*o); };
 }
 

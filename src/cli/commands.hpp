@@ -64,4 +64,25 @@ void AddRoofOptions(CLI::App& cmd, RoofOptions* o, bool several);
 /// The roofs the options name: one per --hw, or one custom roof from --bandwidth and --peak.
 std::vector<Roof> ResolveRoofs(const RoofOptions& o);
 
+/// --plot FILE and --plot-format, shared by the subcommands that draw charts (docs/plots.md).
+struct PlotOptions {
+  std::string path;
+  std::string format;  ///< svg, png or html; empty: from the file's extension
+};
+
+/// Declares --plot and --plot-format on `cmd`.
+void AddPlotOptions(CLI::App& cmd, PlotOptions* o);
+
+/// Checks the options before any work is done: a known format, and rsvg-convert present for PNG.
+void CheckPlotOptions(const PlotOptions& o);
+
+/// Writes the charts as one HTML page (with `table_text`), or as SVG/PNG files: the first chart
+/// to the path given and the others beside it with -2, -3, ... before the extension.
+void WritePlots(const PlotOptions& o, const std::vector<std::string>& svgs,
+                const std::string& title, const std::string& table_text);
+
+/// The same device's roof of the other kind (measured when `roof` is theoretical, and the other
+/// way round), when its file has such figures; drawn dashed beside the roof used.
+std::vector<Roof> OtherRoofs(const RoofOptions& o);
+
 }  // namespace slmroof::cli

@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "slmroof/errors.hpp"
 #include "slmroof/io/hardware_reader.hpp"
+#include "slmroof/plot.hpp"
 #include "slmroof/units.hpp"
 
 namespace slmroof::cli {
@@ -110,6 +111,90 @@ std::vector<Roof> ResolveRoofs(const RoofOptions& o) {
     }
     ApplyOverrides(overrides, &roof);
     roofs.push_back(std::move(roof));
+  }
+  return roofs;
+}
+
+void AddPlotOptions(CLI::App& cmd, PlotOptions* o) {
+  cmd.add_option("--plot", o->path, "Also draw the results to FILE (.svg, .png or .html)");
+  cmd.add_option("--plot-format", o->format,
+                 "Chart format [default: from the --plot file's extension, else svg]")
+      ->check(CLI::IsMember({"svg", "png", "html"}));
+}
+
+namespace {
+
+std::string PlotFormat(const PlotOptions& o) {
+  if (!o.format.empty()) {
+    return o.format;
+  }
+  const std::string ext = ToLower(std::filesystem::path(o.path).extension().string());
+  if (ext == ".png") {
+    return "png";
+  }
+  return ext == ".html" || ext == ".htm" ? "html" : "svg";
+}
+
+}  // namespace
+
+void CheckPlotOptions(const PlotOptions& o) {
+  if (o.path.empty()) {
+    if (!o.format.empty()) {
+      throw UsageError("--plot-format needs --plot FILE");
+    }
+    return;
+  }
+  if (PlotFormat(o) == "png" && !RasteriserAvailable()) {
+    throw UsageError(
+        "--plot: PNG needs rsvg-convert (Debian package librsvg2-bin); install it or use "
+        "--plot-format svg");
+  }
+}
+
+void WritePlots(const PlotOptions& o, const std::vector<std::string>& svgs,
+                const std::string& title, const std::string& table_text) {
+  const std::string format = PlotFormat(o);
+  if (format == "html") {
+    Emit(HtmlReport(svgs, title, table_text), o.path);
+    return;
+  }
+  const std::filesystem::path first(o.path);
+  std::vector<std::string> written;
+  for (size_t i = 0; i < svgs.size(); ++i) {
+    std::filesystem::path path = first;
+    if (i > 0) {
+      path.replace_filename(fmt::format("{}-{}{}", first.stem().string(), i + 1,
+                                        first.extension().string()));
+    }
+    if (format == "png") {
+      SvgToPng(svgs[i], path.string());
+    } else {
+      Emit(svgs[i], path.string());
+    }
+    written.push_back(path.string());
+  }
+  if (written.size() > 1) {
+    spdlog::info("wrote {} charts: {}", written.size(), fmt::join(written, ", "));
+  }
+}
+
+std::vector<Roof> OtherRoofs(const RoofOptions& o) {
+  std::vector<Roof> roofs;
+  if (o.hw.empty() || !o.bandwidth.empty() || !o.peak.empty()) {
+    return roofs;  // a device from the command line has one roof only
+  }
+  const RoofKind used = o.roof == "measured" ? RoofKind::kMeasured : RoofKind::kTheoretical;
+  const RoofKind other = used == RoofKind::kMeasured ? RoofKind::kTheoretical : RoofKind::kMeasured;
+  for (const std::string& name : o.hw) {
+    const HardwareSpec hw = LoadHardware(name);
+    std::vector<std::string> ignored;
+    const Roof a = ResolveRoof(hw, used, o.unit, &ignored);
+    Roof b = ResolveRoof(hw, other, o.unit, &ignored);
+    // Only a device with measured figures has a second roof worth drawing.
+    if (a.bandwidth_bytes_per_s != b.bandwidth_bytes_per_s ||
+        a.peak_flops_per_s != b.peak_flops_per_s) {
+      roofs.push_back(std::move(b));
+    }
   }
   return roofs;
 }

@@ -12,6 +12,7 @@
 #include "slmroof/engine.hpp"
 #include "slmroof/errors.hpp"
 #include "slmroof/io/model_reader.hpp"
+#include "slmroof/plot.hpp"
 #include "slmroof/render.hpp"
 #include "slmroof/units.hpp"
 
@@ -33,6 +34,7 @@ struct CompareOptions {
   std::vector<std::string> fail_if;
   std::string format = "table";
   std::string output;
+  PlotOptions plot;
 };
 
 // One side of the comparison: the model to load and the scenario settings it runs under.
@@ -112,6 +114,7 @@ int RunCompare(const CompareOptions& o) {
   const IntAxis seqs = ParseIntAxis(o.seq, "--seq", 1, int64_t{1} << 30);
   const IntAxis batches = ParseIntAxis(o.batch, "--batch", 1, int64_t{1} << 20);
 
+  CheckPlotOptions(o.plot);
   const std::vector<Roof> roofs = ResolveRoofs(o.roof_options);
   // Every point keeps two whole analyses for the renderers, so the grid has to stay small.
   const size_t points = roofs.size() * seqs.size() * batches.size();
@@ -143,6 +146,18 @@ int RunCompare(const CompareOptions& o) {
   const Comparison comparison = BuildComparison(base_results, candidate_results, thresholds);
   Emit(o.format == "json" ? RenderCompareJson(comparison) : RenderCompareTable(comparison),
        o.output);
+  if (!o.plot.path.empty()) {
+    // One roofline chart per point: base and candidate against the device's roof.
+    RooflineOptions chart;
+    chart.extra_roofs = OtherRoofs(o.roof_options);
+    std::vector<std::string> svgs;
+    for (size_t i = 0; i < base_results.size(); ++i) {
+      chart.title = fmt::format("{} (base) against {} (candidate) on {}", o.base, o.candidate,
+                                base_results[i].roof.display_name);
+      svgs.push_back(RooflineSvg({base_results[i], candidate_results[i]}, chart));
+    }
+    WritePlots(o.plot, svgs, "slmroof compare", RenderCompareTable(comparison));
+  }
   for (const std::string& line : CrossedThresholdMessages(comparison)) {
     fmt::print(stderr, "slmroof: error: {}\n", line);
   }
@@ -203,6 +218,7 @@ std::function<int()> SetupCompare(CLI::App& cmd) {
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
+  AddPlotOptions(cmd, &o->plot);
   cmd.footer(MetricsHelp());
   return [o] { return RunCompare(*o); };
 }

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "slmroof/errors.hpp"
 #include "slmroof/io/model_reader.hpp"
+#include "slmroof/plot.hpp"
 #include "slmroof/sweep.hpp"
 #include "slmroof/sweep_writer.hpp"
 
@@ -33,7 +34,25 @@ struct SweepOptions {
   bool force = false;
   std::string format = "table";
   std::string output;
+  PlotOptions plot;
 };
+
+// Passes every row to the writer and, with --plot, to the chart's collectors.
+class Tee : public SweepSink {
+ public:
+  explicit Tee(std::vector<SweepSink*> sinks) : sinks_(std::move(sinks)) {}
+  void Row(const SweepRow& row) override {
+    for (SweepSink* s : sinks_) {
+      s->Row(row);
+    }
+  }
+
+ private:
+  std::vector<SweepSink*> sinks_;
+};
+
+// A sweep chart holds this many rows at most; checked before any row is printed.
+constexpr double kPlotRowLimit = 100000;
 
 // Rewrites "\r swept ..." on a terminal's stderr at most a few times a second.
 class Progress {
@@ -103,17 +122,47 @@ int RunSweepCommand(const SweepOptions& o) {
         rows, kSweepRowLimit));
   }
 
+  CheckPlotOptions(o.plot);
+  if (!o.plot.path.empty() && rows > kPlotRowLimit) {
+    throw UsageError(fmt::format("--plot: a chart holds at most {:.0f} rows and the grid has {:.0f}; "
+                                 "narrow the grid",
+                                 kPlotRowLimit, rows));
+  }
+
   const SweepFormat format = o.format == "csv"     ? SweepFormat::kCsv
                              : o.format == "jsonl" ? SweepFormat::kJsonl
                                                    : SweepFormat::kTable;
   Output out(o.output);
+  SweepPlotSink lines;
+  SweepAnalysesSink analyses;
   {
     Progress progress;
     std::unique_ptr<SweepWriter> writer = MakeSweepWriter(format, o.operators, out.file());
-    RunSweep(spec, *writer, [&progress](double done, double total) { progress(done, total); });
+    std::vector<SweepSink*> sinks = {writer.get()};
+    if (!o.plot.path.empty()) {
+      sinks.push_back(&lines);
+      sinks.push_back(&analyses);
+    }
+    Tee tee(sinks);
+    RunSweep(spec, tee, [&progress](double done, double total) { progress(done, total); });
     writer->Finish();
   }
   out.Commit();
+  if (!o.plot.path.empty()) {
+    // Lines against the axis that varies; a grid of single points is a roofline chart of its
+    // phase totals (one workload on several devices, or several models on one).
+    std::vector<std::string> svgs;
+    if (spec.seq_len.size() > 1 || spec.batch.size() > 1 || spec.layers.size() > 1) {
+      svgs.push_back(SweepLinesSvg(lines.points(), {}));
+    } else {
+      RooflineOptions chart;
+      if (spec.roofs.size() == 1) {  // with several devices, second roofs crowd the chart
+        chart.extra_roofs = OtherRoofs(o.roof_options);
+      }
+      svgs.push_back(RooflineSvg(analyses.analyses(), chart));
+    }
+    WritePlots(o.plot, svgs, "slmroof sweep", "");
+  }
   return 0;
 }
 
@@ -170,6 +219,7 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
       ->check(CLI::IsMember({"table", "csv", "jsonl"}))
       ->capture_default_str();
   cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
+  AddPlotOptions(cmd, &o->plot);
   return [o] { return RunSweepCommand(*o); };
 }
 

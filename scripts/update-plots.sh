@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Regenerates the charts in docs/img/ from the current build (PNG through rsvg-convert). Look at
+# every changed image before committing it.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="$root/build/slmroof"
+img="$root/docs/img"
+[ -x "$bin" ] || { echo "build first: ./scripts/test.sh" >&2; exit 1; }
+mkdir -p "$img"
+# One model on one edge device: every operator of both phases.
+"$bin" analyze qwen2.5-1.5b --hw jetson-orin-nano-super --plot "$img/roofline-qwen2.5-1.5b-jetson.png" >/dev/null
+# The paper's five devices (RooflineBench Table 1), one workload: the efficiency trap.
+"$bin" sweep qwen2.5-1.5b --hw raspberry-pi-5,jetson-orin-nano-super,apple-m1-pro,rtx-3070ti-laptop,rtx-3090 \
+  --seq 1024 --plot "$img/five-devices-qwen2.5-1.5b.png" >/dev/null
+# Decode OI against context length for three attention layouts (docs/findings.md).
+"$bin" sweep qwen2.5-1.5b llama-3.2-1b smollm2-1.7b --hw jetson-orin-nano-super --phase decode \
+  --seq 128:32768:x2 --plot "$img/decode-oi-vs-context.png" >/dev/null
+# Decode against depth (the paper's 2..64-layer variants).
+"$bin" sweep qwen2.5-1.5b --hw jetson-orin-nano-super --phase decode --seq 4096 --batch 1,16 \
+  --layers 2:64:x2 --plot "$img/decode-vs-depth.png" >/dev/null
+echo "regenerated $(ls "$img" | wc -l) charts in docs/img" >&2
