@@ -113,11 +113,17 @@ TEST(Sweep, EveryCsvRowEqualsAnalyze) {
 }
 
 // In process and bit for bit: the vectorised blocks against Analyze over every preset, both
-// fusions, two storage setups and several batch sizes.
+// fusions, both MLA forms, two storage setups and several batch sizes.
 TEST(Sweep, BlocksEqualAnalyzeToTheBit) {
   const Roof roof = testing::FlatRoof(100e9, 10e12);
+  std::vector<std::pair<std::string, MlaForm>> runs;
   for (const std::string& name : PresetNames(EmbeddedModelPresets())) {
+    runs.emplace_back(name, MlaForm::kAbsorbed);
+    runs.emplace_back(name, MlaForm::kNaive);
+  }
+  for (const auto& [name, mla] : runs) {
     SweepSpec spec;
+    spec.mla = mla;
     spec.models = {LoadModel(name)};
     spec.roofs = {roof};
     spec.weights = {DTypeByName("fp16"), DTypeByName("q4_k")};
@@ -135,9 +141,9 @@ TEST(Sweep, BlocksEqualAnalyzeToTheBit) {
       s.batch = r.batch;
       const AnalysisResult a = Analyze(spec.models[0], roof, s, {});
       const PhaseResult& p = a.phases[r.phase == Phase::kPrefill ? 0 : 1];
-      const std::string where = fmt::format("{} {} {} seq {} batch {} {}", name, s.weights.name,
-                                            FusionName(s.fusion), s.seq_len, s.batch,
-                                            PhaseName(r.phase));
+      const std::string where =
+          fmt::format("{} {} {} {} seq {} batch {} {}", name, MlaFormName(mla), s.weights.name,
+                      FusionName(s.fusion), s.seq_len, s.batch, PhaseName(r.phase));
       EXPECT_EQ(r.totals.flops, p.totals.flops) << where;
       EXPECT_EQ(r.totals.bytes, p.totals.bytes) << where;
       EXPECT_EQ(r.totals.kv_bytes, p.totals.kv_bytes) << where;
