@@ -54,10 +54,12 @@ class Tee : public SweepSink {
 // A sweep chart holds this many rows at most; checked before any row is printed.
 constexpr double kPlotRowLimit = 100000;
 
-// Rewrites "\r swept ..." on a terminal's stderr at most a few times a second.
+// Rewrites "\r swept ..." on a terminal's stderr at most a few times a second; not when the rows
+// themselves go to the same terminal, where the two would interleave.
 class Progress {
  public:
-  Progress() : enabled_(isatty(STDERR_FILENO) == 1) {}
+  explicit Progress(bool rows_on_stdout)
+      : enabled_(isatty(STDERR_FILENO) == 1 && !(rows_on_stdout && isatty(STDOUT_FILENO) == 1)) {}
   ~Progress() {
     if (shown_) {
       std::fputs("\r\033[K", stderr);
@@ -136,7 +138,7 @@ int RunSweepCommand(const SweepOptions& o) {
   SweepPlotSink lines;
   SweepAnalysesSink analyses;
   {
-    Progress progress;
+    Progress progress(o.output.empty() || o.output == "-");
     std::unique_ptr<SweepWriter> writer = MakeSweepWriter(format, o.operators, out.file());
     std::vector<SweepSink*> sinks = {writer.get()};
     if (!o.plot.path.empty()) {
