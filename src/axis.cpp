@@ -22,24 +22,24 @@ int64_t IntAxis::at(size_t i) const {
 
 void IntAxis::Append(Segment s) {
   size_ += s.count;
+  // Listed values share one segment, so at() stays fast however long the list is.
+  if (!s.values.empty() && !segments_.empty() && !segments_.back().values.empty()) {
+    Segment& last = segments_.back();
+    last.values.insert(last.values.end(), s.values.begin(), s.values.end());
+    last.count = last.values.size();
+    return;
+  }
   segments_.push_back(std::move(s));
-}
-
-IntAxis IntAxis::Of(std::vector<int64_t> values) {
-  IntAxis axis;
-  Segment s;
-  s.count = values.size();
-  s.values = std::move(values);
-  axis.Append(std::move(s));
-  return axis;
 }
 
 namespace {
 
-
 bool ParseInt(std::string_view text, int64_t* out) {
   if (!text.empty() && text.front() == '+') {
     text.remove_prefix(1);
+    if (!text.empty() && text.front() == '-') {
+      return false;  // "+-2"
+    }
   }
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, *out);
@@ -93,8 +93,9 @@ IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, 
     int64_t step = 0;
     if (!ParseInt(geometric ? step_text.substr(1) : step_text, &step) ||
         (geometric && step_text.size() > 1 && step_text[1] == '+')) {
-      throw UsageError(fmt::format(
-          "{}: step '{}' in '{}' is not +K, -K, xK or /K with an integer K", what, step_text, item));
+      throw UsageError(
+          fmt::format("{}: step '{}' in '{}' is not +K, -K, xK or /K with an integer K", what,
+                      step_text, item));
     }
     if (step == 0) {
       throw UsageError(fmt::format("{}: step 0 in '{}' never reaches {}", what, item, stop));
@@ -103,21 +104,25 @@ IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, 
     check(stop, item);
     const bool down = geometric ? step_text[0] == '/' : step < 0;
     if (geometric && start <= 0) {
-      throw UsageError(fmt::format("{}: a geometric range such as '{}' must start above 0", what, item));
+      throw UsageError(
+          fmt::format("{}: a geometric range such as '{}' must start above 0", what, item));
     }
     if (geometric && step < 2) {
       throw UsageError(fmt::format("{}: factor {} in '{}' must be at least 2", what, step, item));
     }
     if (start != stop && (stop < start) != down) {
-      throw UsageError(fmt::format(
-          "{}: '{}' goes {} from {} to {} but its step {} goes {}; use {}", what, item,
-          stop < start ? "down" : "up", start, stop, step_text, down ? "down" : "up",
-          stop < start ? "a negative step (-K) or /K" : "a positive step (+K) or xK"));
+      throw UsageError(
+          fmt::format("{}: '{}' goes {} from {} to {} but its step {} goes {}; use {}", what, item,
+                      stop < start ? "down" : "up", start, stop, step_text, down ? "down" : "up",
+                      stop < start ? "a negative step (-K) or /K" : "a positive step (+K) or xK"));
     }
     if (!geometric) {
-      const uint64_t span = stop >= start ? static_cast<uint64_t>(stop - start)
-                                          : static_cast<uint64_t>(start - stop);
-      const uint64_t magnitude = step > 0 ? static_cast<uint64_t>(step) : 0 - static_cast<uint64_t>(step);
+      // In uint64: the difference of two int64 values always fits there.
+      const uint64_t span = stop >= start
+                                ? static_cast<uint64_t>(stop) - static_cast<uint64_t>(start)
+                                : static_cast<uint64_t>(start) - static_cast<uint64_t>(stop);
+      const uint64_t magnitude =
+          step > 0 ? static_cast<uint64_t>(step) : 0 - static_cast<uint64_t>(step);
       axis.Append({start, step, static_cast<size_t>(span / magnitude + 1), {}});
       continue;
     }

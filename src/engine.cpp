@@ -176,8 +176,8 @@ PhaseResult EvaluatePhase(const std::vector<OperatorCost>& costs, const Roof& ro
   const double n = static_cast<double>(seq_len);
   PhaseSums sums;
   PhaseKernel(costs, roof).Evaluate(&b, &n, 1, &sums);
-  const double tokens = phase == Phase::kPrefill ? b * n : b;
-  FinishPhase(sums, tokens, roof, peak, measured_tps, &result.totals, &result.rip);
+  FinishPhase(sums, PhaseTokens(phase, b, n), roof, peak, measured_tps, &result.totals,
+              &result.rip);
   return result;
 }
 
@@ -185,7 +185,7 @@ AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario&
                        const MeasuredTps& measured) {
   AnalysisResult a;
   const ParamCount params = CountParams(model);
-  a.model = {model.name,     model.display_name, model.family,       model.source,
+  a.model = {model.name,     model.display_name, model.family,     model.source,
              params.total(), params.active(),    model.NumLayers()};
   a.roof = roof;
   a.scenario = scenario;

@@ -38,9 +38,14 @@ std::string_view PhaseName(Phase p) { return p == Phase::kPrefill ? "prefill" : 
 std::string_view FusionName(Fusion f) { return f == Fusion::kFlash ? "flash" : "none"; }
 std::string_view MlaFormName(MlaForm f) { return f == MlaForm::kNaive ? "naive" : "absorbed"; }
 
-double PhaseTokens(const Scenario& s, Phase phase) {
-  const double b = static_cast<double>(s.batch);
-  return phase == Phase::kPrefill ? b * static_cast<double>(s.seq_len) : b;
+double PhaseTokens(Phase phase, double batch, double seq_len) {
+  return phase == Phase::kPrefill ? batch * seq_len : batch;
+}
+
+double CostPoly::At(double b, double n) const {
+  const double bn = b * n;
+  const double bn2 = bn * n;
+  return c[0] + c[1] * b + c[2] * bn + c[3] * bn2;
 }
 
 CostPoly operator+(const CostPoly& x, const CostPoly& y) {
@@ -54,8 +59,14 @@ CostPoly operator*(double k, const CostPoly& x) { return x * k; }
 Operator OperatorCost::At(int64_t batch, int64_t seq_len) const {
   const double b = static_cast<double>(batch);
   const double n = static_cast<double>(seq_len);
-  return {name, kind, count, flops.At(b, n), weight_bytes.At(b, n), act_bytes.At(b, n),
-          kv_bytes.At(b, n), math};
+  return {name,
+          kind,
+          count,
+          flops.At(b, n),
+          weight_bytes.At(b, n),
+          act_bytes.At(b, n),
+          kv_bytes.At(b, n),
+          math};
 }
 
 double KvElementsPerToken(const LayerSpec& layer, MlaForm mla) {
@@ -134,8 +145,14 @@ class Builder {
     AddNorm("final_norm", model_.final_norm, model_.hidden_size, 1, t_);
     // §4.9: logits only for the last position of each sequence, written in fp32.
     const double v = static_cast<double>(model_.vocab_size);
-    Add({"lm_head", OpKind::kLmHead, 1, 2 * kB * d_ * v, Const(d_ * v * bw_),
-         kB * d_ * ba_ + kB * v * 4.0, {}, matmul_});
+    Add({"lm_head",
+         OpKind::kLmHead,
+         1,
+         2 * kB * d_ * v,
+         Const(d_ * v * bw_),
+         kB * d_ * ba_ + kB * v * 4.0,
+         {},
+         matmul_});
     return std::move(ops_);
   }
 
@@ -153,8 +170,14 @@ class Builder {
   void AddLinear(const std::string& name, double in, double out, bool bias, int64_t count,
                  double heads = 1) {
     const double weights = heads * (in * out + (bias ? out : 0.0));
-    Add({name, OpKind::kLinear, count, heads * (2 * t_ * in * out + (bias ? t_ * out : CostPoly{})),
-         Const(weights * bw_), heads * t_ * (in + out) * ba_, {}, matmul_});
+    Add({name,
+         OpKind::kLinear,
+         count,
+         heads * (2 * t_ * in * out + (bias ? t_ * out : CostPoly{})),
+         Const(weights * bw_),
+         heads * t_ * (in + out) * ba_,
+         {},
+         matmul_});
   }
 
   // §4.3: RMSNorm costs 4 FLOP per element, LayerNorm 7; both read and write each row once.
@@ -163,20 +186,38 @@ class Builder {
     const double w = static_cast<double>(width);
     const double per = kind == NormKind::kLayerNorm ? 7.0 : 4.0;
     const double params = kind == NormKind::kLayerNorm ? 2.0 * w : w;
-    Add({name, OpKind::kNorm, count, per * rows * w, Const(params * bw_), 2 * rows * w * ba_, {},
+    Add({name,
+         OpKind::kNorm,
+         count,
+         per * rows * w,
+         Const(params * bw_),
+         2 * rows * w * ba_,
+         {},
          Precision::kFp32});
   }
 
   // §4.5: rotating `rotated` elements per token costs 3 FLOP each; the cos/sin row is fp32.
   void AddRope(const std::string& name, double rotated, double rope_dim, int64_t count) {
-    Add({name, OpKind::kRope, count, 3 * t_ * rotated, {},
-         2 * t_ * rotated * ba_ + t_ * rope_dim * 4.0, {}, Precision::kFp32});
+    Add({name,
+         OpKind::kRope,
+         count,
+         3 * t_ * rotated,
+         {},
+         2 * t_ * rotated * ba_ + t_ * rope_dim * 4.0,
+         {},
+         Precision::kFp32});
   }
 
   // §4.4: new keys and values are converted to the cache type and written.
   void AddKvWrite(const std::string& name, double elements_per_token, int64_t count) {
-    Add({name, OpKind::kKvWrite, count, {}, {}, t_ * elements_per_token * ba_,
-         t_ * elements_per_token * bkv_, Precision::kFp32});
+    Add({name,
+         OpKind::kKvWrite,
+         count,
+         {},
+         {},
+         t_ * elements_per_token * ba_,
+         t_ * elements_per_token * bkv_,
+         Precision::kFp32});
   }
 
   // §4.6: number of query-key scores per head summed over the batch.
@@ -201,16 +242,40 @@ class Builder {
     const CostPoly v_read = keys * v_width * bkv_;
     if (s_.fusion == Fusion::kFlash) {
       const CostPoly flops = 2 * scores * k_width + 5 * scores + 2 * scores * v_width;
-      Add({prefix + "attention", OpKind::kAttention, count, flops, {}, q_read + o_write,
-           v_shares_k ? k_read : k_read + v_read, attn_math_});
+      Add({prefix + "attention",
+           OpKind::kAttention,
+           count,
+           flops,
+           {},
+           q_read + o_write,
+           v_shares_k ? k_read : k_read + v_read,
+           attn_math_});
       return;
     }
-    Add({prefix + "attn_score", OpKind::kAttnScore, count, 2 * scores * k_width, {},
-         q_read + scores * ba_, k_read, attn_math_});
-    Add({prefix + "softmax", OpKind::kSoftmax, count, 5 * scores, {}, 2 * scores * ba_, {},
+    Add({prefix + "attn_score",
+         OpKind::kAttnScore,
+         count,
+         2 * scores * k_width,
+         {},
+         q_read + scores * ba_,
+         k_read,
+         attn_math_});
+    Add({prefix + "softmax",
+         OpKind::kSoftmax,
+         count,
+         5 * scores,
+         {},
+         2 * scores * ba_,
+         {},
          Precision::kFp32});
-    Add({prefix + "attn_value", OpKind::kAttnValue, count, 2 * scores * v_width, {},
-         scores * ba_ + o_write, v_read, attn_math_});
+    Add({prefix + "attn_value",
+         OpKind::kAttnValue,
+         count,
+         2 * scores * v_width,
+         {},
+         scores * ba_ + o_write,
+         v_read,
+         attn_math_});
   }
 
   void AddStandardAttention(const AttentionSpec& a, const std::string& p, int64_t count) {
@@ -278,11 +343,23 @@ class Builder {
     if (f.kind == FfnKind::kGated) {
       AddLinear(p + "gate_proj", d_, i, f.bias, count);
       AddLinear(p + "up_proj", d_, i, f.bias, count);
-      Add({p + "act_mul", OpKind::kActivation, count, t_ * i * (act + 1), {}, 3 * t_ * i * ba_, {},
+      Add({p + "act_mul",
+           OpKind::kActivation,
+           count,
+           t_ * i * (act + 1),
+           {},
+           3 * t_ * i * ba_,
+           {},
            Precision::kFp32});
     } else {
       AddLinear(p + "up_proj", d_, i, f.bias, count);
-      Add({p + "act", OpKind::kActivation, count, t_ * i * act, {}, 2 * t_ * i * ba_, {},
+      Add({p + "act",
+           OpKind::kActivation,
+           count,
+           t_ * i * act,
+           {},
+           2 * t_ * i * ba_,
+           {},
            Precision::kFp32});
     }
     AddLinear(p + "down_proj", i, d_, f.bias, count);
@@ -296,10 +373,17 @@ class Builder {
       AddStandardAttention(layer.attention, p, repeat);
     }
     if (layer.norms_per_layer > 2) {
-      AddNorm(p + "post_norm", layer.norm, model_.hidden_size, repeat * (layer.norms_per_layer - 2), t_);
+      AddNorm(p + "post_norm", layer.norm, model_.hidden_size, repeat * (layer.norms_per_layer - 2),
+              t_);
     }
     // §4.10: two residual adds per layer, each reads two rows and writes one.
-    Add({p + "residual_add", OpKind::kResidual, 2 * repeat, t_ * d_, {}, 3 * t_ * d_ * ba_, {},
+    Add({p + "residual_add",
+         OpKind::kResidual,
+         2 * repeat,
+         t_ * d_,
+         {},
+         3 * t_ * d_ * ba_,
+         {},
          Precision::kFp32});
     AddNorm(p + "ffn_norm", layer.norm, model_.hidden_size, repeat, t_);
     AddFfn(layer.ffn, p, repeat);
@@ -322,7 +406,8 @@ std::vector<OperatorCost> BuildOperatorCosts(const ModelSpec& model, const Scena
   return Builder(model, scenario, phase).Build();
 }
 
-std::vector<Operator> BuildOperators(const ModelSpec& model, const Scenario& scenario, Phase phase) {
+std::vector<Operator> BuildOperators(const ModelSpec& model, const Scenario& scenario,
+                                     Phase phase) {
   std::vector<Operator> ops;
   for (const OperatorCost& c : BuildOperatorCosts(model, scenario, phase)) {
     ops.push_back(c.At(scenario.batch, scenario.seq_len));

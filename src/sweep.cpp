@@ -24,7 +24,8 @@ constexpr size_t kBlock = 512;
 
 class Runner {
  public:
-  Runner(const SweepSpec& spec, SweepSink& sink, const std::function<void(double, double)>& progress)
+  Runner(const SweepSpec& spec, SweepSink& sink,
+         const std::function<void(double, double)>& progress)
       : spec_(spec), sink_(sink), progress_(progress), total_(SweepRowCount(spec)) {
     if (spec_.prefill) {
       phases_.push_back(Phase::kPrefill);
@@ -123,8 +124,8 @@ class Runner {
         row.seq_len = ni[i];
         for (size_t k = 0; k < kernels.size(); ++k) {
           row.phase = phases_[k];
-          const double tokens = row.phase == Phase::kPrefill ? b[i] * n[i] : b[i];
-          FinishPhase(sums[k][i], tokens, roof, setting.peak, std::nullopt, &row.totals, &row.rip);
+          FinishPhase(sums[k][i], PhaseTokens(row.phase, b[i], n[i]), roof, setting.peak,
+                      std::nullopt, &row.totals, &row.rip);
           sink_.Row(row);
         }
       }
@@ -185,8 +186,8 @@ void SweepAnalysesSink::Row(const SweepRow& row) {
     AnalysisResult a;
     const ModelSpec& m = *s.model;
     const ParamCount params = CountParams(m);
-    a.model = {m.name, m.display_name, m.family, m.source, params.total(), params.active(),
-               m.NumLayers()};
+    a.model = {m.name,         m.display_name,  m.family,     m.source,
+               params.total(), params.active(), m.NumLayers()};
     a.roof = *s.roof;
     a.peak_flops_per_s = s.peak.peak_flops_per_s;
     a.peak_precision = s.peak.precision;

@@ -72,8 +72,9 @@ bool ApplySuffix(double* value, std::string_view suffix, const std::vector<std::
   return false;
 }
 
+// `min` and `max` keep every derived figure (ridge, times, Φ) finite in double precision.
 double ParseQuantity(std::string_view text, std::string_view what, const std::vector<std::string>& units,
-                     std::string_view example) {
+                     std::string_view example, double min, double max, std::string_view unit) {
   double value = 0;
   std::string_view rest;
   if (!SplitNumber(text, &value, &rest) || !ApplySuffix(&value, rest, units)) {
@@ -82,17 +83,23 @@ double ParseQuantity(std::string_view text, std::string_view what, const std::ve
   if (!std::isfinite(value) || value <= 0) {
     throw UsageError(fmt::format("{}: '{}' must be positive and finite", what, text));
   }
+  if (value < min || value > max) {
+    throw UsageError(
+        fmt::format("{}: '{}' is outside [{:g}, {:g}] {}", what, text, min, max, unit));
+  }
   return value;
 }
 
 }  // namespace
 
 double ParseBandwidth(std::string_view text, std::string_view what) {
-  return ParseQuantity(text, what, {"bytes/s", "byte/s", "b/s", "bps"}, "120GB/s");
+  return ParseQuantity(text, what, {"bytes/s", "byte/s", "b/s", "bps"}, "120GB/s", 1, 1e18,
+                       "bytes/s");
 }
 
 double ParseRate(std::string_view text, std::string_view what) {
-  return ParseQuantity(text, what, {"flop/s", "flops", "op/s", "ops"}, "3.5TFLOPS");
+  return ParseQuantity(text, what, {"flop/s", "flops", "op/s", "ops"}, "3.5TFLOPS", 1e-3, 1e21,
+                       "per second");
 }
 
 std::vector<std::pair<std::string, std::string>> ParseKeyValueList(std::string_view text,

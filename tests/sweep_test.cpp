@@ -262,6 +262,10 @@ TEST(Sweep, BadGridsAreUsageErrors) {
        "slmroof: error: --seq: 0 in '0:4096:+256' is outside [1, 1073741824]\n"},
       {"sweep --batch 1:8:x1", "slmroof: error: --batch: factor 1 in '1:8:x1' must be at least 2\n"},
       {"sweep --layers 0:8", "slmroof: error: --layers: 0 in '0:8' is outside [1, 4096]\n"},
+      {"sweep --layers ''", "slmroof: error: --layers: empty value in ''\n"},
+      {"sweep --seq 10:1:+-2",
+       "slmroof: error: --seq: step '+-2' in '10:1:+-2' is not +K, -K, xK or /K with an integer "
+       "K\n"},
       {"sweep --seq 1:6000000",
        "slmroof: error: the grid has 12000000 rows, more than the safety limit of 10000000; narrow "
        "it or pass --force\n"},
@@ -272,6 +276,43 @@ TEST(Sweep, BadGridsAreUsageErrors) {
     EXPECT_EQ(out, "") << args;
     EXPECT_EQ(err, message) << args;
   }
+}
+
+// A block holds 512 points: 1100 points make two full blocks and a partial one.
+TEST(Sweep, BlockBoundariesChangeNothing) {
+  const Roof roof = testing::FlatRoof(50e9, 2e12);
+  SweepSpec spec;
+  spec.models = {LoadModel("llama-3.2-1b")};
+  spec.roofs = {roof};
+  spec.weights = {DTypeByName("q4_k")};
+  spec.kv = {DTypeByName("fp16")};
+  spec.fusion = {Fusion::kFlash};
+  spec.seq_len = ParseIntAxis("1:1100", "--seq", 1, 1 << 30);
+  spec.batch = ParseIntAxis("2", "--batch", 1, 1 << 20);
+  Collect sink;
+  RunSweep(spec, sink);
+  ASSERT_EQ(sink.rows.size(), 2200u);
+  for (size_t i = 0; i < sink.rows.size(); ++i) {
+    const SweepRow& r = sink.rows[i];
+    ASSERT_EQ(r.seq_len, static_cast<int64_t>(i / 2 + 1));
+    Scenario s = sink.scenarios[i];
+    s.seq_len = r.seq_len;
+    s.batch = r.batch;
+    const AnalysisResult a = Analyze(spec.models[0], roof, s, {});
+    const PhaseResult& p = a.phases[i % 2];
+    EXPECT_EQ(r.totals.time_s, p.totals.time_s) << r.seq_len;
+    EXPECT_EQ(r.totals.flops, p.totals.flops) << r.seq_len;
+    EXPECT_EQ(r.memory.total_bytes, a.memory.total_bytes) << r.seq_len;
+  }
+}
+
+TEST(Sweep, WriteErrorsAreReported) {
+  std::string out, err;
+  EXPECT_EQ(RunBinary("sweep --seq 1:3 --format csv -o /nonexistent-dir/x.csv", &out, &err), 1);
+  EXPECT_EQ(err, "slmroof: error: -o: cannot write '/nonexistent-dir/x.csv': No such file or "
+                 "directory\n");
+  EXPECT_EQ(RunBinary("analyze --format csv -o /dev/full", &out, &err), 1);
+  EXPECT_EQ(err, "slmroof: error: -o: cannot write '/dev/full': No space left on device\n");
 }
 
 TEST(Sweep, OutputFileIsWrittenWhole) {

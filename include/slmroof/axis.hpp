@@ -15,8 +15,6 @@ class IntAxis {
   size_t size() const { return size_; }
   /// The i-th value, 0 <= i < size().
   int64_t at(size_t i) const;
-  /// An axis holding exactly `values`.
-  static IntAxis Of(std::vector<int64_t> values);
 
  private:
   // A run of values start, start + step, ... (count of them); explicit lists use step 0.

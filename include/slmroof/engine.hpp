@@ -60,7 +60,7 @@ class PhaseKernel {
   double bandwidth_ = 0;
 };
 
-/// Phase totals and Φ from the sums (§7.2, §7.3, §9.3); `tokens` as PhaseTokens gives them.
+/// Phase totals and Φ from the sums (§7.2, §7.3, §9.3); `tokens` from PhaseTokens.
 void FinishPhase(const PhaseSums& sums, double tokens, const Roof& roof, const ScenarioPeak& peak,
                  std::optional<double> measured_tps, PhaseTotals* totals, Rip* rip);
 

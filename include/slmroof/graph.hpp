@@ -52,11 +52,9 @@ struct CostPoly {
 
   /// The value at batch b and sequence length n, evaluated as ((c0 + c1·b) + c2·bn) + c3·bn2 with
   /// bn = b·n and bn2 = bn·n; the vectorised sweep uses the same order, so both agree to the bit.
-  double At(double b, double n) const {
-    const double bn = b * n;
-    const double bn2 = bn * n;
-    return c[0] + c[1] * b + c[2] * bn + c[3] * bn2;
-  }
+  /// Defined in graph.cpp, built without floating-point contraction, so that no caller's flags
+  /// (an FMA-capable target) change its rounding.
+  double At(double b, double n) const;
 };
 
 CostPoly operator+(const CostPoly& x, const CostPoly& y);
@@ -87,7 +85,7 @@ std::vector<OperatorCost> BuildOperatorCosts(const ModelSpec& model, const Scena
 std::vector<Operator> BuildOperators(const ModelSpec& model, const Scenario& scenario, Phase phase);
 
 /// Tokens one pass of the phase processes: batch × seq_len for prefill, batch for decode.
-double PhaseTokens(const Scenario& scenario, Phase phase);
+double PhaseTokens(Phase phase, double batch, double seq_len);
 
 /// KV-cache elements one token adds to one layer (§4.4, §5.3).
 double KvElementsPerToken(const LayerSpec& layer, MlaForm mla);

@@ -48,6 +48,7 @@ struct AnalyzeOptions {
   std::string fusion = "none";
   std::string mla = "absorbed";
   std::string measured_tps;
+  bool format_given = false;
   std::string format = "table";
   std::string output;
   PlotOptions plot;
@@ -88,10 +89,11 @@ int RunAnalyze(const AnalyzeOptions& o) {
       }
     }
   }
+  const std::string format = FormatFor(o.format_given, o.format, o.output, {"json", "csv"});
   std::string text;
-  if (o.format == "json") {
+  if (format == "json") {
     text = RenderJson(report);
-  } else if (o.format == "csv") {
+  } else if (format == "csv") {
     text = RenderCsv(report);
   } else {
     text = RenderTable(report);
@@ -101,7 +103,7 @@ int RunAnalyze(const AnalyzeOptions& o) {
     RooflineOptions chart;
     chart.extra_roofs = OtherRoofs(o.roof_options);
     WritePlots(o.plot, {RooflineSvg(report.analyses, chart)}, "slmroof analyze",
-               o.format == "table" ? text : RenderTable(report));
+               format == "table" ? text : RenderTable(report));
   }
   return 0;
 }
@@ -137,11 +139,15 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
       ->capture_default_str();
   cmd.add_option("--measured-tps", o->measured_tps,
                  "Measured tokens/s: Φ of the measured point (X, or prefill=X,decode=Y)");
-  cmd.add_option("--format", o->format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}))
-      ->capture_default_str();
+  cmd.add_option("--format", o->format,
+                 "Output format [default: from the -o file's extension (.json, .csv), else table]")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
   AddPlotOptions(cmd, &o->plot);
-  return [o] { return RunAnalyze(*o); };
+  return [o, &cmd] {
+    o->format_given = cmd.count("--format") > 0;
+    return RunAnalyze(*o);
+  };
 }
 
 }  // namespace slmroof::cli

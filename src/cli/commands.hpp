@@ -39,7 +39,9 @@ class Output {
 
  private:
   std::string path_;
+  std::string target_;  ///< the regular file the rename replaces (path_, or where it links to)
   std::string tmp_;
+  bool in_place_ = false;  ///< a FIFO or device, written directly
   std::FILE* file_ = nullptr;
 };
 
@@ -69,6 +71,11 @@ struct PlotOptions {
   std::string path;
   std::string format;  ///< svg, png or html; empty: from the file's extension
 };
+
+/// The output format: `chosen` when --format was given, else the -o file's extension when it is
+/// one of `by_extension` ("csv" for .csv), else `chosen` (the default).
+std::string FormatFor(bool given, const std::string& chosen, const std::string& output,
+                      const std::vector<std::string>& by_extension);
 
 /// Declares --plot and --plot-format on `cmd`.
 void AddPlotOptions(CLI::App& cmd, PlotOptions* o);

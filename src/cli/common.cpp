@@ -1,4 +1,10 @@
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -12,47 +18,127 @@
 
 namespace slmroof::cli {
 
+namespace {
+
+// The temporary file being written, for the signal handler: Ctrl-C leaves nothing behind.
+char g_tmp_path[4096] = "";
+
+extern "C" void RemoveTmpAndReraise(int sig) {
+  if (g_tmp_path[0] != '\0') {
+    unlink(g_tmp_path);
+  }
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+[[noreturn]] void CannotWrite(const std::string& path, int error) {
+  throw InputError(fmt::format("-o: cannot write '{}': {}", path, std::strerror(error)));
+}
+
+}  // namespace
+
 Output::Output(const std::string& path) {
   if (path.empty() || path == "-") {
     file_ = stdout;
     return;
   }
   path_ = path;
-  tmp_ = path + ".slmroof-tmp";
-  file_ = std::fopen(tmp_.c_str(), "wb");
+  std::error_code ec;
+  // A FIFO, a device or a terminal is written in place: replacing it would not reach its reader.
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
+    file_ = std::fopen(path.c_str(), "wb");
+    if (!file_) {
+      CannotWrite(path, errno);
+    }
+    in_place_ = true;
+    return;
+  }
+  // A regular file (or none yet) is written beside itself and renamed over it when complete;
+  // through a symbolic link, beside the file it names. Each run gets its own temporary name.
+  target_ = path;
+  if (std::filesystem::is_symlink(std::filesystem::symlink_status(path, ec))) {
+    const std::filesystem::path real = std::filesystem::canonical(path, ec);
+    if (!ec) {
+      target_ = real.string();
+    }
+  }
+  std::string name = target_ + ".slmroof-XXXXXX";
+  const int fd = mkstemp(name.data());
+  if (fd < 0) {
+    CannotWrite(path, errno);
+  }
+  // mkstemp creates 0600; give the file the mode it would have had (or already has).
+  struct stat existing {};
+  if (stat(target_.c_str(), &existing) == 0) {
+    fchmod(fd, existing.st_mode & 07777);
+  } else {
+    const mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+  }
+  tmp_ = name;
+  if (tmp_.size() < sizeof g_tmp_path) {
+    std::memcpy(g_tmp_path, tmp_.c_str(), tmp_.size() + 1);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      std::signal(sig, RemoveTmpAndReraise);
+    }
+  }
+  file_ = fdopen(fd, "wb");
   if (!file_) {
-    throw InputError(fmt::format("cannot write '{}'", path));
+    const int error = errno;
+    close(fd);
+    unlink(tmp_.c_str());
+    CannotWrite(path, error);
   }
 }
 
 Output::~Output() {
-  if (!tmp_.empty() && file_) {  // not committed: leave nothing behind
+  if (file_ && file_ != stdout) {  // not committed
     std::fclose(file_);
-    std::remove(tmp_.c_str());
+    if (!tmp_.empty()) {
+      unlink(tmp_.c_str());  // leave nothing behind
+      g_tmp_path[0] = '\0';
+    }
   }
 }
 
 void Output::Commit() {
-  if (tmp_.empty()) {
-    std::fflush(file_);
+  if (file_ == stdout) {
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+      throw InputError(fmt::format("cannot write to stdout: {}", std::strerror(errno)));
+    }
     return;
   }
   const bool written = std::fflush(file_) == 0 && std::ferror(file_) == 0;
+  const int error = errno;
   const bool closed = std::fclose(file_) == 0;
   file_ = nullptr;
+  if (in_place_) {
+    if (!written || !closed) {
+      CannotWrite(path_, error);
+    }
+    return;
+  }
   std::error_code ec;
   if (written && closed) {
-    std::filesystem::rename(tmp_, path_, ec);
+    std::filesystem::rename(tmp_, target_, ec);
   }
+  g_tmp_path[0] = '\0';
   if (!written || !closed || ec) {
-    std::filesystem::remove(tmp_, ec);
-    throw InputError(fmt::format("cannot write '{}'", path_));
+    unlink(tmp_.c_str());
+    CannotWrite(path_, ec ? ec.value() : error);
   }
 }
 
 void Emit(const std::string& text, const std::string& path) {
   Output out(path);
-  std::fwrite(text.data(), 1, text.size(), out.file());
+  if (std::fwrite(text.data(), 1, text.size(), out.file()) != text.size()) {
+    if (out.file() == stdout) {
+      throw InputError(fmt::format("cannot write to stdout: {}", std::strerror(errno)));
+    }
+    CannotWrite(path, errno);
+  }
   out.Commit();
 }
 
@@ -113,6 +199,20 @@ std::vector<Roof> ResolveRoofs(const RoofOptions& o) {
     roofs.push_back(std::move(roof));
   }
   return roofs;
+}
+
+std::string FormatFor(bool given, const std::string& chosen, const std::string& output,
+                      const std::vector<std::string>& by_extension) {
+  if (given || output.empty()) {
+    return chosen;
+  }
+  const std::string ext = ToLower(std::filesystem::path(output).extension().string());
+  for (const std::string& f : by_extension) {
+    if (ext == "." + f) {
+      return f;
+    }
+  }
+  return chosen;
 }
 
 void AddPlotOptions(CLI::App& cmd, PlotOptions* o) {

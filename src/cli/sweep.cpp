@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "slmroof/errors.hpp"
+#include "slmroof/graph.hpp"
 #include "slmroof/io/model_reader.hpp"
 #include "slmroof/plot.hpp"
 #include "slmroof/sweep.hpp"
@@ -30,6 +32,8 @@ struct SweepOptions {
   std::vector<std::string> kv{"fp16"};
   std::vector<std::string> fusion{"none"};
   std::string mla = "absorbed";
+  bool layers_given = false;
+  bool format_given = false;
   bool operators = false;
   bool force = false;
   std::string format = "table";
@@ -83,7 +87,7 @@ class Progress {
  private:
   bool enabled_;
   bool shown_ = false;
-  std::chrono::steady_clock::time_point last_{};
+  std::chrono::steady_clock::time_point last_;  // the first line waits 200 ms too
 };
 
 int RunSweepCommand(const SweepOptions& o) {
@@ -91,7 +95,7 @@ int RunSweepCommand(const SweepOptions& o) {
   SweepSpec spec;
   spec.seq_len = ParseIntAxis(o.seq, "--seq", 1, int64_t{1} << 30);
   spec.batch = ParseIntAxis(o.batch, "--batch", 1, int64_t{1} << 20);
-  if (!o.layers.empty()) {
+  if (o.layers_given) {
     spec.layers = ParseIntAxis(o.layers, "--layers", 1, 4096);
   }
   spec.prefill = o.phase != "decode";
@@ -117,7 +121,19 @@ int RunSweepCommand(const SweepOptions& o) {
       spdlog::warn("{}", w);
     }
   }
-  const double rows = SweepRowCount(spec);
+  double rows = SweepRowCount(spec);
+  if (o.operators) {
+    // Every totals row is followed by its operators: count those lines too.
+    size_t most = 0;
+    Scenario any;
+    any.mla = spec.mla;
+    for (const ModelSpec& m : spec.models) {
+      for (Phase p : {Phase::kPrefill, Phase::kDecode}) {
+        most = std::max(most, BuildOperatorCosts(m, any, p).size());
+      }
+    }
+    rows *= 1 + static_cast<double>(most);
+  }
   if (rows > kSweepRowLimit && !o.force) {
     throw UsageError(fmt::format(
         "the grid has {:.0f} rows, more than the safety limit of {:.0f}; narrow it or pass --force",
@@ -131,9 +147,10 @@ int RunSweepCommand(const SweepOptions& o) {
                                  kPlotRowLimit, rows));
   }
 
-  const SweepFormat format = o.format == "csv"     ? SweepFormat::kCsv
-                             : o.format == "jsonl" ? SweepFormat::kJsonl
-                                                   : SweepFormat::kTable;
+  const std::string name = FormatFor(o.format_given, o.format, o.output, {"csv", "jsonl"});
+  const SweepFormat format = name == "csv"     ? SweepFormat::kCsv
+                             : name == "jsonl" ? SweepFormat::kJsonl
+                                               : SweepFormat::kTable;
   Output out(o.output);
   SweepPlotSink lines;
   SweepAnalysesSink analyses;
@@ -217,12 +234,16 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
                "Also print a row per operator after each totals row (evaluated point by point)");
   cmd.add_flag("--force", o->force,
                fmt::format("Run a grid larger than the safety limit of {:.0f} rows", kSweepRowLimit));
-  cmd.add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"table", "csv", "jsonl"}))
-      ->capture_default_str();
+  cmd.add_option("--format", o->format,
+                 "Output format [default: from the -o file's extension (.csv, .jsonl), else table]")
+      ->check(CLI::IsMember({"table", "csv", "jsonl"}));
   cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
   AddPlotOptions(cmd, &o->plot);
-  return [o] { return RunSweepCommand(*o); };
+  return [o, &cmd] {
+    o->layers_given = cmd.count("--layers") > 0;
+    o->format_given = cmd.count("--format") > 0;
+    return RunSweepCommand(*o);
+  };
 }
 
 }  // namespace slmroof::cli

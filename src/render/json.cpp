@@ -1,4 +1,5 @@
 #include <cmath>
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,12 +14,14 @@ double RoundSig(double value) {
   if (value == 0 || !std::isfinite(value)) {
     return value;
   }
-  return std::stod(fmt::format("{:.10g}", value));
+  // strtod, not stod: a subnormal result is a value, not an error.
+  return std::strtod(fmt::format("{:.10g}", value).c_str(), nullptr);
 }
 
 namespace {
 
-ordered_json Num(double v) { return RoundSig(v); }
+// JSON has no inf or NaN: such a value (only reachable with absurd device figures) is null.
+ordered_json Num(double v) { return std::isfinite(v) ? ordered_json(RoundSig(v)) : nullptr; }
 
 ordered_json Optional(const std::optional<double>& v) {
   return v ? ordered_json(RoundSig(*v)) : ordered_json(nullptr);

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -175,6 +176,10 @@ class Appender : public Fields {
     }
   }
   void Num(const char* k, double v) override {
+    if (!std::isfinite(v)) {  // JSON has no inf or NaN; CSV leaves the cell empty
+      Null(k);
+      return;
+    }
     Key(k);
     char text[number::kMaxChars];
     buf_->append(text, number::WriteSig10(v, text));
