@@ -89,9 +89,14 @@ double KvElementsPerTokenAllLayers(const ModelSpec& model, MlaForm mla) {
   return per_token;
 }
 
+double KvCacheBytes(double batch, double seq_len, double elements_per_token,
+                    double bytes_per_element) {
+  return batch * seq_len * elements_per_token * bytes_per_element;
+}
+
 double KvCacheBytes(const ModelSpec& model, const Scenario& s) {
-  return static_cast<double>(s.batch) * static_cast<double>(s.seq_len) *
-         KvElementsPerTokenAllLayers(model, s.mla) * s.kv.bytes();
+  return KvCacheBytes(static_cast<double>(s.batch), static_cast<double>(s.seq_len),
+                      KvElementsPerTokenAllLayers(model, s.mla), s.kv.bytes());
 }
 
 namespace {

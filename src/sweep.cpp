@@ -117,8 +117,7 @@ class Runner {
         for (const auto& phase_sums : sums) {
           activation = std::max(activation, phase_sums[i].max_act_bytes);
         }
-        // §8, in the order KvCacheBytes multiplies.
-        const double kv_cache = b[i] * n[i] * kv_elements * kv_bytes_per_element;
+        const double kv_cache = KvCacheBytes(b[i], n[i], kv_elements, kv_bytes_per_element);
         row.memory = Footprint(weights_bytes, kv_cache, activation, roof.capacity_bytes);
         row.batch = bi[i];
         row.seq_len = ni[i];

@@ -153,6 +153,15 @@ TEST(Sweep, BlocksEqualAnalyzeToTheBit) {
       EXPECT_EQ(r.rip.phi_log, p.rip.phi_log) << where;
       EXPECT_EQ(r.memory.total_bytes, a.memory.total_bytes) << where;
       EXPECT_EQ(r.memory.activation_bytes, a.memory.activation_bytes) << where;
+      EXPECT_EQ(r.memory.weights_bytes, a.memory.weights_bytes) << where;
+      EXPECT_EQ(r.memory.kv_cache_bytes, a.memory.kv_cache_bytes) << where;
+      EXPECT_EQ(r.memory.fits, a.memory.fits) << where;
+      EXPECT_EQ(r.totals.weight_bytes, p.totals.weight_bytes) << where;
+      EXPECT_EQ(r.totals.act_bytes, p.totals.act_bytes) << where;
+      EXPECT_EQ(r.totals.tokens, p.totals.tokens) << where;
+      EXPECT_EQ(r.totals.tokens_per_s, p.totals.tokens_per_s) << where;
+      EXPECT_EQ(r.totals.energy_per_token_j, p.totals.energy_per_token_j) << where;
+      EXPECT_EQ(r.rip.regime, p.rip.regime) << where;
     }
   }
 }

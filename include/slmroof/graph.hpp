@@ -96,4 +96,8 @@ double KvElementsPerTokenAllLayers(const ModelSpec& model, MlaForm mla);
 /// KV-cache bytes held for batch sequences of seq_len tokens: ((B·N)·elements)·bkv (§8).
 double KvCacheBytes(const ModelSpec& model, const Scenario& scenario);
 
+/// The same, from the elements one token adds over all layers and the bytes per element.
+double KvCacheBytes(double batch, double seq_len, double elements_per_token,
+                    double bytes_per_element);
+
 }  // namespace slmroof

@@ -200,14 +200,14 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
       ->check(CLI::IsMember({"prefill", "decode", "both"}))
       ->capture_default_str();
   cmd.add_option("--seq", o->seq,
-                 "Sequence lengths: a list (512,1024) or ranges START:STOP:STEP with STEP +K, -K, "
-                 "xK or /K (128:32768:x2, 256:4096:+256)")
+                 "Sequence lengths, 1 to 2^30: a list (512,1024) or ranges START:STOP:STEP with "
+                 "STEP +K, -K, xK or /K (128:32768:x2, 256:4096:+256)")
       ->capture_default_str();
-  cmd.add_option("--batch", o->batch, "Batch sizes, as a list or ranges like --seq")
+  cmd.add_option("--batch", o->batch, "Batch sizes, 1 to 2^20, as a list or ranges like --seq")
       ->capture_default_str();
   cmd.add_option("--layers", o->layers,
-                 "Depth variants (2:64:x2): the model's first layers, extended with copies of its "
-                 "last layer");
+                 "Depth variants, 1 to 4096 layers (2:64:x2): the model's first layers, extended "
+                 "with copies of its last layer");
   const std::vector<std::string> types = DTypeNames();
   cmd.add_option("--weights", o->weights, "Weight storage types (comma-separated)")
       ->delimiter(',')

@@ -14,17 +14,9 @@ std::string Cell(double v) {
 
 // Quotes a field when it holds a separator, a quote or a line break (RFC 4180).
 std::string Text(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) {
-    return s;
-  }
-  std::string out = "\"";
-  for (char c : s) {
-    out += c;
-    if (c == '"') {
-      out += '"';
-    }
-  }
-  return out + "\"";
+  std::string out;
+  number::AppendCsvField(s, &out);
+  return out;
 }
 
 }  // namespace

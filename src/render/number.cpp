@@ -86,4 +86,19 @@ char* WriteSig10(double v, char* out) {
   return std::to_chars(out, out + kMaxChars, v, std::chars_format::general, 10).ptr;
 }
 
+void AppendCsvField(std::string_view text, std::string* out) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    *out += text;
+    return;
+  }
+  *out += '"';
+  for (char c : text) {
+    *out += c;
+    if (c == '"') {
+      *out += '"';
+    }
+  }
+  *out += '"';
+}
+
 }  // namespace slmroof::number

@@ -1,8 +1,15 @@
 #pragma once
 
-// Private to the renderers: numbers for machines (CSV, JSON Lines).
+// Private to the renderers: numbers and text for machines (CSV, JSON Lines).
+
+#include <string>
+#include <string_view>
 
 namespace slmroof::number {
+
+/// Appends `text` as one CSV field, quoted as RFC 4180 asks when it holds a separator, a quote
+/// or a line break.
+void AppendCsvField(std::string_view text, std::string* out);
 
 /// Longest text WriteSig10 writes, without a terminator.
 inline constexpr int kMaxChars = 24;

@@ -162,17 +162,8 @@ class Appender : public Fields {
       } else {
         *buf_ += nlohmann::json(std::string(v)).dump();
       }
-    } else if (v.find_first_of(",\"\n") == std::string_view::npos) {
-      *buf_ += v;
-    } else {  // RFC 4180 quoting
-      *buf_ += '"';
-      for (char c : v) {
-        *buf_ += c;
-        if (c == '"') {
-          *buf_ += '"';
-        }
-      }
-      *buf_ += '"';
+    } else {
+      number::AppendCsvField(v, buf_);
     }
   }
   void Num(const char* k, double v) override {
@@ -332,7 +323,7 @@ class Table : public Buffered {
 
  private:
   static constexpr const char* kRow =
-      "{:<18} {:>6} {:<24} {:<8} {:<6} {:<6} {:>6} {:>8} {:<8} {:>10} {:>10} {:>7} {:<8} "
+      "{:<18} {:>6} {:<24} {:<8} {:<6} {:<6} {:>7} {:>10} {:<8} {:>10} {:>10} {:>7} {:<8} "
       "{:>7} {:>9} {:>4}\n";
   bool operators_;
 };
