@@ -181,12 +181,16 @@ PhaseResult EvaluatePhase(const std::vector<OperatorCost>& costs, const Roof& ro
   return result;
 }
 
+ModelSummary SummarizeModel(const ModelSpec& model) {
+  const ParamCount params = CountParams(model);
+  return {model.name,     model.display_name, model.family,      model.source,
+          params.total(), params.active(),    model.NumLayers()};
+}
+
 AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario& scenario,
                        const MeasuredTps& measured) {
   AnalysisResult a;
-  const ParamCount params = CountParams(model);
-  a.model = {model.name,     model.display_name, model.family,     model.source,
-             params.total(), params.active(),    model.NumLayers()};
+  a.model = SummarizeModel(model);
   a.roof = roof;
   a.scenario = scenario;
   const ScenarioPeak peak = PeakOf(roof, scenario);
@@ -208,7 +212,7 @@ AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario&
   if (scenario.decode) {
     run(Phase::kDecode, measured.decode);
   }
-  a.memory = Footprint(params.total() * scenario.weights.bytes(), KvCacheBytes(model, scenario),
+  a.memory = Footprint(a.model.params * scenario.weights.bytes(), KvCacheBytes(model, scenario),
                        largest_activation, roof.capacity_bytes);
   return a;
 }

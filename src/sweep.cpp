@@ -183,10 +183,8 @@ void SweepAnalysesSink::Row(const SweepRow& row) {
                           analyses_.back().scenario.seq_len == row.seq_len;
   if (!same_point) {
     AnalysisResult a;
-    const ModelSpec& m = *s.model;
-    const ParamCount params = CountParams(m);
-    a.model = {m.name,         m.display_name,  m.family,     m.source,
-               params.total(), params.active(), m.NumLayers()};
+    // The model changes only with the setting: count its parameters once per setting.
+    a.model = last_setting_ == s.id ? analyses_.back().model : SummarizeModel(*s.model);
     a.roof = *s.roof;
     a.peak_flops_per_s = s.peak.peak_flops_per_s;
     a.peak_precision = s.peak.precision;

@@ -76,6 +76,9 @@ PhaseResult EvaluatePhase(const std::vector<OperatorCost>& costs, const Roof& ro
 /// Φ and Φ-log of the point (oi, perf) against the ridge (ridge_oi, peak) (§9).
 Rip ComputeRip(double oi, double perf_flops_per_s, double ridge_oi, double peak_flops_per_s);
 
+/// Name, provenance, parameter counts and depth of a model, as results report them.
+ModelSummary SummarizeModel(const ModelSpec& model);
+
 /// Runs the whole analysis of one model on one roof.
 AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario& scenario,
                        const MeasuredTps& measured);

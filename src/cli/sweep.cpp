@@ -55,8 +55,6 @@ class Tee : public SweepSink {
   std::vector<SweepSink*> sinks_;
 };
 
-// A sweep chart holds this many rows at most; checked before any row is printed.
-constexpr double kPlotRowLimit = 100000;
 
 // Rewrites "\r swept ..." on a terminal's stderr at most a few times a second; not when the rows
 // themselves go to the same terminal, where the two would interleave.
@@ -141,10 +139,12 @@ int RunSweepCommand(const SweepOptions& o) {
   }
 
   CheckPlotOptions(o.plot);
-  if (!o.plot.path.empty() && rows > kPlotRowLimit) {
+  // The chart's own limit, checked here before any row is printed.
+  const double plot_limit = static_cast<double>(kSweepPlotMaxPoints);
+  if (!o.plot.path.empty() && rows > plot_limit) {
     throw UsageError(fmt::format("--plot: a chart holds at most {:.0f} rows and the grid has {:.0f}; "
                                  "narrow the grid",
-                                 kPlotRowLimit, rows));
+                                 plot_limit, rows));
   }
 
   const std::string name = FormatFor(o.format_given, o.format, o.output, {"csv", "jsonl"});

@@ -1,6 +1,8 @@
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -216,7 +218,7 @@ class Buffered : public SweepWriter {
   void Finish() override {
     Flush();
     if (std::fflush(out_) != 0) {
-      throw InputError("cannot write the sweep's output");
+      Fail();
     }
   }
 
@@ -228,9 +230,12 @@ class Buffered : public SweepWriter {
   }
   void Flush() {
     if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size()) {
-      throw InputError("cannot write the sweep's output");
+      Fail();
     }
     buf_.clear();
+  }
+  [[noreturn]] static void Fail() {
+    throw InputError(fmt::format("cannot write the sweep's rows: {}", std::strerror(errno)));
   }
   std::string buf_;
 
