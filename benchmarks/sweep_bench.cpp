@@ -35,7 +35,7 @@ SweepSpec Grid() {
     spec.roofs.push_back(ResolveRoof(LoadHardware(devices.at(i)), RoofKind::kTheoretical, "",
                                      &fallbacks));
   }
-  spec.weights = {DTypeByName("fp16")};
+  spec.weights = {ParseWeightSetting("fp16")};
   spec.kv = {DTypeByName("fp16")};
   spec.fusion = {Fusion::kNone};
   spec.seq_len = ParseIntAxis("64:4096:+64", "--seq", 1, 1 << 30);

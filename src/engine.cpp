@@ -31,15 +31,13 @@ Rip ComputeRip(double oi, double perf, double ridge_oi, double peak) {
   return rip;
 }
 
-ScenarioPeak PeakOf(const Roof& roof, const Scenario& scenario) {
+ScenarioPeak PeakOf(const Roof& roof, const ModelSpec& model, const Scenario& scenario) {
   // §9.3: π is the highest ceiling any operator of the scenario runs against, so that no
-  // operating point can sit above it.
+  // operating point can sit above it. Both phases run the same operators in the same precisions.
   ScenarioPeak out;
-  const Precision matmul = WiderPrecision(scenario.act.math, scenario.weights.math);
-  const Precision attention = WiderPrecision(scenario.act.math, scenario.kv.math);
-  for (Precision p : {matmul, attention, Precision::kFp32}) {
+  for (const OperatorCost& op : BuildOperatorCosts(model, scenario, Phase::kDecode)) {
     Precision used;
-    const double peak = roof.PeakFor(p, &used);
+    const double peak = roof.PeakFor(op.math, &used);
     if (peak > out.peak_flops_per_s) {
       out.peak_flops_per_s = peak;
       out.precision = used;
@@ -193,7 +191,7 @@ AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario&
   a.model = SummarizeModel(model);
   a.roof = roof;
   a.scenario = scenario;
-  const ScenarioPeak peak = PeakOf(roof, scenario);
+  const ScenarioPeak peak = PeakOf(roof, model, scenario);
   a.peak_flops_per_s = peak.peak_flops_per_s;
   a.peak_precision = peak.precision;
   a.ridge_oi = peak.ridge_oi;
@@ -212,7 +210,8 @@ AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario&
   if (scenario.decode) {
     run(Phase::kDecode, measured.decode);
   }
-  a.memory = Footprint(a.model.params * scenario.weights.bytes(), KvCacheBytes(model, scenario),
+  a.weights = MixOf(model, scenario.weights);
+  a.memory = Footprint(a.weights.bytes, KvCacheBytes(model, scenario),
                        largest_activation, roof.capacity_bytes);
   return a;
 }

@@ -1,6 +1,10 @@
 #include "slmroof/graph.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
+
+#include "slmroof/weights.hpp"
 
 namespace slmroof {
 
@@ -66,7 +70,8 @@ Operator OperatorCost::At(int64_t batch, int64_t seq_len) const {
           weight_bytes.At(b, n),
           act_bytes.At(b, n),
           kv_bytes.At(b, n),
-          math};
+          math,
+          weight_type};
 }
 
 double KvElementsPerToken(const LayerSpec& layer, MlaForm mla) {
@@ -127,37 +132,45 @@ class Builder {
         phase_(phase),
         t_(phase == Phase::kPrefill ? kBN : kB),
         d_(static_cast<double>(model.hidden_size)),
-        bw_(s.weights.bytes()),
+        types_(AssignTensorTypes(model, s.weights)),
         ba_(s.act.bytes()),
         bkv_(s.kv.bytes()),
-        matmul_(WiderPrecision(s.act.math, s.weights.math)),
         attn_math_(WiderPrecision(s.act.math, s.kv.math)) {}
 
   std::vector<OperatorCost> Build() {
     // §4.1: the embedding reads one table row per token and writes it as an activation.
-    Add({"embedding", OpKind::kEmbedding, 1, {}, t_ * d_ * bw_, t_ * d_ * ba_, {}, matmul_});
+    const DType& embd = types_.Of(TensorRole::kTokenEmbd, -1);
+    Add({"embedding", OpKind::kEmbedding, 1, {}, t_ * d_ * embd.bytes(), t_ * d_ * ba_, {},
+         Matmul(embd), embd.name});
     const bool several = model_.groups.size() > 1;
-    int64_t first = 0;
+    first_ = 0;
     for (const LayerGroup& g : model_.groups) {
       std::string prefix;
       if (several) {
-        prefix = g.repeat == 1 ? fmt::format("L{}.", first)
-                               : fmt::format("L{}-{}.", first, first + g.repeat - 1);
+        prefix = g.repeat == 1 ? fmt::format("L{}.", first_)
+                               : fmt::format("L{}-{}.", first_, first_ + g.repeat - 1);
       }
+      repeat_ = g.repeat;
       AddLayer(g.layer, g.repeat, prefix);
-      first += g.repeat;
+      first_ += g.repeat;
     }
+    first_ = -1;
+    repeat_ = 1;
     AddNorm("final_norm", model_.final_norm, model_.hidden_size, 1, t_);
-    // §4.9: logits only for the last position of each sequence, written in fp32.
+    // §4.9: logits only for the last position of each sequence, written in fp32. A tied model
+    // multiplies by the embedding table.
     const double v = static_cast<double>(model_.vocab_size);
+    const DType& out = types_.Of(
+        model_.tie_word_embeddings ? TensorRole::kTokenEmbd : TensorRole::kOutput, -1);
     Add({"lm_head",
          OpKind::kLmHead,
          1,
          2 * kB * d_ * v,
-         Const(d_ * v * bw_),
+         Const(d_ * v * out.bytes()),
          kB * d_ * ba_ + kB * v * 4.0,
          {},
-         matmul_});
+         Matmul(out),
+         out.name});
     return std::move(ops_);
   }
 
@@ -170,19 +183,39 @@ class Builder {
 
   void Add(OperatorCost op) { ops_.push_back(std::move(op)); }
 
+  // §2.3: the precision a matrix product with weights of `type` runs in.
+  Precision Matmul(const DType& type) const { return WiderPrecision(s_.act.math, type.math); }
+
+  // Bytes per element of the current group's 1-D tensors (§2.2).
+  double VectorBytes() const { return types_.Of(TensorRole::kVector, first_).bytes(); }
+
   // §4.2: a projection of every token from width `in` to width `out`, once per head when
-  // `heads` > 1 (the absorbed MLA products of §5.2 apply a separate matrix to each head).
-  void AddLinear(const std::string& name, double in, double out, bool bias, int64_t count,
+  // `heads` > 1 (the absorbed MLA products of §5.2 apply a separate matrix to each head). Layers
+  // of the group whose `role` tensor has another storage type get a row of their own (§2.2).
+  void AddLinear(const std::string& name, TensorRole role, double in, double out, bool bias,
                  double heads = 1) {
-    const double weights = heads * (in * out + (bias ? out : 0.0));
-    Add({name,
-         OpKind::kLinear,
-         count,
-         heads * (2 * t_ * in * out + (bias ? t_ * out : CostPoly{})),
-         Const(weights * bw_),
-         heads * t_ * (in + out) * ba_,
-         {},
-         matmul_});
+    std::vector<std::pair<const DType*, int64_t>> runs;
+    for (int64_t l = first_; l < first_ + repeat_; ++l) {
+      const DType* type = &types_.Of(role, l);
+      auto it = std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return r.first == type; });
+      if (it == runs.end()) {
+        runs.push_back({type, 1});
+      } else {
+        ++it->second;
+      }
+    }
+    for (const auto& [type, count] : runs) {
+      const double bias_bytes = bias ? out * VectorBytes() : 0.0;
+      Add({runs.size() > 1 ? fmt::format("{}.{}", name, type->name) : name,
+           OpKind::kLinear,
+           count,
+           heads * (2 * t_ * in * out + (bias ? t_ * out : CostPoly{})),
+           Const(heads * (in * out * type->bytes() + bias_bytes)),
+           heads * t_ * (in + out) * ba_,
+           {},
+           Matmul(*type),
+           type->name});
+    }
   }
 
   // §4.3: RMSNorm costs 4 FLOP per element, LayerNorm 7; both read and write each row once.
@@ -195,10 +228,11 @@ class Builder {
          OpKind::kNorm,
          count,
          per * rows * w,
-         Const(params * bw_),
+         Const(params * VectorBytes()),
          2 * rows * w * ba_,
          {},
-         Precision::kFp32});
+         Precision::kFp32,
+         {}});
   }
 
   // §4.5: rotating `rotated` elements per token costs 3 FLOP each; the cos/sin row is fp32.
@@ -210,7 +244,8 @@ class Builder {
          {},
          2 * t_ * rotated * ba_ + t_ * rope_dim * 4.0,
          {},
-         Precision::kFp32});
+         Precision::kFp32,
+         {}});
   }
 
   // §4.4: new keys and values are converted to the cache type and written.
@@ -222,7 +257,8 @@ class Builder {
          {},
          t_ * elements_per_token * ba_,
          t_ * elements_per_token * bkv_,
-         Precision::kFp32});
+         Precision::kFp32,
+         {}});
   }
 
   // §4.6: number of query-key scores per head summed over the batch.
@@ -254,7 +290,8 @@ class Builder {
            {},
            q_read + o_write,
            v_shares_k ? k_read : k_read + v_read,
-           attn_math_});
+           attn_math_,
+         {}});
       return;
     }
     Add({prefix + "attn_score",
@@ -264,7 +301,8 @@ class Builder {
          {},
          q_read + scores * ba_,
          k_read,
-         attn_math_});
+         attn_math_,
+         {}});
     Add({prefix + "softmax",
          OpKind::kSoftmax,
          count,
@@ -272,7 +310,8 @@ class Builder {
          {},
          2 * scores * ba_,
          {},
-         Precision::kFp32});
+         Precision::kFp32,
+         {}});
     Add({prefix + "attn_value",
          OpKind::kAttnValue,
          count,
@@ -280,7 +319,8 @@ class Builder {
          {},
          scores * ba_ + o_write,
          v_read,
-         attn_math_});
+         attn_math_,
+         {}});
   }
 
   void AddStandardAttention(const AttentionSpec& a, const std::string& p, int64_t count) {
@@ -288,9 +328,9 @@ class Builder {
     const double hkv = static_cast<double>(a.num_kv_heads);
     const double dh = static_cast<double>(a.head_dim);
     const double dv = static_cast<double>(a.v_head_dim);
-    AddLinear(p + "q_proj", d_, h * dh, a.qkv_bias, count);
-    AddLinear(p + "k_proj", d_, hkv * dh, a.qkv_bias, count);
-    AddLinear(p + "v_proj", d_, hkv * dv, a.qkv_bias, count);
+    AddLinear(p + "q_proj", TensorRole::kAttnQ, d_, h * dh, a.qkv_bias);
+    AddLinear(p + "k_proj", TensorRole::kAttnK, d_, hkv * dh, a.qkv_bias);
+    AddLinear(p + "v_proj", TensorRole::kAttnV, d_, hkv * dv, a.qkv_bias);
     if (a.qk_norm) {
       // §4.3: one RMSNorm row per head; the scale vector is shared by the heads.
       AddNorm(p + "q_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * h);
@@ -302,7 +342,7 @@ class Builder {
     }
     AddKvWrite(p + "kv_write", hkv * (dh + dv), count);
     AddAttentionCore(p, h, hkv, dh, dv, false, count);
-    AddLinear(p + "o_proj", h * dv, d_, a.o_bias, count);
+    AddLinear(p + "o_proj", TensorRole::kAttnOutput, h * dv, d_, a.o_bias);
   }
 
   // §5: multi-head latent attention, absorbed or naive.
@@ -314,40 +354,40 @@ class Builder {
     const double dr = static_cast<double>(a.qk_rope_head_dim);
     const double dv = static_cast<double>(a.v_head_dim);
     if (a.q_lora_rank > 0) {
-      AddLinear(p + "q_a_proj", d_, dq, false, count);
+      AddLinear(p + "q_a_proj", TensorRole::kAttnQA, d_, dq, false);
       AddNorm(p + "q_a_norm", NormKind::kRmsNorm, a.q_lora_rank, count, t_);
-      AddLinear(p + "q_b_proj", dq, h * (dn + dr), false, count);
+      AddLinear(p + "q_b_proj", TensorRole::kAttnQB, dq, h * (dn + dr), false);
     } else {
-      AddLinear(p + "q_proj", d_, h * (dn + dr), false, count);
+      AddLinear(p + "q_proj", TensorRole::kAttnQ, d_, h * (dn + dr), false);
     }
-    AddLinear(p + "kv_a_proj", d_, dc + dr, false, count);
+    AddLinear(p + "kv_a_proj", TensorRole::kAttnKvA, d_, dc + dr, false);
     AddNorm(p + "kv_a_norm", NormKind::kRmsNorm, a.kv_lora_rank, count, t_);
     AddRope(p + "rope", (h + 1) * dr, dr, count);
     if (s_.mla == MlaForm::kAbsorbed) {
       // §5.2: W_UK folded into the query, attention as MQA over the latent, W_UV after it.
-      AddLinear(p + "q_absorb", dn, dc, false, count, h);
+      AddLinear(p + "q_absorb", TensorRole::kAttnKvB, dn, dc, false, h);
       AddKvWrite(p + "kv_write", dc + dr, count);
       AddAttentionCore(p, h, 1, dc + dr, dc, true, count);
-      AddLinear(p + "v_absorb", dc, dv, false, count, h);
+      AddLinear(p + "v_absorb", TensorRole::kAttnKvB, dc, dv, false, h);
     } else {
       // §5.1: new tokens are decompressed into per-head keys and values, which are cached.
-      AddLinear(p + "kv_b_proj", dc, h * (dn + dv), false, count);
+      AddLinear(p + "kv_b_proj", TensorRole::kAttnKvB, dc, h * (dn + dv), false);
       AddKvWrite(p + "kv_write", h * (dn + dr + dv), count);
       AddAttentionCore(p, h, h, dn + dr, dv, false, count);
     }
-    AddLinear(p + "o_proj", h * dv, d_, false, count);
+    AddLinear(p + "o_proj", TensorRole::kAttnOutput, h * dv, d_, false);
   }
 
   void AddFfn(const FfnSpec& f, const std::string& p, int64_t count) {
     const double i = static_cast<double>(f.intermediate_size);
     if (f.num_experts > 0) {
       // Until MoE lands: the router plus a dense FFN as wide as shared + top-k experts (§6.3).
-      AddLinear(p + "router", d_, static_cast<double>(f.num_experts), false, count);
+      AddLinear(p + "router", TensorRole::kFfnRouter, d_, static_cast<double>(f.num_experts), false);
     }
     const double act = ActivationFlops(f.activation);
     if (f.kind == FfnKind::kGated) {
-      AddLinear(p + "gate_proj", d_, i, f.bias, count);
-      AddLinear(p + "up_proj", d_, i, f.bias, count);
+      AddLinear(p + "gate_proj", TensorRole::kFfnGate, d_, i, f.bias);
+      AddLinear(p + "up_proj", TensorRole::kFfnUp, d_, i, f.bias);
       Add({p + "act_mul",
            OpKind::kActivation,
            count,
@@ -355,9 +395,10 @@ class Builder {
            {},
            3 * t_ * i * ba_,
            {},
-           Precision::kFp32});
+           Precision::kFp32,
+         {}});
     } else {
-      AddLinear(p + "up_proj", d_, i, f.bias, count);
+      AddLinear(p + "up_proj", TensorRole::kFfnUp, d_, i, f.bias);
       Add({p + "act",
            OpKind::kActivation,
            count,
@@ -365,9 +406,10 @@ class Builder {
            {},
            2 * t_ * i * ba_,
            {},
-           Precision::kFp32});
+           Precision::kFp32,
+         {}});
     }
-    AddLinear(p + "down_proj", i, d_, f.bias, count);
+    AddLinear(p + "down_proj", TensorRole::kFfnDown, i, d_, f.bias);
   }
 
   void AddLayer(const LayerSpec& layer, int64_t repeat, const std::string& p) {
@@ -389,7 +431,8 @@ class Builder {
          {},
          3 * t_ * d_ * ba_,
          {},
-         Precision::kFp32});
+         Precision::kFp32,
+         {}});
     AddNorm(p + "ffn_norm", layer.norm, model_.hidden_size, repeat, t_);
     AddFfn(layer.ffn, p, repeat);
   }
@@ -399,8 +442,11 @@ class Builder {
   Phase phase_;
   CostPoly t_;  // tokens in the pass: B·N prefill, B decode
   double d_;
-  double bw_, ba_, bkv_;
-  Precision matmul_, attn_math_;
+  TensorTypes types_;
+  double ba_, bkv_;
+  Precision attn_math_;
+  int64_t first_ = -1;   // first layer of the group being built; -1 outside the layers
+  int64_t repeat_ = 1;   // layers in that group
   std::vector<OperatorCost> ops_;
 };
 

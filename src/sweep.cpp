@@ -49,10 +49,9 @@ class Runner {
 
  private:
   void RunModel(const ModelSpec& model) {
-    const ParamCount params = CountParams(model);
     const double kv_elements = KvElementsPerTokenAllLayers(model, spec_.mla);
     for (const Roof& roof : spec_.roofs) {
-      for (const DType& w : spec_.weights) {
+      for (const WeightSetting& w : spec_.weights) {
         for (const DType& kv : spec_.kv) {
           for (Fusion f : spec_.fusion) {
             SweepSetting setting;
@@ -67,11 +66,11 @@ class Runner {
             s.kv = kv;
             s.fusion = f;
             s.mla = spec_.mla;
-            setting.peak = PeakOf(roof, s);
+            setting.peak = PeakOf(roof, model, s);
             if (spec_.operators) {
               RunPerPoint(setting);
             } else {
-              RunBlocks(setting, params.total() * w.bytes(), kv_elements);
+              RunBlocks(setting, MixOf(model, w).bytes, kv_elements);
             }
           }
         }

@@ -134,7 +134,7 @@ TEST(CostModel, BatchScalesActivationsNotWeights) {
 TEST(CostModel, QuantizedTypesChangeBytesAndPrecision) {
   const ModelSpec m = LoadModel(DataPath("tiny.json"));
   Scenario s = Tiny();
-  s.weights = DTypeByName("int4");
+  s.weights = ParseWeightSetting("int4");
   s.kv = DTypeByName("q8_0");
   const auto ops = BuildOperators(m, s, Phase::kDecode);
   const Operator& q = FindOp(ops, "q_proj");

@@ -60,7 +60,7 @@ TEST(Engine, InvariantsHoldForEveryPresetAndScenario) {
           s.seq_len = seq;
           s.batch = seq == 128 ? 4 : 1;
           s.fusion = fusion;
-          s.weights = DTypeByName(w);
+          s.weights = ParseWeightSetting(w);
           ExpectInvariants(Analyze(m, roof, s, {}),
                            fmt::format("{} seq {} {} {}", preset.name, seq, FusionName(fusion), w));
         }
@@ -73,8 +73,8 @@ TEST(Engine, OperatorPlacementOnAFlatRoof) {
   // 100 B/s and 1000 FLOP/s: ridge at 10 FLOP/B.
   const Roof roof = testing::FlatRoof(100, 1000);
   // Constant costs (no B or N terms); decode at batch 2 emits 2 tokens.
-  const OperatorCost mem{"m", OpKind::kLinear, 3, {{50}}, {{10}}, {}, {}, Precision::kFp16};  // OI 5
-  const OperatorCost comp{"c", OpKind::kLinear, 1, {{400}}, {{20}}, {}, {}, Precision::kFp16};  // OI 20
+  const OperatorCost mem{"m", OpKind::kLinear, 3, {{50}}, {{10}}, {}, {}, Precision::kFp16, {}};  // OI 5
+  const OperatorCost comp{"c", OpKind::kLinear, 1, {{400}}, {{20}}, {}, {}, Precision::kFp16, {}};  // OI 20
   const ScenarioPeak peak{1000, Precision::kFp16, 10};
   const PhaseResult r =
       EvaluatePhase({mem, comp}, roof, Phase::kDecode, 2, 1, peak, std::nullopt);

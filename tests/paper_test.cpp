@@ -64,7 +64,7 @@ TEST(Paper, TheoreticalDecodeBoundIsNeverBelowMeasured) {
       Scenario s;
       s.prefill = false;
       s.seq_len = kContext[i];
-      s.weights = DTypeByName(row.weights);
+      s.weights = ParseWeightSetting(row.weights);
       const AnalysisResult a = Analyze(model, roof, s, {});
       const double predicted = a.phases.front().totals.tokens_per_s;
       EXPECT_GE(predicted, row.decode_tps[i])

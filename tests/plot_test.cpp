@@ -430,7 +430,7 @@ TEST(Plot, RooflineOfSeveralModelsOnOneDevice) {
 
   // The same model twice: the differing scenario field names each.
   Scenario q4;
-  q4.weights = DTypeByName("q4_k");
+  q4.weights = ParseWeightSetting("q4_k");
   const std::string two =
       RooflineSvg({analyses[0], Analyze(LoadModel("qwen2.5-1.5b"), roof, q4, {})}, {});
   EXPECT_EQ(TextsOfClass(two, "title"),
@@ -532,7 +532,7 @@ std::vector<SweepSeriesPoint> Sweep(const std::vector<std::string>& models, cons
     spec.models.push_back(LoadModel(m));
   }
   spec.roofs = {PresetRoof("jetson-orin-nano-super")};
-  spec.weights = {DTypeByName("fp16")};
+  spec.weights = {ParseWeightSetting("fp16")};
   spec.kv = {DTypeByName("fp16")};
   spec.fusion = {Fusion::kNone};
   spec.seq_len = ParseIntAxis(seq, "--seq", 1, 1 << 30);
@@ -618,7 +618,7 @@ TEST(Plot, SweepPlotSinkRefusesAnUnreadableNumberOfRows) {
   SweepSpec spec;
   spec.models = {LoadModel("qwen2.5-0.5b")};
   spec.roofs = {PresetRoof("jetson-orin-nano-super")};
-  spec.weights = {DTypeByName("fp16")};
+  spec.weights = {ParseWeightSetting("fp16")};
   spec.kv = {DTypeByName("fp16")};
   spec.fusion = {Fusion::kNone};
   spec.seq_len = ParseIntAxis(fmt::format("1:{}", kSweepPlotMaxPoints + 1), "--seq", 1, 1 << 30);

@@ -126,7 +126,7 @@ TEST(Sweep, BlocksEqualAnalyzeToTheBit) {
     spec.mla = mla;
     spec.models = {LoadModel(name)};
     spec.roofs = {roof};
-    spec.weights = {DTypeByName("fp16"), DTypeByName("q4_k")};
+    spec.weights = {ParseWeightSetting("fp16"), ParseWeightSetting("q4_k")};
     spec.kv = {DTypeByName("int8")};
     spec.fusion = {Fusion::kNone, Fusion::kFlash};
     spec.seq_len = ParseIntAxis("1,7,100:5000:+700,32768", "--seq", 1, 1 << 30);
@@ -293,7 +293,7 @@ TEST(Sweep, BlockBoundariesChangeNothing) {
   SweepSpec spec;
   spec.models = {LoadModel("llama-3.2-1b")};
   spec.roofs = {roof};
-  spec.weights = {DTypeByName("q4_k")};
+  spec.weights = {ParseWeightSetting("q4_k")};
   spec.kv = {DTypeByName("fp16")};
   spec.fusion = {Fusion::kFlash};
   spec.seq_len = ParseIntAxis("1:1100", "--seq", 1, 1 << 30);

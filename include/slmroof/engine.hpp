@@ -25,8 +25,8 @@ struct ScenarioPeak {
   double ridge_oi = 0;
 };
 
-/// π and the ridge of a scenario on a roof.
-ScenarioPeak PeakOf(const Roof& roof, const Scenario& scenario);
+/// π and the ridge of a scenario on a roof: the highest ceiling its operators use.
+ScenarioPeak PeakOf(const Roof& roof, const ModelSpec& model, const Scenario& scenario);
 
 /// Count-weighted sums over a phase's operators at one point (§7.2).
 struct PhaseSums {

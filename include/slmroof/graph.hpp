@@ -41,6 +41,7 @@ struct Operator {
   double act_bytes = 0;     ///< activations read and written
   double kv_bytes = 0;      ///< KV cache read and written
   Precision math = Precision::kFp16;  ///< the precision its arithmetic runs in
+  std::string weight_type;  ///< storage type of its weight matrix; empty when it has none
   double bytes() const { return weight_bytes + act_bytes + kv_bytes; }
 };
 
@@ -71,6 +72,7 @@ struct OperatorCost {
   CostPoly act_bytes;
   CostPoly kv_bytes;
   Precision math = Precision::kFp16;
+  std::string weight_type;
 
   /// The operator at one point.
   Operator At(int64_t batch, int64_t seq_len) const;

@@ -7,6 +7,7 @@
 #include "slmroof/graph.hpp"
 #include "slmroof/hardware.hpp"
 #include "slmroof/scenario.hpp"
+#include "slmroof/weights.hpp"
 
 namespace slmroof {
 
@@ -92,6 +93,7 @@ struct AnalysisResult {
   double ridge_oi = 0;          ///< π / bandwidth
   Scenario scenario;
   std::vector<PhaseResult> phases;
+  WeightMix weights;  ///< the storage type of every weight tensor, summed by type (§2.2)
   MemoryFootprint memory;
 };
 

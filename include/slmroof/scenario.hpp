@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "slmroof/dtype.hpp"
+#include "slmroof/weights.hpp"
 
 namespace slmroof {
 
@@ -22,7 +23,7 @@ struct Scenario {
   bool decode = true;        ///< analyse one decode step at context length seq_len
   int64_t seq_len = 1024;
   int64_t batch = 1;
-  DType weights = DTypeByName("fp16");
+  WeightSetting weights = ParseWeightSetting("fp16");
   DType act = DTypeByName("fp16");
   DType kv = DTypeByName("fp16");
   Fusion fusion = Fusion::kNone;

@@ -22,7 +22,7 @@ struct SweepSpec {
   std::vector<ModelSpec> models;
   IntAxis layers;                  ///< depth variants (WithDepth); empty: each model as given
   std::vector<Roof> roofs;
-  std::vector<DType> weights;
+  std::vector<WeightSetting> weights;
   DType act = DTypeByName("fp16");
   std::vector<DType> kv;
   std::vector<Fusion> fusion;

@@ -60,7 +60,7 @@ int RunAnalyze(const AnalyzeOptions& o) {
   s.decode = o.phase != "prefill";
   s.seq_len = o.seq;
   s.batch = o.batch;
-  s.weights = DTypeByName(o.weights);
+  s.weights = ParseWeightSetting(o.weights);
   s.act = DTypeByName(o.act);
   s.kv = DTypeByName(o.kv);
   s.fusion = o.fusion == "flash" ? Fusion::kFlash : Fusion::kNone;
@@ -126,7 +126,10 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
       ->capture_default_str();
   const std::vector<std::string> types = DTypeNames();
-  cmd.add_option("--weights", o->weights, "Weight storage type")->check(CLI::IsMember(types, CLI::ignore_case))
+  cmd.add_option("--weights", o->weights,
+                 "Weight storage: a llama.cpp file type (Q4_K_M: each tensor as llama-quantize "
+                 "types it), one type for every tensor (q4_k), or pure:TYPE")
+      ->check(WeightSettingCheck())
       ->capture_default_str();
   cmd.add_option("--act", o->act, "Activation type")->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();

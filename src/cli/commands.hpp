@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "slmroof/hardware.hpp"
+#include "slmroof/weights.hpp"
 
 namespace slmroof::cli {
 
@@ -50,6 +51,12 @@ void Emit(const std::string& text, const std::string& path);
 
 /// Names of every storage type, for option validation.
 std::vector<std::string> DTypeNames();
+
+/// Validates a --weights value: a llama.cpp file type, a storage type or pure:TYPE.
+CLI::Validator WeightSettingCheck();
+
+/// ParseWeightSetting with `where` (the argument it came from) in front of its error.
+WeightSetting ParseWeightSettingAt(const std::string& where, const std::string& text);
 
 /// The device options every subcommand that places points on a roof takes.
 struct RoofOptions {

@@ -150,6 +150,27 @@ std::vector<std::string> DTypeNames() {
   return names;
 }
 
+CLI::Validator WeightSettingCheck() {
+  return CLI::Validator(
+      [](std::string& value) {
+        try {
+          ParseWeightSetting(value);
+        } catch (const UsageError& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      },
+      "TYPE", "weight type");
+}
+
+WeightSetting ParseWeightSettingAt(const std::string& where, const std::string& text) {
+  try {
+    return ParseWeightSetting(text);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("{}: {}", where, e.what()));
+  }
+}
+
 void AddRoofOptions(CLI::App& cmd, RoofOptions* o, bool several) {
   if (several) {
     cmd.add_option("--hw", o->hw,

@@ -70,11 +70,11 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared)
   const std::string where = fmt::format("{} '{}'", role, arg);
   for (const auto& [key, value] :
        ParseKeyValueList(std::string_view(arg).substr(at + 1), where, "key=value")) {
-    if (key == "weights" || key == "act" || key == "kv") {
+    if (key == "weights") {
+      side.scenario.weights = ParseWeightSettingAt(where, value);
+    } else if (key == "act" || key == "kv") {
       const DType& t = DTypeByName(OneOf(where, key, value, DTypeNames()));
-      (key == "weights" ? side.scenario.weights
-       : key == "act"   ? side.scenario.act
-                        : side.scenario.kv) = t;
+      (key == "act" ? side.scenario.act : side.scenario.kv) = t;
     } else if (key == "fusion") {
       side.scenario.fusion =
           OneOf(where, key, value, kFusionNames) == "flash" ? Fusion::kFlash : Fusion::kNone;
@@ -104,7 +104,7 @@ int RunCompare(const CompareOptions& o) {
     thresholds.push_back(ParseThreshold(expr));
   }
   Scenario shared;
-  shared.weights = DTypeByName(o.weights);
+  shared.weights = ParseWeightSetting(o.weights);
   shared.act = DTypeByName(o.act);
   shared.kv = DTypeByName(o.kv);
   shared.fusion = o.fusion == "flash" ? Fusion::kFlash : Fusion::kNone;
@@ -202,7 +202,8 @@ std::function<int()> SetupCompare(CLI::App& cmd) {
     cmd.add_option(fmt::format("--{}", key), *value,
                    fmt::format("{} type of both sides; BASE@{}=T or CANDIDATE@{}=T sets one", what,
                                key, key))
-        ->check(CLI::IsMember(types, CLI::ignore_case))
+        ->check(std::string(key) == "weights" ? WeightSettingCheck()
+                                              : CLI::Validator(CLI::IsMember(types, CLI::ignore_case)))
         ->capture_default_str();
   }
   cmd.add_option("--fusion", o->fusion, "none: scores go through memory; flash: they stay on chip")

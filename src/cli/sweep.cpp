@@ -99,7 +99,7 @@ int RunSweepCommand(const SweepOptions& o) {
   spec.prefill = o.phase != "decode";
   spec.decode = o.phase != "prefill";
   for (const std::string& w : o.weights) {
-    spec.weights.push_back(DTypeByName(w));
+    spec.weights.push_back(ParseWeightSetting(w));
   }
   spec.act = DTypeByName(o.act);
   for (const std::string& k : o.kv) {
@@ -209,10 +209,12 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
                  "Depth variants, 1 to 4096 layers (2:64:x2): the model's first layers, extended "
                  "with copies of its last layer");
   const std::vector<std::string> types = DTypeNames();
-  cmd.add_option("--weights", o->weights, "Weight storage types (comma-separated)")
+  cmd.add_option("--weights", o->weights,
+                 "Weight storage settings (comma-separated): llama.cpp file types (Q4_K_M), single "
+                 "types (q4_k) or pure:TYPE")
       ->delimiter(',')
       ->allow_extra_args(false)
-      ->check(CLI::IsMember(types, CLI::ignore_case))
+      ->check(WeightSettingCheck())
       ->capture_default_str();
   cmd.add_option("--act", o->act, "Activation type")
       ->check(CLI::IsMember(types, CLI::ignore_case))

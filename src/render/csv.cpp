@@ -24,15 +24,15 @@ std::string Text(const std::string& s) {
 std::string RenderCsv(const Report& report) {
   std::string out =
       "model,hardware,phase,name,kind,count,flops,bytes,weight_bytes,act_bytes,kv_bytes,oi,"
-      "math_precision,peak_precision,attainable_flops_per_s,bound,time_s\n";
+      "weight_type,math_precision,peak_precision,attainable_flops_per_s,bound,time_s\n";
   for (const AnalysisResult& a : report.analyses) {
     for (const PhaseResult& p : a.phases) {
       for (const OperatorResult& r : p.operators) {
         const Operator& op = r.op;
-        out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", Text(a.model.name),
+        out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", Text(a.model.name),
                            Text(a.roof.device), PhaseName(p.phase), Text(op.name), OpKindName(op.kind),
                            op.count, Cell(op.flops), Cell(op.bytes()), Cell(op.weight_bytes),
-                           Cell(op.act_bytes), Cell(op.kv_bytes), Cell(r.oi), PrecisionName(op.math),
+                           Cell(op.act_bytes), Cell(op.kv_bytes), Cell(r.oi), Text(op.weight_type), PrecisionName(op.math),
                            PrecisionName(r.peak_precision), Cell(r.attainable_flops_per_s),
                            BoundName(r.bound), Cell(r.time_s));
       }

@@ -46,6 +46,7 @@ ordered_json OperatorJson(const OperatorResult& r) {
   j["act_bytes"] = Num(op.act_bytes);
   j["kv_bytes"] = Num(op.kv_bytes);
   j["oi"] = Num(r.oi);
+  j["weight_type"] = op.weight_type.empty() ? ordered_json(nullptr) : ordered_json(op.weight_type);
   j["math_precision"] = std::string(PrecisionName(op.math));
   j["peak_precision"] = std::string(PrecisionName(r.peak_precision));
   j["attainable_flops_per_s"] = Num(r.attainable_flops_per_s);
@@ -135,6 +136,17 @@ ordered_json AnalysisJson(const AnalysisResult& a, bool with_version) {
   sc["fusion"] = std::string(FusionName(s.fusion));
   sc["mla"] = std::string(MlaFormName(s.mla));
   j["scenario"] = std::move(sc);
+
+  ordered_json mix;
+  mix["bytes"] = Num(a.weights.bytes);
+  mix["bits_per_weight"] = Num(a.weights.bits_per_weight());
+  ordered_json types = ordered_json::array();
+  for (const TypeShare& t : a.weights.types) {
+    types.push_back({{"type", t.type}, {"tensors", t.tensors}, {"elements", Num(t.elements)},
+                     {"bytes", Num(t.bytes)}});
+  }
+  mix["types"] = std::move(types);
+  j["weights"] = std::move(mix);
 
   ordered_json phases = ordered_json::array();
   ordered_json latency;

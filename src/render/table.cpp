@@ -15,6 +15,21 @@ using human::Oi;
 using human::Seconds;
 using human::Si;
 
+// "Q4_K_M (4.87 bpw: q4_k 71%, q6_k 24%, fp32 0.1%)": the setting and, when its tensors do not all
+// share one type, the share of the weight bytes each type holds.
+std::string WeightsText(const AnalysisResult& a) {
+  const WeightMix& mix = a.weights;
+  if (mix.types.size() <= 1 || mix.bytes <= 0) {
+    return a.scenario.weights.name;
+  }
+  std::vector<std::string> shares;
+  for (const TypeShare& t : mix.types) {
+    shares.push_back(fmt::format("{} {:.3g}%", t.type, 100.0 * t.bytes / mix.bytes));
+  }
+  return fmt::format("{} ({:.3g} bpw: {})", a.scenario.weights.name, mix.bits_per_weight(),
+                     fmt::join(shares, ", "));
+}
+
 void Header(const AnalysisResult& a, std::string* out) {
   const Roof& roof = a.roof;
   const Scenario& s = a.scenario;
@@ -24,7 +39,7 @@ void Header(const AnalysisResult& a, std::string* out) {
                       Si(a.peak_flops_per_s, "FLOP/s"), PrecisionName(a.peak_precision),
                       Si(roof.bandwidth_bytes_per_s, "B/s"), Oi(a.ridge_oi));
   *out += fmt::format("  seq {}, batch {}, weights {}, act {}, kv {}, fusion {}, mla {}\n", s.seq_len,
-                      s.batch, s.weights.name, s.act.name, s.kv.name, FusionName(s.fusion),
+                      s.batch, WeightsText(a), s.act.name, s.kv.name, FusionName(s.fusion),
                       MlaFormName(s.mla));
 }
 

@@ -1,0 +1,114 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "slmroof/dtype.hpp"
+#include "slmroof/model.hpp"
+
+namespace slmroof {
+
+/// What a weight tensor is for; storage recipes choose types by role (docs/cost-model.md §2.2).
+enum class TensorRole {
+  kTokenEmbd,
+  kOutput,
+  kAttnQ,
+  kAttnK,
+  kAttnV,
+  kAttnOutput,
+  kAttnQA,   ///< MLA query down-projection
+  kAttnQB,   ///< MLA query up-projection
+  kAttnKvA,  ///< MLA joint KV down-projection (with the decoupled RoPE key)
+  kAttnKvB,  ///< MLA KV up-projection (W_UK and W_UV)
+  kFfnGate,
+  kFfnUp,
+  kFfnDown,
+  kFfnRouter,
+  kVector,   ///< 1-D tensors: norm scales and shifts, biases
+};
+inline constexpr int kTensorRoleCount = 15;
+
+/// GGUF-style name of a role ("attn_v", "ffn_down").
+std::string_view TensorRoleName(TensorRole role);
+
+/// One weight tensor of a model, named as llama.cpp's GGUF files name it.
+struct WeightTensor {
+  std::string name;     ///< "blk.3.attn_v.weight"
+  TensorRole role;
+  int64_t layer = -1;   ///< -1 for tensors outside the decoder layers
+  int64_t cols = 0;     ///< row length (ggml ne[0]): the input width of a matrix
+  double elements = 0;  ///< all elements, every expert included
+};
+
+/// Every weight tensor of a model in the order llama.cpp's loader sorts them (globals first, then
+/// layer by layer). Their elements sum to CountParams(model).total().
+std::vector<WeightTensor> ListWeightTensors(const ModelSpec& model);
+
+/// A --weights setting: one storage type for every tensor, or a llama.cpp file type (a recipe
+/// that gives each tensor the type llama-quantize would, §2.2).
+struct WeightSetting {
+  std::string name;                 ///< "Q4_K_M" for a file type, "q4_k" for a single type
+  const DType* type = nullptr;      ///< the single type, or the file type's default type
+  int file_type = -1;               ///< index into LlamaFileTypes(), -1 for a single type
+  bool pure = false;                ///< "pure:TYPE": llama-quantize --pure (shape fallbacks only)
+};
+
+/// Parses "Q4_K_M" (a llama.cpp file type, case-insensitive), "q4_k" (a single type), or
+/// "pure:q4_0"; throws UsageError naming the known names.
+WeightSetting ParseWeightSetting(std::string_view text);
+
+/// The names --weights accepts, file types first.
+std::vector<std::string> WeightSettingNames();
+
+/// llama.cpp's file types (LLAMA_FTYPE_*), by the names llama-quantize prints.
+struct LlamaFileType {
+  std::string name;          ///< "Q4_K_M"
+  std::string default_type;  ///< the type most tensors get ("q4_k")
+};
+const std::vector<LlamaFileType>& LlamaFileTypes();
+
+/// The storage type of each weight tensor of one model under one setting.
+class TensorTypes {
+ public:
+  /// Types for `layers` decoder layers, every role at `fill`, 1-D tensors at `vector_type`.
+  TensorTypes(int64_t layers, const DType* fill, const DType* vector_type);
+
+  const DType& Of(TensorRole role, int64_t layer) const;
+  void Set(TensorRole role, int64_t layer, const DType* type);
+
+ private:
+  std::vector<std::array<const DType*, kTensorRoleCount>> layers_;
+  std::array<const DType*, kTensorRoleCount> globals_{};
+};
+
+/// Gives every tensor of `model` its type under `setting` (§2.2).
+TensorTypes AssignTensorTypes(const ModelSpec& model, const WeightSetting& setting);
+
+/// The type llama.cpp's quantizer gives each tensor for one file type; `tensors` in loader order.
+/// Defined in llama_recipe.cpp.
+TensorTypes LlamaRecipe(const ModelSpec& model, const std::vector<WeightTensor>& tensors,
+                        const LlamaFileType& file_type, bool pure);
+
+/// Bytes of the tensors of one storage type.
+struct TypeShare {
+  std::string type;
+  int64_t tensors = 0;
+  double elements = 0;
+  double bytes = 0;
+};
+
+/// A model's weights under a setting: total bytes and the share of each type.
+struct WeightMix {
+  double elements = 0;
+  double bytes = 0;
+  std::vector<TypeShare> types;  ///< largest share first
+  double bits_per_weight() const { return elements > 0 ? 8.0 * bytes / elements : 0.0; }
+};
+
+/// Sums the bytes of every tensor at its type.
+WeightMix MixOf(const ModelSpec& model, const WeightSetting& setting);
+
+}  // namespace slmroof

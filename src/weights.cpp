@@ -1,0 +1,303 @@
+#include "slmroof/weights.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "slmroof/errors.hpp"
+#include "slmroof/units.hpp"
+
+namespace slmroof {
+
+std::string_view TensorRoleName(TensorRole role) {
+  switch (role) {
+    case TensorRole::kTokenEmbd:
+      return "token_embd";
+    case TensorRole::kOutput:
+      return "output";
+    case TensorRole::kAttnQ:
+      return "attn_q";
+    case TensorRole::kAttnK:
+      return "attn_k";
+    case TensorRole::kAttnV:
+      return "attn_v";
+    case TensorRole::kAttnOutput:
+      return "attn_output";
+    case TensorRole::kAttnQA:
+      return "attn_q_a";
+    case TensorRole::kAttnQB:
+      return "attn_q_b";
+    case TensorRole::kAttnKvA:
+      return "attn_kv_a_mqa";
+    case TensorRole::kAttnKvB:
+      return "attn_kv_b";
+    case TensorRole::kFfnGate:
+      return "ffn_gate";
+    case TensorRole::kFfnUp:
+      return "ffn_up";
+    case TensorRole::kFfnDown:
+      return "ffn_down";
+    case TensorRole::kFfnRouter:
+      return "ffn_gate_inp";
+    case TensorRole::kVector:
+      return "vector";
+  }
+  return "?";
+}
+
+namespace {
+
+// Appends the tensors of one layer; element counts follow docs/cost-model.md §3 term by term.
+class TensorLister {
+ public:
+  TensorLister(const ModelSpec& model, std::vector<WeightTensor>* out)
+      : d_(model.hidden_size), out_(out) {}
+
+  void Layer(const LayerSpec& layer, int64_t il) {
+    il_ = il;
+    const double norm = NormElements(layer.norm, d_);
+    Vector("attn_norm", norm);
+    const AttentionSpec& a = layer.attention;
+    const int64_t h = a.num_heads;
+    const int64_t dv = a.v_head_dim;
+    if (a.kind == AttentionKind::kStandard) {
+      const int64_t hkv = a.num_kv_heads;
+      const int64_t dh = a.head_dim;
+      Matrix("attn_q", TensorRole::kAttnQ, d_, h * dh);
+      Matrix("attn_k", TensorRole::kAttnK, d_, hkv * dh);
+      Matrix("attn_v", TensorRole::kAttnV, d_, hkv * dv);
+      if (a.qkv_bias) {
+        Vector("attn_qkv_bias", static_cast<double>(h * dh + hkv * dh + hkv * dv));
+      }
+      if (a.qk_norm) {
+        Vector("attn_q_norm", static_cast<double>(dh));
+        Vector("attn_k_norm", static_cast<double>(dh));
+      }
+    } else {
+      const int64_t dq = a.q_lora_rank;
+      const int64_t dc = a.kv_lora_rank;
+      const int64_t dn = a.qk_nope_head_dim;
+      const int64_t dr = a.qk_rope_head_dim;
+      if (dq > 0) {
+        Matrix("attn_q_a", TensorRole::kAttnQA, d_, dq);
+        Vector("attn_q_a_norm", static_cast<double>(dq));
+        Matrix("attn_q_b", TensorRole::kAttnQB, dq, h * (dn + dr));
+      } else {
+        Matrix("attn_q", TensorRole::kAttnQ, d_, h * (dn + dr));
+      }
+      Matrix("attn_kv_a_mqa", TensorRole::kAttnKvA, d_, dc + dr);
+      Vector("attn_kv_a_norm", static_cast<double>(dc));
+      Matrix("attn_kv_b", TensorRole::kAttnKvB, dc, h * (dn + dv));
+    }
+    Matrix("attn_output", TensorRole::kAttnOutput, h * dv, d_);
+    if (a.o_bias) {
+      Vector("attn_output_bias", static_cast<double>(d_));
+    }
+    for (int64_t i = 2; i < layer.norms_per_layer; ++i) {
+      Vector(fmt::format("post_norm_{}", i - 2), norm);
+    }
+    Vector("ffn_norm", norm);
+    Ffn(layer.ffn);
+  }
+
+ private:
+  static double NormElements(NormKind kind, int64_t width) {
+    return static_cast<double>(width) * (kind == NormKind::kLayerNorm ? 2.0 : 1.0);
+  }
+
+  void Matrix(const std::string& name, TensorRole role, int64_t in, int64_t out, double copies = 1) {
+    out_->push_back({fmt::format("blk.{}.{}.weight", il_, name), role, il_, in,
+                     copies * static_cast<double>(in) * static_cast<double>(out)});
+  }
+  void Vector(const std::string& name, double elements) {
+    out_->push_back({fmt::format("blk.{}.{}", il_, name), TensorRole::kVector, il_, 0, elements});
+  }
+
+  void Ffn(const FfnSpec& f) {
+    const bool gated = f.kind == FfnKind::kGated;
+    if (f.num_experts == 0) {
+      const int64_t i = f.intermediate_size;
+      if (gated) {
+        Matrix("ffn_gate", TensorRole::kFfnGate, d_, i);
+      }
+      Matrix("ffn_up", TensorRole::kFfnUp, d_, i);
+      Matrix("ffn_down", TensorRole::kFfnDown, i, d_);
+      if (f.bias) {
+        Vector("ffn_bias", static_cast<double>((gated ? 2 : 1) * i + d_));
+      }
+      return;
+    }
+    // Routed and shared experts share each role's type (the interim MoE costing of §6.3).
+    const int64_t ie = f.expert_intermediate_size;
+    const double experts = static_cast<double>(f.num_experts + f.num_shared_experts);
+    Matrix("ffn_gate_inp", TensorRole::kFfnRouter, d_, f.num_experts);
+    if (gated) {
+      Matrix("ffn_gate_exps", TensorRole::kFfnGate, d_, ie, experts);
+    }
+    Matrix("ffn_up_exps", TensorRole::kFfnUp, d_, ie, experts);
+    Matrix("ffn_down_exps", TensorRole::kFfnDown, ie, d_, experts);
+  }
+
+  int64_t d_;
+  int64_t il_ = 0;
+  std::vector<WeightTensor>* out_;
+};
+
+// 1-D tensors outside GGUF: HF checkpoints store them in the float type of the weights, and
+// integer-quantised checkpoints (AWQ, GPTQ) in fp16 (§2.2). GGUF files keep them in F32
+// (llama_recipe.cpp).
+const DType* VectorTypeFor(const DType& single) {
+  return single.quantized ? &DTypeByName("fp16") : &single;
+}
+
+}  // namespace
+
+std::vector<WeightTensor> ListWeightTensors(const ModelSpec& model) {
+  std::vector<WeightTensor> out;
+  const int64_t d = model.hidden_size;
+  const double vd = static_cast<double>(model.vocab_size) * static_cast<double>(d);
+  out.push_back({"token_embd.weight", TensorRole::kTokenEmbd, -1, d, vd});
+  if (!model.tie_word_embeddings) {
+    out.push_back({"output.weight", TensorRole::kOutput, -1, d, vd});
+  }
+  out.push_back({"output_norm.weight", TensorRole::kVector, -1, 0,
+                 static_cast<double>(d) * (model.final_norm == NormKind::kLayerNorm ? 2.0 : 1.0)});
+  TensorLister lister(model, &out);
+  int64_t il = 0;
+  for (const LayerGroup& g : model.groups) {
+    for (int64_t r = 0; r < g.repeat; ++r) {
+      lister.Layer(g.layer, il++);
+    }
+  }
+  return out;
+}
+
+const std::vector<LlamaFileType>& LlamaFileTypes() {
+  // llama.cpp src/llama-quant.cpp, llama_ftype_get_default_type.
+  static const std::vector<LlamaFileType> kTypes = {
+      {"F32", "fp32"},       {"F16", "fp16"},       {"BF16", "bf16"},      {"Q8_0", "q8_0"},
+      {"Q6_K", "q6_k"},      {"Q5_K_M", "q5_k"},    {"Q5_K_S", "q5_k"},    {"Q5_1", "q5_1"},
+      {"Q5_0", "q5_0"},      {"Q4_K_M", "q4_k"},    {"Q4_K_S", "q4_k"},    {"Q4_1", "q4_1"},
+      {"Q4_0", "q4_0"},      {"IQ4_XS", "iq4_xs"},  {"IQ4_NL", "iq4_nl"},  {"MXFP4_MOE", "mxfp4"},
+      {"Q3_K_L", "q3_k"},    {"Q3_K_M", "q3_k"},    {"Q3_K_S", "q3_k"},    {"IQ3_M", "iq3_s"},
+      {"IQ3_S", "iq3_s"},    {"IQ3_XS", "iq3_s"},   {"IQ3_XXS", "iq3_xxs"}, {"Q2_K", "q2_k"},
+      {"Q2_K_S", "q2_k"},    {"IQ2_M", "iq2_s"},    {"IQ2_S", "iq2_xs"},   {"IQ2_XS", "iq2_xs"},
+      {"IQ2_XXS", "iq2_xxs"}, {"TQ2_0", "tq2_0"},   {"IQ1_M", "iq1_m"},    {"TQ1_0", "tq1_0"},
+      {"IQ1_S", "iq1_s"},
+  };
+  return kTypes;
+}
+
+WeightSetting ParseWeightSetting(std::string_view text) {
+  WeightSetting s;
+  const std::string lower = ToLower(text);
+  if (lower.starts_with("pure:")) {
+    const DType& t = DTypeByName(lower.substr(5));
+    if (!t.ggml) {
+      throw UsageError(fmt::format("'{}': pure: takes a ggml type, not '{}'", text, t.name));
+    }
+    s.name = "pure:" + t.name;
+    s.type = &t;
+    s.pure = true;
+    return s;
+  }
+  const std::vector<LlamaFileType>& files = LlamaFileTypes();
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (ToLower(files[i].name) == lower) {
+      s.name = files[i].name;
+      s.type = &DTypeByName(files[i].default_type);
+      s.file_type = static_cast<int>(i);
+      return s;
+    }
+  }
+  if (const DType* t = FindDType(lower)) {
+    s.name = t->name;
+    s.type = t;
+    return s;
+  }
+  const std::vector<std::string> names = WeightSettingNames();
+  const std::string hint = ClosestName(std::string(text), names);
+  throw UsageError(fmt::format("unknown weight type '{}'{} (known: {}; or pure:TYPE)", text,
+                               hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint),
+                               fmt::join(names, ", ")));
+}
+
+std::vector<std::string> WeightSettingNames() {
+  std::vector<std::string> names;
+  for (const LlamaFileType& f : LlamaFileTypes()) {
+    names.push_back(f.name);
+  }
+  for (const DType& t : AllDTypes()) {
+    if (std::none_of(LlamaFileTypes().begin(), LlamaFileTypes().end(),
+                     [&](const LlamaFileType& f) { return ToLower(f.name) == t.name; })) {
+      names.push_back(t.name);
+    }
+  }
+  return names;
+}
+
+TensorTypes::TensorTypes(int64_t layers, const DType* fill, const DType* vector_type)
+    : layers_(static_cast<size_t>(layers)) {
+  for (auto& row : layers_) {
+    row.fill(fill);
+    row[static_cast<size_t>(TensorRole::kVector)] = vector_type;
+  }
+  globals_.fill(fill);
+  globals_[static_cast<size_t>(TensorRole::kVector)] = vector_type;
+}
+
+const DType& TensorTypes::Of(TensorRole role, int64_t layer) const {
+  const auto r = static_cast<size_t>(role);
+  if (layer < 0) {
+    return *globals_[r];
+  }
+  return *layers_.at(static_cast<size_t>(layer))[r];
+}
+
+void TensorTypes::Set(TensorRole role, int64_t layer, const DType* type) {
+  const auto r = static_cast<size_t>(role);
+  if (layer < 0) {
+    globals_[r] = type;
+  } else {
+    layers_.at(static_cast<size_t>(layer))[r] = type;
+  }
+}
+
+TensorTypes AssignTensorTypes(const ModelSpec& model, const WeightSetting& setting) {
+  const std::vector<WeightTensor> tensors = ListWeightTensors(model);
+  if (setting.file_type >= 0) {
+    return LlamaRecipe(model, tensors, LlamaFileTypes()[static_cast<size_t>(setting.file_type)],
+                       false);
+  }
+  if (setting.pure || (setting.type->ggml && setting.type->quantized)) {
+    // A single ggml type is a pure file of that type: its shape fallbacks still apply.
+    return LlamaRecipe(model, tensors, {setting.type->name, setting.type->name}, true);
+  }
+  return TensorTypes(model.NumLayers(), setting.type, VectorTypeFor(*setting.type));
+}
+
+WeightMix MixOf(const ModelSpec& model, const WeightSetting& setting) {
+  const TensorTypes types = AssignTensorTypes(model, setting);
+  WeightMix mix;
+  std::map<std::string, TypeShare> by_type;
+  for (const WeightTensor& t : ListWeightTensors(model)) {
+    const DType& type = types.Of(t.role, t.layer);
+    const double bytes = t.elements * type.bytes();
+    TypeShare& share = by_type[type.name];
+    share.type = type.name;
+    share.tensors += 1;
+    share.elements += t.elements;
+    share.bytes += bytes;
+    mix.elements += t.elements;
+    mix.bytes += bytes;
+  }
+  for (auto& [name, share] : by_type) {
+    mix.types.push_back(share);
+  }
+  std::stable_sort(mix.types.begin(), mix.types.end(),
+                   [](const TypeShare& a, const TypeShare& b) { return a.bytes > b.bytes; });
+  return mix;
+}
+
+}  // namespace slmroof
