@@ -47,21 +47,25 @@ ScenarioPeak PeakOf(const Roof& roof, const ModelSpec& model, const Scenario& sc
   return out;
 }
 
-PhaseKernel::PhaseKernel(const std::vector<OperatorCost>& costs, const Roof& roof)
-    : bandwidth_(roof.bandwidth_bytes_per_s) {
+PhaseKernel::PhaseKernel(const std::vector<OperatorCost>& costs, const Roof& roof, Phase phase,
+                         int64_t n_ubatch)
+    : bandwidth_(roof.bandwidth_bytes_per_s * roof.bandwidth_fraction),
+      phase_(phase),
+      n_ubatch_(n_ubatch) {
   for (const OperatorCost& c : costs) {
     Precision used;
-    terms_.push_back({c.flops, c.weight_bytes, c.act_bytes, c.kv_bytes,
-                      static_cast<double>(c.count), roof.PeakFor(c.math, &used)});
+    terms_.push_back({c.flops, c.weight_bytes, c.act_bytes, c.kv_bytes, c.fixed_s,
+                      static_cast<double>(c.count),
+                      roof.PeakFor(c.math, &used) * roof.compute_fraction});
   }
 }
 
 namespace {
 
-// out = ((c0 + c1·B) + c2·BN) + c3·BN2, the order of CostPoly::At; a zero term adds exactly 0,
-// so skipping it changes no bit.
+// out = (((c0 + c1·B) + c2·BN) + c3·BN2) + c4·P, the order of CostPoly::At; a zero term adds
+// exactly 0, so skipping it changes no bit.
 void EvalPoly(const CostPoly& p, const Eigen::ArrayXd& b, const Eigen::ArrayXd& bn,
-              const Eigen::ArrayXd& bn2, Eigen::ArrayXd* out) {
+              const Eigen::ArrayXd& bn2, const Eigen::ArrayXd& passes, Eigen::ArrayXd* out) {
   out->setConstant(p.c[0]);
   if (p.c[1] != 0) {
     *out += p.c[1] * b;
@@ -71,6 +75,9 @@ void EvalPoly(const CostPoly& p, const Eigen::ArrayXd& b, const Eigen::ArrayXd& 
   }
   if (p.c[3] != 0) {
     *out += p.c[3] * bn2;
+  }
+  if (p.c[4] != 0) {
+    *out += p.c[4] * passes;
   }
 }
 
@@ -84,18 +91,23 @@ void PhaseKernel::Evaluate(const double* batch, const double* seq_len, size_t n,
   const Eigen::Map<const ArrayXd> s(seq_len, m);
   const ArrayXd bn = b * s;
   const ArrayXd bn2 = bn * s;
-  ArrayXd f(m), w(m), a(m), k(m), q(m), compute(m), memory(m), time(m);
+  ArrayXd passes(m);
+  for (Eigen::Index i = 0; i < m; ++i) {
+    passes(i) = Passes(phase_, b(i), s(i), n_ubatch_);
+  }
+  ArrayXd f(m), w(m), a(m), k(m), x(m), q(m), compute(m), memory(m), time(m);
   ArrayXd sf = ArrayXd::Zero(m), sq = sf, sw = sf, sa = sf, sk = sf, st = sf, smem = sf, amax = sf;
   for (const Term& t : terms_) {
-    EvalPoly(t.flops, b, bn, bn2, &f);
-    EvalPoly(t.weight_bytes, b, bn, bn2, &w);
-    EvalPoly(t.act_bytes, b, bn, bn2, &a);
-    EvalPoly(t.kv_bytes, b, bn, bn2, &k);
+    EvalPoly(t.flops, b, bn, bn2, passes, &f);
+    EvalPoly(t.weight_bytes, b, bn, bn2, passes, &w);
+    EvalPoly(t.act_bytes, b, bn, bn2, passes, &a);
+    EvalPoly(t.kv_bytes, b, bn, bn2, passes, &k);
+    EvalPoly(t.fixed_s, b, bn, bn2, passes, &x);
     q = (w + a) + k;
-    // §7.1 for every point at once.
+    // §7.1 for every point at once, §7.5 the runtime's fixed time.
     compute = f / t.ceiling;
     memory = q / bandwidth_;
-    time = compute.max(memory);
+    time = compute.max(memory) + x;
     // §7.2: count-weighted sums, accumulated operator by operator in graph order.
     sf += t.count * f;
     sq += t.count * q;
@@ -103,7 +115,7 @@ void PhaseKernel::Evaluate(const double* batch, const double* seq_len, size_t n,
     sa += t.count * a;
     sk += t.count * k;
     st += t.count * time;
-    smem += (compute > memory).select(0.0, t.count * time);
+    smem += (compute > memory).select(0.0, t.count * (time - x));
     amax = amax.max(a);
   }
   for (Eigen::Index i = 0; i < m; ++i) {
@@ -152,28 +164,30 @@ MemoryFootprint Footprint(double weights_bytes, double kv_cache_bytes, double ac
 }
 
 PhaseResult EvaluatePhase(const std::vector<OperatorCost>& costs, const Roof& roof, Phase phase,
-                          int64_t batch, int64_t seq_len, const ScenarioPeak& peak,
-                          std::optional<double> measured_tps) {
+                          int64_t batch, int64_t seq_len, int64_t n_ubatch,
+                          const ScenarioPeak& peak, std::optional<double> measured_tps) {
   PhaseResult result;
   result.phase = phase;
-  const double bw = roof.bandwidth_bytes_per_s;
+  const double b = static_cast<double>(batch);
+  const double n = static_cast<double>(seq_len);
+  const double passes = Passes(phase, b, n, n_ubatch);
+  const double bw = roof.bandwidth_bytes_per_s * roof.bandwidth_fraction;
   for (const OperatorCost& c : costs) {
-    // §7.1: the roofline of one operator, with the formulas the kernel applies to whole arrays.
+    // §7.1: the roofline of one operator, with the formulas the kernel applies to whole arrays;
+    // §7.5: against the fractions of the ceilings the runtime reaches, plus its fixed time.
     OperatorResult r;
-    r.op = c.At(batch, seq_len);
-    r.peak_flops_per_s = roof.PeakFor(c.math, &r.peak_precision);
+    r.op = c.At(batch, seq_len, passes);
+    r.peak_flops_per_s = roof.PeakFor(c.math, &r.peak_precision) * roof.compute_fraction;
     const double compute = r.op.flops / r.peak_flops_per_s;
     const double memory = r.op.bytes() / bw;
-    r.oi = r.op.flops / r.op.bytes();
+    r.oi = r.op.bytes() > 0 ? r.op.flops / r.op.bytes() : 0.0;
     r.attainable_flops_per_s = std::min(r.peak_flops_per_s, r.oi * bw);
-    r.time_s = std::max(compute, memory);
+    r.time_s = std::max(compute, memory) + r.op.fixed_s;
     r.bound = compute > memory ? Bound::kCompute : Bound::kMemory;
     result.operators.push_back(std::move(r));
   }
-  const double b = static_cast<double>(batch);
-  const double n = static_cast<double>(seq_len);
   PhaseSums sums;
-  PhaseKernel(costs, roof).Evaluate(&b, &n, 1, &sums);
+  PhaseKernel(costs, roof, phase, n_ubatch).Evaluate(&b, &n, 1, &sums);
   FinishPhase(sums, PhaseTokens(phase, b, n), roof, peak, measured_tps, &result.totals,
               &result.rip);
   return result;
@@ -199,7 +213,8 @@ AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario&
   double largest_activation = 0;
   auto run = [&](Phase phase, std::optional<double> tps) {
     a.phases.push_back(EvaluatePhase(BuildOperatorCosts(model, scenario, phase), roof, phase,
-                                     scenario.batch, scenario.seq_len, peak, tps));
+                                     scenario.batch, scenario.seq_len, scenario.exec.n_ubatch, peak,
+                                     tps));
     for (const OperatorResult& o : a.phases.back().operators) {
       largest_activation = std::max(largest_activation, o.op.act_bytes);
     }

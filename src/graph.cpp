@@ -1,6 +1,7 @@
 #include "slmroof/graph.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -34,6 +35,8 @@ std::string_view OpKindName(OpKind k) {
       return "activation";
     case OpKind::kLmHead:
       return "lm_head";
+    case OpKind::kOverhead:
+      return "overhead";
   }
   return "?";
 }
@@ -46,32 +49,40 @@ double PhaseTokens(Phase phase, double batch, double seq_len) {
   return phase == Phase::kPrefill ? batch * seq_len : batch;
 }
 
-double CostPoly::At(double b, double n) const {
+double CostPoly::At(double b, double n, double p) const {
   const double bn = b * n;
   const double bn2 = bn * n;
-  return c[0] + c[1] * b + c[2] * bn + c[3] * bn2;
+  return c[0] + c[1] * b + c[2] * bn + c[3] * bn2 + c[4] * p;
+}
+
+double Passes(Phase phase, double batch, double seq_len, int64_t n_ubatch) {
+  if (n_ubatch <= 0) {
+    return 1;
+  }
+  return std::ceil(PhaseTokens(phase, batch, seq_len) / static_cast<double>(n_ubatch));
 }
 
 CostPoly operator+(const CostPoly& x, const CostPoly& y) {
-  return {{x.c[0] + y.c[0], x.c[1] + y.c[1], x.c[2] + y.c[2], x.c[3] + y.c[3]}};
+  return {{x.c[0] + y.c[0], x.c[1] + y.c[1], x.c[2] + y.c[2], x.c[3] + y.c[3], x.c[4] + y.c[4]}};
 }
 CostPoly operator*(const CostPoly& x, double k) {
-  return {{x.c[0] * k, x.c[1] * k, x.c[2] * k, x.c[3] * k}};
+  return {{x.c[0] * k, x.c[1] * k, x.c[2] * k, x.c[3] * k, x.c[4] * k}};
 }
 CostPoly operator*(double k, const CostPoly& x) { return x * k; }
 
-Operator OperatorCost::At(int64_t batch, int64_t seq_len) const {
+Operator OperatorCost::At(int64_t batch, int64_t seq_len, double passes) const {
   const double b = static_cast<double>(batch);
   const double n = static_cast<double>(seq_len);
   return {name,
           kind,
           count,
-          flops.At(b, n),
-          weight_bytes.At(b, n),
-          act_bytes.At(b, n),
-          kv_bytes.At(b, n),
+          flops.At(b, n, passes),
+          weight_bytes.At(b, n, passes),
+          act_bytes.At(b, n, passes),
+          kv_bytes.At(b, n, passes),
           math,
-          weight_type};
+          weight_type,
+          fixed_s.At(b, n, passes)};
 }
 
 double KvElementsPerToken(const LayerSpec& layer, MlaForm mla) {
@@ -141,7 +152,7 @@ class Builder {
     // §4.1: the embedding reads one table row per token and writes it as an activation.
     const DType& embd = types_.Of(TensorRole::kTokenEmbd, -1);
     Add({"embedding", OpKind::kEmbedding, 1, {}, t_ * d_ * embd.bytes(), t_ * d_ * ba_, {},
-         Matmul(embd), embd.name});
+         Matmul(embd), embd.name, {}});
     const bool several = model_.groups.size() > 1;
     first_ = 0;
     for (const LayerGroup& g : model_.groups) {
@@ -170,7 +181,14 @@ class Builder {
          kB * d_ * ba_ + kB * v * 4.0,
          {},
          Matmul(out),
-         out.name});
+         out.name,
+         {}});
+    // §7.5: the runtime's fixed cost per forward pass.
+    const double fixed = s_.exec.overhead_per_pass_s +
+                         static_cast<double>(model_.NumLayers()) * s_.exec.overhead_per_layer_s;
+    if (fixed > 0) {
+      Add({"overhead", OpKind::kOverhead, 1, {}, {}, {}, {}, Precision::kFp32, {}, PerPass(fixed)});
+    }
     return std::move(ops_);
   }
 
@@ -179,12 +197,25 @@ class Builder {
   static constexpr CostPoly kB{{0, 1, 0, 0}};
   static constexpr CostPoly kBN{{0, 0, 1, 0}};
   static constexpr CostPoly kBN2{{0, 0, 0, 1}};
-  static CostPoly Const(double v) { return {{v, 0, 0, 0}}; }
+  static CostPoly Const(double v) { return {{v, 0, 0, 0, 0}}; }
+  // Weights every forward pass streams again: a micro-batched prefill reads them once per pass
+  // (§1.1, §7.5).
+  static CostPoly PerPass(double v) { return {{0, 0, 0, 0, v}}; }
 
   void Add(OperatorCost op) { ops_.push_back(std::move(op)); }
 
-  // §2.3: the precision a matrix product with weights of `type` runs in.
-  Precision Matmul(const DType& type) const { return WiderPrecision(s_.act.math, type.math); }
+  // §2.3: the precision a matrix product with weights of `type` runs in; an engine profile may
+  // say that quantized weights meet int8 activations (llama.cpp CPU/CUDA) or are dequantized to
+  // fp16 (Metal), and that float weights set the math precision (§7.5).
+  Precision Matmul(const DType& type) const {
+    if (type.quantized && s_.exec.quantized_math) {
+      return *s_.exec.quantized_math;
+    }
+    if (!type.quantized && s_.exec.float_math_from_weights) {
+      return type.math;
+    }
+    return WiderPrecision(s_.act.math, type.math);
+  }
 
   // Bytes per element of the current group's 1-D tensors (§2.2).
   double VectorBytes() const { return types_.Of(TensorRole::kVector, first_).bytes(); }
@@ -210,11 +241,12 @@ class Builder {
            OpKind::kLinear,
            count,
            heads * (2 * t_ * in * out + (bias ? t_ * out : CostPoly{})),
-           Const(heads * (in * out * type->bytes() + bias_bytes)),
+           PerPass(heads * (in * out * type->bytes() + bias_bytes)),
            heads * t_ * (in + out) * ba_,
            {},
            Matmul(*type),
-           type->name});
+           type->name,
+           {}});
     }
   }
 
@@ -228,10 +260,11 @@ class Builder {
          OpKind::kNorm,
          count,
          per * rows * w,
-         Const(params * VectorBytes()),
+         PerPass(params * VectorBytes()),
          2 * rows * w * ba_,
          {},
          Precision::kFp32,
+         {},
          {}});
   }
 
@@ -245,6 +278,7 @@ class Builder {
          2 * t_ * rotated * ba_ + t_ * rope_dim * 4.0,
          {},
          Precision::kFp32,
+         {},
          {}});
   }
 
@@ -258,6 +292,7 @@ class Builder {
          t_ * elements_per_token * ba_,
          t_ * elements_per_token * bkv_,
          Precision::kFp32,
+         {},
          {}});
   }
 
@@ -291,6 +326,7 @@ class Builder {
            q_read + o_write,
            v_shares_k ? k_read : k_read + v_read,
            attn_math_,
+         {},
          {}});
       return;
     }
@@ -302,6 +338,7 @@ class Builder {
          q_read + scores * ba_,
          k_read,
          attn_math_,
+         {},
          {}});
     Add({prefix + "softmax",
          OpKind::kSoftmax,
@@ -311,6 +348,7 @@ class Builder {
          2 * scores * ba_,
          {},
          Precision::kFp32,
+         {},
          {}});
     Add({prefix + "attn_value",
          OpKind::kAttnValue,
@@ -320,6 +358,7 @@ class Builder {
          scores * ba_ + o_write,
          v_read,
          attn_math_,
+         {},
          {}});
   }
 
@@ -396,6 +435,7 @@ class Builder {
            3 * t_ * i * ba_,
            {},
            Precision::kFp32,
+         {},
          {}});
     } else {
       AddLinear(p + "up_proj", TensorRole::kFfnUp, d_, i, f.bias);
@@ -407,6 +447,7 @@ class Builder {
            2 * t_ * i * ba_,
            {},
            Precision::kFp32,
+         {},
          {}});
     }
     AddLinear(p + "down_proj", TensorRole::kFfnDown, i, d_, f.bias);
@@ -432,6 +473,7 @@ class Builder {
          3 * t_ * d_ * ba_,
          {},
          Precision::kFp32,
+         {},
          {}});
     AddNorm(p + "ffn_norm", layer.norm, model_.hidden_size, repeat, t_);
     AddFfn(layer.ffn, p, repeat);
@@ -461,7 +503,9 @@ std::vector<Operator> BuildOperators(const ModelSpec& model, const Scenario& sce
                                      Phase phase) {
   std::vector<Operator> ops;
   for (const OperatorCost& c : BuildOperatorCosts(model, scenario, phase)) {
-    ops.push_back(c.At(scenario.batch, scenario.seq_len));
+    ops.push_back(c.At(scenario.batch, scenario.seq_len,
+                       Passes(phase, static_cast<double>(scenario.batch),
+                              static_cast<double>(scenario.seq_len), scenario.exec.n_ubatch)));
   }
   return ops;
 }

@@ -66,6 +66,7 @@ class Runner {
             s.kv = kv;
             s.fusion = f;
             s.mla = spec_.mla;
+            s.exec = spec_.exec;
             setting.peak = PeakOf(roof, model, s);
             if (spec_.operators) {
               RunPerPoint(setting);
@@ -82,7 +83,8 @@ class Runner {
   void RunBlocks(const SweepSetting& setting, double weights_bytes, double kv_elements) {
     std::vector<PhaseKernel> kernels;
     for (Phase p : phases_) {
-      kernels.emplace_back(BuildOperatorCosts(*setting.model, setting.scenario, p), *setting.roof);
+      kernels.emplace_back(BuildOperatorCosts(*setting.model, setting.scenario, p), *setting.roof, p,
+                           setting.scenario.exec.n_ubatch);
     }
     const size_t nb = spec_.batch.size();
     const size_t ns = spec_.seq_len.size();

@@ -73,11 +73,11 @@ TEST(Engine, OperatorPlacementOnAFlatRoof) {
   // 100 B/s and 1000 FLOP/s: ridge at 10 FLOP/B.
   const Roof roof = testing::FlatRoof(100, 1000);
   // Constant costs (no B or N terms); decode at batch 2 emits 2 tokens.
-  const OperatorCost mem{"m", OpKind::kLinear, 3, {{50}}, {{10}}, {}, {}, Precision::kFp16, {}};  // OI 5
-  const OperatorCost comp{"c", OpKind::kLinear, 1, {{400}}, {{20}}, {}, {}, Precision::kFp16, {}};  // OI 20
+  const OperatorCost mem{"m", OpKind::kLinear, 3, {{50}}, {{10}}, {}, {}, Precision::kFp16, {}, {}};  // OI 5
+  const OperatorCost comp{"c", OpKind::kLinear, 1, {{400}}, {{20}}, {}, {}, Precision::kFp16, {}, {}};  // OI 20
   const ScenarioPeak peak{1000, Precision::kFp16, 10};
   const PhaseResult r =
-      EvaluatePhase({mem, comp}, roof, Phase::kDecode, 2, 1, peak, std::nullopt);
+      EvaluatePhase({mem, comp}, roof, Phase::kDecode, 2, 1, 0, peak, std::nullopt);
   EXPECT_EQ(r.operators[0].bound, Bound::kMemory);
   EXPECT_DOUBLE_EQ(r.operators[0].attainable_flops_per_s, 500);
   EXPECT_DOUBLE_EQ(r.operators[0].time_s, 0.1);   // 10 B / 100 B/s

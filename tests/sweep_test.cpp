@@ -116,17 +116,38 @@ TEST(Sweep, EveryCsvRowEqualsAnalyze) {
 // fusions, both MLA forms, two storage setups and several batch sizes.
 TEST(Sweep, BlocksEqualAnalyzeToTheBit) {
   const Roof roof = testing::FlatRoof(100e9, 10e12);
-  std::vector<std::pair<std::string, MlaForm>> runs;
+  // A runtime that micro-batches, multiplies quantized weights in int8, reaches 70 % of the
+  // bandwidth and pays a fixed time per pass and layer (§7.5).
+  Roof runtime_roof = roof;
+  runtime_roof.bandwidth_fraction = 0.7;
+  runtime_roof.compute_fraction = 0.45;
+  Execution runtime;
+  runtime.n_ubatch = 512;
+  runtime.quantized_math = Precision::kInt8;
+  runtime.float_math_from_weights = true;
+  runtime.overhead_per_pass_s = 1.5e-4;
+  runtime.overhead_per_layer_s = 7e-6;
+  struct Run {
+    std::string name;
+    MlaForm mla;
+    bool runtime;
+  };
+  std::vector<Run> runs;
   for (const std::string& name : PresetNames(EmbeddedModelPresets())) {
-    runs.emplace_back(name, MlaForm::kAbsorbed);
-    runs.emplace_back(name, MlaForm::kNaive);
+    runs.push_back({name, MlaForm::kAbsorbed, false});
+    runs.push_back({name, MlaForm::kNaive, false});
+    runs.push_back({name, MlaForm::kAbsorbed, true});
   }
-  for (const auto& [name, mla] : runs) {
+  for (const auto& [name, mla, with_runtime] : runs) {
     SweepSpec spec;
     spec.mla = mla;
     spec.models = {LoadModel(name)};
-    spec.roofs = {roof};
-    spec.weights = {ParseWeightSetting("fp16"), ParseWeightSetting("q4_k")};
+    spec.roofs = {with_runtime ? runtime_roof : roof};
+    if (with_runtime) {
+      spec.exec = runtime;
+    }
+    spec.weights = {ParseWeightSetting("fp16"), ParseWeightSetting("q4_k"),
+                    ParseWeightSetting("Q4_K_M")};
     spec.kv = {DTypeByName("int8")};
     spec.fusion = {Fusion::kNone, Fusion::kFlash};
     spec.seq_len = ParseIntAxis("1,7,100:5000:+700,32768", "--seq", 1, 1 << 30);
@@ -139,7 +160,7 @@ TEST(Sweep, BlocksEqualAnalyzeToTheBit) {
       Scenario s = sink.scenarios[i];
       s.seq_len = r.seq_len;
       s.batch = r.batch;
-      const AnalysisResult a = Analyze(spec.models[0], roof, s, {});
+      const AnalysisResult a = Analyze(spec.models[0], spec.roofs[0], s, {});
       const PhaseResult& p = a.phases[r.phase == Phase::kPrefill ? 0 : 1];
       const std::string where =
           fmt::format("{} {} {} {} seq {} batch {} {}", name, MlaFormName(mla), s.weights.name,

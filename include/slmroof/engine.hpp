@@ -45,19 +45,23 @@ struct PhaseSums {
 /// whole blocks, so the two agree to the bit.
 class PhaseKernel {
  public:
-  PhaseKernel(const std::vector<OperatorCost>& costs, const Roof& roof);
+  /// `n_ubatch` splits the phase's tokens into forward passes (Passes, §1.1).
+  PhaseKernel(const std::vector<OperatorCost>& costs, const Roof& roof, Phase phase,
+              int64_t n_ubatch);
 
   /// Fills sums[i] for the point (batch[i], seq_len[i]) for i < n.
   void Evaluate(const double* batch, const double* seq_len, size_t n, PhaseSums* sums) const;
 
  private:
   struct Term {
-    CostPoly flops, weight_bytes, act_bytes, kv_bytes;
+    CostPoly flops, weight_bytes, act_bytes, kv_bytes, fixed_s;
     double count = 1;
     double ceiling = 0;
   };
   std::vector<Term> terms_;
   double bandwidth_ = 0;
+  Phase phase_;
+  int64_t n_ubatch_;
 };
 
 /// Phase totals and Φ from the sums (§7.2, §7.3, §9.3); `tokens` from PhaseTokens.
@@ -70,8 +74,8 @@ MemoryFootprint Footprint(double weights_bytes, double kv_cache_bytes, double ac
 
 /// Places every operator of a phase on the roof at one point and sums the phase (§7).
 PhaseResult EvaluatePhase(const std::vector<OperatorCost>& costs, const Roof& roof, Phase phase,
-                          int64_t batch, int64_t seq_len, const ScenarioPeak& peak,
-                          std::optional<double> measured_tps);
+                          int64_t batch, int64_t seq_len, int64_t n_ubatch,
+                          const ScenarioPeak& peak, std::optional<double> measured_tps);
 
 /// Φ and Φ-log of the point (oi, perf) against the ridge (ridge_oi, peak) (§9).
 Rip ComputeRip(double oi, double perf_flops_per_s, double ridge_oi, double peak_flops_per_s);

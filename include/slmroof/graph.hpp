@@ -26,6 +26,7 @@ enum class OpKind {
   kResidual,
   kActivation,
   kLmHead,
+  kOverhead,   ///< a runtime's fixed cost per forward pass (launches, synchronisation, sampling)
 };
 
 /// Lower-case name of an operator kind ("attn_score").
@@ -42,21 +43,28 @@ struct Operator {
   double kv_bytes = 0;      ///< KV cache read and written
   Precision math = Precision::kFp16;  ///< the precision its arithmetic runs in
   std::string weight_type;  ///< storage type of its weight matrix; empty when it has none
+  double fixed_s = 0;       ///< time spent regardless of FLOPs and bytes (runtime overhead)
   double bytes() const { return weight_bytes + act_bytes + kv_bytes; }
 };
 
-/// A cost as a polynomial in batch B and sequence length N (docs/cost-model.md §1.1):
-/// c[0] + c[1]·B + c[2]·B·N + c[3]·B·N². Every operator cost has this form, so a whole sweep axis
-/// is evaluated from four numbers per cost.
+/// A cost as a polynomial in batch B and sequence length N plus a term per forward pass P
+/// (docs/cost-model.md §1.1): c[0] + c[1]·B + c[2]·B·N + c[3]·B·N² + c[4]·P, where P is the number
+/// of micro-batches the phase's tokens are processed in (Passes). Every operator cost has this
+/// form, so a whole sweep axis is evaluated from five numbers per cost.
 struct CostPoly {
-  std::array<double, 4> c{};
+  std::array<double, 5> c{};
 
-  /// The value at batch b and sequence length n, evaluated as ((c0 + c1·b) + c2·bn) + c3·bn2 with
-  /// bn = b·n and bn2 = bn·n; the vectorised sweep uses the same order, so both agree to the bit.
-  /// Defined in graph.cpp, built without floating-point contraction, so that no caller's flags
-  /// (an FMA-capable target) change its rounding.
-  double At(double b, double n) const;
+  /// The value at batch b, sequence length n and p passes, evaluated as
+  /// (((c0 + c1·b) + c2·bn) + c3·bn2) + c4·p with bn = b·n and bn2 = bn·n; the vectorised sweep
+  /// uses the same order, so both agree to the bit. Defined in graph.cpp, built without
+  /// floating-point contraction, so that no caller's flags (an FMA-capable target) change its
+  /// rounding.
+  double At(double b, double n, double p) const;
 };
+
+/// Forward passes of a phase: its tokens (PhaseTokens) in micro-batches of n_ubatch, rounded up;
+/// 1 when n_ubatch is 0 (one pass over all tokens) (§1.1).
+double Passes(Phase phase, double batch, double seq_len, int64_t n_ubatch);
 
 CostPoly operator+(const CostPoly& x, const CostPoly& y);
 CostPoly operator*(const CostPoly& x, double k);
@@ -73,9 +81,10 @@ struct OperatorCost {
   CostPoly kv_bytes;
   Precision math = Precision::kFp16;
   std::string weight_type;
+  CostPoly fixed_s;
 
-  /// The operator at one point.
-  Operator At(int64_t batch, int64_t seq_len) const;
+  /// The operator at one point, processed in `passes` forward passes.
+  Operator At(int64_t batch, int64_t seq_len, double passes) const;
 };
 
 /// The operator costs of one phase (docs/cost-model.md §4–§6); the scenario's seq_len and batch

@@ -51,6 +51,10 @@ struct Roof {
   std::map<Precision, double> peak_flops_per_s;
   double capacity_bytes = 0;  ///< 0 when unknown (a device given only on the command line)
   std::optional<double> power_w;
+  /// Fractions of the bandwidth and of every compute peak a runtime achieves (§7.5); 1 is the
+  /// roofline bound. Operators are timed against the reduced ceilings; Φ keeps the device's.
+  double bandwidth_fraction = 1;
+  double compute_fraction = 1;
 
   /// The ceiling for `p`; when the device publishes none, the nearest stand-in (§7.1), whose
   /// precision is stored in `*used`. Throws InputError when the device has no peak at all.

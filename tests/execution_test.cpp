@@ -1,0 +1,121 @@
+// How a runtime executes the operators (docs/cost-model.md §1.1 passes, §7.5): the math of
+// quantized products, micro-batched prefill, achieved fractions of the ceilings, fixed overhead.
+// The tiny model of tests/data/tiny.json: D 64, 2 layers, H 4, Hkv 2, dh 16, FFN 128, V 1000.
+#include <gtest/gtest.h>
+
+#include "slmroof/engine.hpp"
+#include "slmroof/graph.hpp"
+#include "slmroof/io/model_reader.hpp"
+#include "test_util.hpp"
+
+namespace slmroof {
+namespace {
+
+using testing::DataPath;
+using testing::FindOp;
+
+// A CPU with SDOT: 17.1 GB/s, fp32 153.6 G, fp16 307.2 G, int8 614.4 G (the Pi 5's figures).
+Roof Cpu() {
+  Roof roof;
+  roof.device = "cpu";
+  roof.unit = "cpu";
+  roof.bandwidth_bytes_per_s = 17.1e9;
+  roof.peak_flops_per_s = {{Precision::kFp32, 153.6e9},
+                           {Precision::kFp16, 307.2e9},
+                           {Precision::kInt8, 614.4e9}};
+  return roof;
+}
+
+TEST(Execution, QuantizedMatmulRunsAtTheInt8DotCeiling) {
+  const ModelSpec m = LoadModel(DataPath("tiny.json"));
+  Scenario s;
+  s.seq_len = 512;
+  s.weights = ParseWeightSetting("pure:q4_0");
+  s.act = DTypeByName("fp32");
+  // Without a profile, q4_0 (int4 codes) against fp32 activations runs at fp32.
+  EXPECT_EQ(FindOp(BuildOperators(m, s, Phase::kPrefill), "q_proj").math, Precision::kFp32);
+  // llama.cpp's CPU backend quantizes activations to Q8 and multiplies with int8 dot products.
+  s.exec.quantized_math = Precision::kInt8;
+  s.exec.float_math_from_weights = true;
+  const Roof roof = Cpu();
+  const AnalysisResult a = Analyze(m, roof, s, {});
+  const OperatorResult* q = nullptr;
+  for (const OperatorResult& r : a.phases[0].operators) {
+    if (r.op.name == "q_proj") {
+      q = &r;
+    }
+  }
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->op.math, Precision::kInt8);
+  EXPECT_DOUBLE_EQ(q->peak_flops_per_s, 614.4e9);
+  // 2·512·64·64 = 4194304 FLOP at 614.4 GOP/s = 6.827 us; bytes: weights 64·64·18/32 = 2304,
+  // activations 512·(64+64)·4 = 262144: 264448 B at 17.1 GB/s = 15.46 us, so memory-bound.
+  EXPECT_DOUBLE_EQ(q->op.flops, 4194304);
+  EXPECT_DOUBLE_EQ(q->op.bytes(), 264448);
+  EXPECT_DOUBLE_EQ(q->time_s, 264448 / 17.1e9);
+  // fp16 weights with the same profile run at the fp16 ceiling, not at the activations' fp32.
+  s.weights = ParseWeightSetting("fp16");
+  EXPECT_EQ(FindOp(BuildOperators(m, s, Phase::kPrefill), "q_proj").math, Precision::kFp16);
+}
+
+TEST(Execution, MicroBatchedPrefillStreamsWeightsOncePerPass) {
+  const ModelSpec m = LoadModel(DataPath("tiny.json"));
+  Scenario s;
+  s.seq_len = 8;
+  s.exec.n_ubatch = 3;  // 8 tokens in passes of 3, 3, 2: three passes
+  EXPECT_DOUBLE_EQ(Passes(Phase::kPrefill, 1, 8, 3), 3);
+  EXPECT_DOUBLE_EQ(Passes(Phase::kPrefill, 2, 8, 3), 6);  // 16 tokens
+  EXPECT_DOUBLE_EQ(Passes(Phase::kDecode, 4, 8, 3), 2);   // a step of 4 tokens
+  EXPECT_DOUBLE_EQ(Passes(Phase::kPrefill, 1, 8, 0), 1);
+  const auto ops = BuildOperators(m, s, Phase::kPrefill);
+  // q_proj 64→64 at fp16: 8192 B of weights per pass, 3 passes.
+  EXPECT_DOUBLE_EQ(FindOp(ops, "q_proj").weight_bytes, 3 * 8192.0);
+  // RMSNorm scale 64·2 B per pass.
+  EXPECT_DOUBLE_EQ(FindOp(ops, "attn_norm").weight_bytes, 3 * 128.0);
+  // The LM head runs once, on the pass holding the last prompt token: 64·1000·2.
+  EXPECT_DOUBLE_EQ(FindOp(ops, "lm_head").weight_bytes, 128000);
+  // The embedding reads one row per token whatever the passes.
+  EXPECT_DOUBLE_EQ(FindOp(ops, "embedding").weight_bytes, 8 * 64 * 2.0);
+}
+
+TEST(Execution, FixedOverheadPerPassAndLayer) {
+  const ModelSpec m = LoadModel(DataPath("tiny.json"));
+  const Roof roof = testing::FlatRoof(1e9, 1e12);
+  Scenario base;
+  base.seq_len = 8;
+  Scenario s = base;
+  s.exec.overhead_per_pass_s = 1e-3;
+  s.exec.overhead_per_layer_s = 1e-4;
+  const AnalysisResult a0 = Analyze(m, roof, base, {});
+  const AnalysisResult a1 = Analyze(m, roof, s, {});
+  // One pass each phase: 1 ms + 2 layers · 0.1 ms = 1.2 ms more per phase.
+  for (size_t p = 0; p < 2; ++p) {
+    EXPECT_NEAR(a1.phases[p].totals.time_s - a0.phases[p].totals.time_s, 1.2e-3, 1e-15) << p;
+    EXPECT_DOUBLE_EQ(a1.phases[p].totals.flops, a0.phases[p].totals.flops);
+    EXPECT_DOUBLE_EQ(a1.phases[p].totals.bytes, a0.phases[p].totals.bytes);
+  }
+  const Operator& o = FindOp(BuildOperators(m, s, Phase::kDecode), "overhead");
+  EXPECT_DOUBLE_EQ(o.fixed_s, 1.2e-3);
+  EXPECT_EQ(o.kind, OpKind::kOverhead);
+  // Prefill in 3 passes pays it three times.
+  s.exec.n_ubatch = 3;
+  EXPECT_DOUBLE_EQ(FindOp(BuildOperators(m, s, Phase::kPrefill), "overhead").fixed_s, 3.6e-3);
+}
+
+TEST(Execution, AchievedFractionsScaleTheTimesNotTheDevice) {
+  const ModelSpec m = LoadModel(DataPath("tiny.json"));
+  Scenario s;
+  s.seq_len = 8;
+  s.prefill = false;
+  Roof roof = testing::FlatRoof(1e9, 1e15);  // every decode operator memory-bound
+  const AnalysisResult full = Analyze(m, roof, s, {});
+  roof.bandwidth_fraction = 0.5;
+  const AnalysisResult half = Analyze(m, roof, s, {});
+  EXPECT_DOUBLE_EQ(half.phases[0].totals.time_s, 2 * full.phases[0].totals.time_s);
+  // Φ still measures against the device: the slower point has more potential left.
+  EXPECT_GT(half.phases[0].rip.phi_log, full.phases[0].rip.phi_log);
+  EXPECT_DOUBLE_EQ(half.ridge_oi, full.ridge_oi);
+}
+
+}  // namespace
+}  // namespace slmroof
