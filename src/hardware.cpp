@@ -89,6 +89,25 @@ Roof ResolveRoof(const HardwareSpec& hw, RoofKind kind, const std::string& unit,
   return roof;
 }
 
+std::vector<std::string> SuspectMeasuredFigures(const HardwareSpec& hw, const std::string& unit) {
+  std::vector<std::string> out;
+  auto check = [&](const Figure& f, const std::string& what, const char* unit_name) {
+    if (f.measured && *f.measured * 3 < f.theoretical) {
+      out.push_back(fmt::format("{} {:.3g} {} is {:.2g}x below the theoretical {:.3g}", what,
+                                *f.measured, unit_name, f.theoretical / *f.measured, f.theoretical));
+    }
+  };
+  check(hw.bandwidth_bytes_per_s, "bandwidth", "B/s");
+  for (const ComputeUnit& u : hw.units) {
+    if (unit.empty() ? &u == &hw.units.front() : u.name == unit) {
+      for (const auto& [p, figure] : u.peak_flops_per_s) {
+        check(figure, fmt::format("{} peak", PrecisionName(p)), "FLOP/s");
+      }
+    }
+  }
+  return out;
+}
+
 void ApplyOverrides(const RoofOverrides& overrides, Roof* roof) {
   if (overrides.bandwidth_bytes_per_s) {
     roof->bandwidth_bytes_per_s = *overrides.bandwidth_bytes_per_s;

@@ -117,5 +117,20 @@ TEST(Execution, AchievedFractionsScaleTheTimesNotTheDevice) {
   EXPECT_DOUBLE_EQ(half.ridge_oi, full.ridge_oi);
 }
 
+TEST(Execution, MeasuredFiguresFarBelowTheoreticalAreFlagged) {
+  HardwareSpec hw;
+  hw.name = "x";
+  hw.bandwidth_bytes_per_s = {17.1e9, 3.98e9, ""};
+  ComputeUnit cpu;
+  cpu.name = "cpu";
+  cpu.peak_flops_per_s[Precision::kFp32] = {153.6e9, 78.56e9, ""};  // 2x below: fine
+  cpu.peak_flops_per_s[Precision::kFp16] = {307.2e9, 1.48e9, ""};
+  hw.units.push_back(cpu);
+  const std::vector<std::string> s = SuspectMeasuredFigures(hw, "");
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0], "bandwidth 3.98e+09 B/s is 4.3x below the theoretical 1.71e+10");
+  EXPECT_EQ(s[1], "fp16 peak 1.48e+09 FLOP/s is 2.1e+02x below the theoretical 3.07e+11");
+}
+
 }  // namespace
 }  // namespace slmroof

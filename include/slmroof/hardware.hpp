@@ -72,6 +72,11 @@ struct RoofOverrides {
 Roof ResolveRoof(const HardwareSpec& hw, RoofKind kind, const std::string& unit,
                  std::vector<std::string>* fallbacks);
 
+/// The measured figures of a device and unit (empty: the default unit) that lie more than 3×
+/// below their theoretical ones, e.g. "bandwidth 3.98e9 B/s is 4.3x below 1.71e10": more often
+/// an artefact of the benchmark than a property of the hardware.
+std::vector<std::string> SuspectMeasuredFigures(const HardwareSpec& hw, const std::string& unit);
+
 /// Applies --bandwidth and --peak to a roof.
 void ApplyOverrides(const RoofOverrides& overrides, Roof* roof);
 

@@ -216,6 +216,11 @@ std::vector<Roof> ResolveRoofs(const RoofOptions& o) {
       spdlog::warn("'{}' has no measured {}; using the theoretical figure", hw.name,
                    fmt::join(fallbacks, ", "));
     }
+    if (kind == RoofKind::kMeasured) {
+      for (const std::string& suspect : SuspectMeasuredFigures(hw, o.unit)) {
+        spdlog::warn("'{}': measured {} (a benchmark artefact?)", hw.name, suspect);
+      }
+    }
     ApplyOverrides(overrides, &roof);
     roofs.push_back(std::move(roof));
   }
