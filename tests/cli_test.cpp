@@ -86,6 +86,17 @@ TEST(Cli, BadInputFailsCleanly) {
   }
 }
 
+TEST(Cli, PrecisionWithoutAPeakWarnsOncePerPair) {
+  std::string out, err;
+  ASSERT_EQ(RunBinary("analyze qwen2.5-0.5b --hw apple-m1-pro --unit ane --phase decode", &out, &err),
+            0);
+  EXPECT_EQ(err,
+            "slmroof: warning: 'apple-m1-pro' unit 'ane' publishes no fp16 peak: fp16 work runs "
+            "against its int8 ceiling\n"
+            "slmroof: warning: 'apple-m1-pro' unit 'ane' publishes no fp32 peak: fp32 work runs "
+            "against its int8 ceiling\n");
+}
+
 TEST(Cli, MalformedModelFileNamesFile) {
   const std::string path = ::testing::TempDir() + "broken.json";
   std::ofstream(path) << "{\"model_type\": \"llama\", \"hidden_size\": \"wide\"}";

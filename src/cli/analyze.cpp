@@ -79,6 +79,7 @@ int RunAnalyze(const AnalyzeOptions& o) {
       spdlog::warn("{}", w);
     }
     report.analyses.push_back(Analyze(model, roof, s, measured));
+    WarnPeakFallbacks(report.analyses.back());
   }
   report.comparisons = CompareRip(report.analyses);
   for (const AnalysisResult& a : report.analyses) {

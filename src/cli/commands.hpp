@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "slmroof/hardware.hpp"
+#include "slmroof/result.hpp"
 #include "slmroof/weights.hpp"
 
 namespace slmroof::cli {
@@ -51,6 +52,10 @@ void Emit(const std::string& text, const std::string& path);
 
 /// Names of every storage type, for option validation.
 std::vector<std::string> DTypeNames();
+
+/// Warns on stderr, once per pair, where an operator's precision has no peak on the unit and
+/// runs against another precision's ceiling (§7.1).
+void WarnPeakFallbacks(const AnalysisResult& a);
 
 /// Validates a --weights value: a llama.cpp file type, a storage type or pure:TYPE.
 CLI::Validator WeightSettingCheck();

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -148,6 +149,19 @@ std::vector<std::string> DTypeNames() {
     names.push_back(t.name);
   }
   return names;
+}
+
+void WarnPeakFallbacks(const AnalysisResult& a) {
+  std::set<std::pair<Precision, Precision>> seen;
+  for (const PhaseResult& p : a.phases) {
+    for (const OperatorResult& r : p.operators) {
+      if (r.op.math != r.peak_precision && seen.insert({r.op.math, r.peak_precision}).second) {
+        spdlog::warn("'{}' unit '{}' publishes no {} peak: {} work runs against its {} ceiling",
+                     a.roof.device, a.roof.unit, PrecisionName(r.op.math), PrecisionName(r.op.math),
+                     PrecisionName(r.peak_precision));
+      }
+    }
+  }
 }
 
 CLI::Validator WeightSettingCheck() {
