@@ -136,7 +136,8 @@ TEST(Weights, MixedLayersGetOperatorRowsOfTheirOwn) {
 // which store the tied embedding a second time as output.weight.
 TEST(Weights, PublishedGgufSizesWithinOnePercent) {
   const std::map<std::string, std::string> presets = {
-      {"Llama-3.2-1B", "llama-3.2-1b"}, {"Llama-3.2-3B", "llama-3.2-3b"},
+      {"Llama-2-7B", "llama-2-7b"},     {"Llama-3.2-1B", "llama-3.2-1b"},
+      {"Llama-3.2-3B", "llama-3.2-3b"},
       {"Qwen2.5-0.5B", "qwen2.5-0.5b"}, {"Qwen2.5-1.5B", "qwen2.5-1.5b"},
       {"Gemma-2-2B", "gemma-2-2b"},     {"SmolLM2-135M", "smollm2-135m"},
       {"SmolLM2-360M", "smollm2-360m"}, {"SmolLM2-1.7B", "smollm2-1.7b"}};
