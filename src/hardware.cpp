@@ -70,6 +70,7 @@ Roof ResolveRoof(const HardwareSpec& hw, RoofKind kind, const std::string& unit,
   roof.device = hw.name;
   roof.display_name = hw.display_name;
   roof.unit = chosen->name;
+  roof.unit_kind = chosen->kind;
   roof.kind = kind;
   roof.capacity_bytes = hw.capacity_bytes;
   roof.power_w = hw.power_w;
@@ -132,6 +133,7 @@ Roof CustomRoof(const RoofOverrides& overrides) {
   roof.device = "custom";
   roof.display_name = "custom device (--bandwidth/--peak)";
   roof.unit = "custom";
+  roof.unit_kind = "cpu";
   ApplyOverrides(overrides, &roof);
   return roof;
 }

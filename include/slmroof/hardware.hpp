@@ -46,6 +46,7 @@ struct Roof {
   std::string device;        ///< preset name, or "custom"
   std::string display_name;
   std::string unit;          ///< compute unit name
+  std::string unit_kind;     ///< cpu, gpu or npu (a device from --bandwidth/--peak: cpu)
   RoofKind kind = RoofKind::kTheoretical;
   double bandwidth_bytes_per_s = 0;
   std::map<Precision, double> peak_flops_per_s;
@@ -55,6 +56,8 @@ struct Roof {
   /// roofline bound. Operators are timed against the reduced ceilings; Φ keeps the device's.
   double bandwidth_fraction = 1;
   double compute_fraction = 1;
+  std::string engine = "ideal";  ///< the runtime whose fractions these are (engines/)
+  std::string backend;
 
   /// The ceiling for `p`; when the device publishes none, the nearest stand-in (§7.1), whose
   /// precision is stored in `*used`. Throws InputError when the device has no peak at all.

@@ -17,6 +17,9 @@ const std::vector<PresetText>& EmbeddedModelPresets();
 /// Every file of hardware_specs/, sorted by name.
 const std::vector<PresetText>& EmbeddedHardwarePresets();
 
+/// Every file of engines/ (runtime profiles), sorted by name.
+const std::vector<PresetText>& EmbeddedEnginePresets();
+
 /// The preset called `name`, or nullptr.
 const PresetText* FindPreset(const std::vector<PresetText>& presets, const std::string& name);
 

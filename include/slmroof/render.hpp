@@ -30,6 +30,15 @@ std::string RenderCompareJson(const Comparison& comparison);
 /// `compare` for people: one block per point, one line per metric, thresholds at the end.
 std::string RenderCompareTable(const Comparison& comparison);
 
+struct ValidationReport;
+
+/// `validate` for people: one line per row (predicted, measured, ratio), the summaries and the
+/// skipped rows by reason (docs/accuracy.md).
+std::string RenderValidateTable(const ValidationReport& report, bool rows);
+
+/// `validate` as JSON: every row with the basis of its prediction, the summaries, the skipped rows.
+std::string RenderValidateJson(const ValidationReport& report);
+
 /// One line per crossed threshold, naming its worst point, for stderr.
 std::vector<std::string> CrossedThresholdMessages(const Comparison& comparison);
 

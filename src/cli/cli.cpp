@@ -22,6 +22,9 @@ const Command kCommands[] = {
      cli::SetupCompare},
     {"sweep", "Evaluate a grid of models, devices and scenarios; one row per point and phase",
      cli::SetupSweep},
+    {"validate",
+     "Replay measured tokens/s through the predictor; gate accuracy with --max-error (exit 3)",
+     cli::SetupValidate},
     {"list", "List the built-in models or hardware", cli::SetupList},
 };
 

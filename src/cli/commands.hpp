@@ -26,6 +26,7 @@ std::function<int()> SetupAnalyze(CLI::App& cmd);
 std::function<int()> SetupCompare(CLI::App& cmd);
 std::function<int()> SetupList(CLI::App& cmd);
 std::function<int()> SetupSweep(CLI::App& cmd);
+std::function<int()> SetupValidate(CLI::App& cmd);
 
 /// Where a subcommand's data goes: stdout, or a temporary file beside `path` that Commit()
 /// renames into place, so that a failed run leaves no half-written file.

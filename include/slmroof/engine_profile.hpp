@@ -1,0 +1,67 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "slmroof/dtype.hpp"
+#include "slmroof/hardware.hpp"
+#include "slmroof/scenario.hpp"
+
+namespace slmroof {
+
+/// A figure of an engine profile with where it comes from.
+struct SourcedValue {
+  double value = 0;
+  std::string source;
+};
+
+/// How one backend of a runtime executes a model (docs/cost-model.md §7.5; engines/*.json).
+struct BackendProfile {
+  std::string name;                    ///< cpu, cuda, metal, vulkan
+  std::optional<std::string> act;      ///< activation storage type the runtime uses
+  std::optional<Fusion> fusion;        ///< attention form
+  Execution exec;
+  SourcedValue bandwidth_fraction{1, ""};
+  SourcedValue compute_fraction{1, ""};
+  std::string notes;
+};
+
+/// A runtime: its backends and which one a device unit gets by default.
+struct EngineProfile {
+  std::string name;
+  std::string display_name;
+  std::string source;
+  std::vector<BackendProfile> backends;
+  std::map<std::string, std::string> default_backend;  ///< unit kind -> backend ("gpu:apple-" keys
+                                                       ///< match a device-name prefix first)
+};
+
+/// Loads an engine profile by name (embedded, from engines/) or from a file.
+EngineProfile LoadEngine(const std::string& name_or_path);
+
+/// Names of the embedded engine profiles.
+std::vector<std::string> EngineNames();
+
+/// What an analysis needs from a profile for one device unit.
+struct Runtime {
+  std::string engine;
+  std::string backend;
+  std::optional<std::string> act;
+  std::optional<Fusion> fusion;
+  Execution exec;
+  double bandwidth_fraction = 1;
+  double compute_fraction = 1;
+};
+
+/// The backend `backend` of `engine` (empty: the default for the unit kind and device), resolved
+/// for one unit; throws InputError when the engine has no such backend or none for the unit.
+Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
+                       const std::string& device, const std::string& unit_kind);
+
+/// Applies a runtime to a scenario (act and fusion unless `keep_act`/`keep_fusion`) and a roof.
+void ApplyRuntime(const Runtime& runtime, Scenario* scenario, Roof* roof, bool keep_act,
+                  bool keep_fusion);
+
+}  // namespace slmroof

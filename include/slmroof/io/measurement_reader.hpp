@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace slmroof {
+
+/// One published or measured throughput (validation/README.md documents the CSV columns).
+struct Measurement {
+  std::string id;
+  std::string model;    ///< slmroof model preset or file
+  std::string device;   ///< slmroof hardware preset or file
+  std::string unit;     ///< unit kind (cpu, gpu, npu) or unit name
+  std::string engine;   ///< llama.cpp, mlx, vllm, ...
+  std::string backend;  ///< cpu, cuda, metal, vulkan, ...
+  std::string weights;  ///< a --weights setting (Q4_K_M, F16, ...)
+  std::string kv;       ///< KV-cache type, empty for the default
+  std::string phase;    ///< prefill or decode
+  int64_t n_prompt = 0;  ///< prompt tokens processed (prefill)
+  int64_t n_depth = 0;   ///< tokens already in the cache
+  int64_t n_gen = 0;     ///< tokens generated (decode)
+  int64_t batch = 1;
+  std::optional<int64_t> threads;
+  double tokens_per_s = 0;
+  std::string source;
+  std::string locator;
+  std::string origin;   ///< "file:line", for messages
+};
+
+/// Splits RFC 4180 CSV text into rows of fields (quoted fields may hold commas, quotes and line
+/// breaks); throws InputError naming `origin` and the line of an unterminated quote.
+std::vector<std::vector<std::string>> ParseCsv(const std::string& text, const std::string& origin);
+
+/// Reads measurement rows from a CSV file, or from every *.csv file under a directory (sorted by
+/// path). Throws InputError naming the file, line and column of a malformed value.
+std::vector<Measurement> ReadMeasurements(const std::string& path);
+
+}  // namespace slmroof

@@ -1,0 +1,132 @@
+// slmroof validate: replays measured throughputs through the predictor (docs/accuracy.md).
+#include <map>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "slmroof/errors.hpp"
+#include "slmroof/render.hpp"
+#include "slmroof/units.hpp"
+#include "slmroof/validate.hpp"
+
+namespace slmroof::cli {
+
+namespace {
+
+struct ValidateOptionsCli {
+  std::vector<std::string> paths;
+  std::string engine;
+  std::string max_error;
+  bool rows = false;
+  bool format_given = false;
+  std::string format = "table";
+  std::string output;
+};
+
+// "decode=20%,prefill=30%": the largest median |predicted/measured − 1| allowed per phase.
+std::map<std::string, double> ParseMaxError(const std::string& text) {
+  std::map<std::string, double> out;
+  if (text.empty()) {
+    return out;
+  }
+  for (const auto& [phase, value] : ParseKeyValueList(text, "--max-error", "PHASE=PERCENT%")) {
+    if (phase != "prefill" && phase != "decode") {
+      throw UsageError(fmt::format("--max-error: '{}' is not prefill or decode", phase));
+    }
+    std::string number = value;
+    if (!number.empty() && number.back() == '%') {
+      number.pop_back();
+    } else {
+      throw UsageError(fmt::format("--max-error: '{}={}' needs a percentage, e.g. {}=20%", phase,
+                                   value, phase));
+    }
+    size_t used = 0;
+    double v = -1;
+    try {
+      v = std::stod(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != number.size() || !(v >= 0 && v <= 1000)) {
+      throw UsageError(fmt::format("--max-error: '{}' is not a percentage from 0 to 1000", value));
+    }
+    out[phase] = v / 100;
+  }
+  return out;
+}
+
+int RunValidate(const ValidateOptionsCli& o) {
+  const std::map<std::string, double> limits = ParseMaxError(o.max_error);
+  std::optional<EngineProfile> forced;
+  if (!o.engine.empty()) {
+    forced = LoadEngine(o.engine);
+  }
+  std::vector<Measurement> rows;
+  for (const std::string& path : o.paths) {
+    std::vector<Measurement> more = ReadMeasurements(path);
+    rows.insert(rows.end(), more.begin(), more.end());
+  }
+  ValidateOptions options;
+  const std::vector<std::string> known = EngineNames();
+  options.engine_for = [&](const std::string& name) -> std::optional<EngineProfile> {
+    if (forced) {
+      return forced;
+    }
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return std::nullopt;
+    }
+    return LoadEngine(name);
+  };
+  // With --engine every row runs on that engine's default backend for its unit.
+  options.use_row_backend = !forced;
+  const ValidationReport report = Validate(rows, options);
+  const std::string format = FormatFor(o.format_given, o.format, o.output, {"json"});
+  Emit(format == "json" ? RenderValidateJson(report) : RenderValidateTable(report, o.rows),
+       o.output);
+  int code = 0;
+  for (const auto& [phase, limit] : limits) {
+    bool found = false;
+    for (const ValidationGroup& g : report.groups) {
+      if (g.phase == phase && g.engine == "*") {
+        found = true;
+        if (g.median_abs_error > limit) {
+          fmt::print(stderr, "slmroof: error: {} median |error| {:.1f}% over {} rows exceeds {:.1f}%\n",
+                     phase, 100 * g.median_abs_error, g.rows, 100 * limit);
+          code = 3;
+        }
+      }
+    }
+    if (!found) {
+      fmt::print(stderr, "slmroof: error: --max-error {}: no {} row could be predicted\n", phase,
+                 phase);
+      code = 3;
+    }
+  }
+  return code;
+}
+
+}  // namespace
+
+std::function<int()> SetupValidate(CLI::App& cmd) {
+  auto o = std::make_shared<ValidateOptionsCli>();
+  cmd.add_option("measurements", o->paths,
+                 "Measurement CSV files or directories (every *.csv below, e.g. validation/)")
+      ->required();
+  cmd.add_option("--engine", o->engine,
+                 "Predict every row with this engine profile (default: each row's own engine)");
+  cmd.add_option("--max-error", o->max_error,
+                 "Exit 3 when a phase's median |predicted/measured - 1| exceeds a limit, e.g. "
+                 "decode=20%,prefill=30%");
+  cmd.add_flag("--rows", o->rows, "List every row, not only the summaries (table format)");
+  cmd.add_option("--format", o->format,
+                 "Output format [default: from the -o file's extension (.json), else table]")
+      ->check(CLI::IsMember({"table", "json"}));
+  cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
+  return [o, &cmd] {
+    o->format_given = cmd.count("--format") > 0;
+    return RunValidate(*o);
+  };
+}
+
+}  // namespace slmroof::cli

@@ -1,0 +1,180 @@
+#include "slmroof/engine_profile.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "slmroof/errors.hpp"
+#include "slmroof/io/json_fields.hpp"
+#include "slmroof/presets.hpp"
+
+namespace slmroof {
+
+using nlohmann::json;
+
+namespace {
+
+SourcedValue ReadSourced(const JsonFields& f, const json& obj, const std::string& key,
+                         const std::string& path, double lo, double hi, double fallback) {
+  if (!obj.contains(key)) {
+    return {fallback, ""};
+  }
+  const json& v = f.Object(obj, key, path + "." + key);
+  SourcedValue out;
+  out.value = f.Number(v, "value", path + "." + key + ".value");
+  if (!(out.value >= lo && out.value <= hi)) {
+    f.Fail(path + "." + key + ".value", fmt::format("must be between {} and {}", lo, hi));
+  }
+  out.source = f.String(v, "source", path + "." + key + ".source");
+  return out;
+}
+
+BackendProfile ReadBackend(const JsonFields& f, const std::string& name, const json& b,
+                           const std::string& path) {
+  if (!b.is_object()) {
+    f.Fail(path, "must be an object");
+  }
+  BackendProfile p;
+  p.name = name;
+  if (auto act = f.OptString(b, "activation_type", path + ".activation_type")) {
+    DTypeByName(*act);  // validates the name
+    p.act = *act;
+  }
+  if (auto att = f.OptString(b, "attention", path + ".attention")) {
+    if (*att != "flash" && *att != "none") {
+      f.Fail(path + ".attention", "must be flash or none");
+    }
+    p.fusion = *att == "flash" ? Fusion::kFlash : Fusion::kNone;
+  }
+  if (auto u = f.OptInt(b, "n_ubatch", path + ".n_ubatch")) {
+    if (*u < 0 || *u > (int64_t{1} << 24)) {
+      f.Fail(path + ".n_ubatch", "must be 0 (one pass) to 2^24");
+    }
+    p.exec.n_ubatch = *u;
+  }
+  if (auto q = f.OptString(b, "quantized_math", path + ".quantized_math")) {
+    Precision prec;
+    if (!ParsePrecision(*q, &prec)) {
+      f.Fail(path + ".quantized_math", "is not a precision (fp32, fp16, bf16, int8, int4)");
+    }
+    p.exec.quantized_math = prec;
+  }
+  p.exec.float_math_from_weights =
+      f.OptBool(b, "float_math_from_weights", path + ".float_math_from_weights").value_or(false);
+  p.bandwidth_fraction = ReadSourced(f, b, "bandwidth_fraction", path, 0.01, 1, 1);
+  p.compute_fraction = ReadSourced(f, b, "compute_fraction", path, 0.001, 1, 1);
+  p.exec.overhead_per_pass_s = ReadSourced(f, b, "overhead_per_pass_s", path, 0, 1, 0).value;
+  p.exec.overhead_per_layer_s = ReadSourced(f, b, "overhead_per_layer_s", path, 0, 1, 0).value;
+  p.notes = f.OptString(b, "notes", path + ".notes").value_or("");
+  return p;
+}
+
+EngineProfile ParseEngineJson(const std::string& text, const std::string& origin) {
+  JsonFields f(origin);
+  const json doc = f.Parse(text);
+  if (!doc.is_object()) {
+    throw InputError(fmt::format("{}: expected a JSON object at the top level", origin));
+  }
+  EngineProfile e;
+  e.name = f.String(doc, "name", "name");
+  e.display_name = f.OptString(doc, "display_name", "display_name").value_or(e.name);
+  e.source = f.OptString(doc, "source", "source").value_or("");
+  const json& backends = f.Object(doc, "backends", "backends");
+  for (const auto& [name, b] : backends.items()) {
+    e.backends.push_back(ReadBackend(f, name, b, "backends." + name));
+  }
+  if (e.backends.empty()) {
+    f.Fail("backends", "must list at least one backend");
+  }
+  if (doc.contains("default_backend")) {
+    for (const auto& [key, v] : f.Object(doc, "default_backend", "default_backend").items()) {
+      if (!v.is_string()) {
+        f.Fail("default_backend." + key, "must be a backend name");
+      }
+      e.default_backend[key] = v.get<std::string>();
+    }
+  }
+  return e;
+}
+
+}  // namespace
+
+EngineProfile LoadEngine(const std::string& name_or_path) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(name_or_path, ec)) {
+    return ParseEngineJson(ReadTextFile(name_or_path), name_or_path);
+  }
+  const auto& presets = EmbeddedEnginePresets();
+  if (const PresetText* p = FindPreset(presets, name_or_path)) {
+    return ParseEngineJson(p->text, fmt::format("engine '{}'", p->name));
+  }
+  const std::string hint = ClosestName(name_or_path, PresetNames(presets));
+  throw InputError(fmt::format("unknown engine '{}'{} (engines: {})", name_or_path,
+                               hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint),
+                               fmt::join(PresetNames(presets), ", ")));
+}
+
+std::vector<std::string> EngineNames() { return PresetNames(EmbeddedEnginePresets()); }
+
+Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
+                       const std::string& device, const std::string& unit_kind) {
+  std::string chosen = backend;
+  if (chosen.empty()) {
+    // "gpu:apple-" style keys pick by device-name prefix, longest first; then the kind alone.
+    size_t best = 0;
+    for (const auto& [key, value] : engine.default_backend) {
+      const std::string prefix = unit_kind + ":";
+      if (key.starts_with(prefix)) {
+        const std::string device_prefix = key.substr(prefix.size());
+        if (device.starts_with(device_prefix) && device_prefix.size() + 1 > best) {
+          best = device_prefix.size() + 1;
+          chosen = value;
+        }
+      }
+    }
+    if (chosen.empty()) {
+      auto it = engine.default_backend.find(unit_kind);
+      if (it == engine.default_backend.end()) {
+        throw InputError(fmt::format("engine '{}' has no backend for a {} unit (pass --backend)",
+                                     engine.name, unit_kind.empty() ? "custom" : unit_kind));
+      }
+      chosen = it->second;
+    }
+  }
+  for (const BackendProfile& b : engine.backends) {
+    if (b.name == chosen) {
+      Runtime r;
+      r.engine = engine.name;
+      r.backend = b.name;
+      r.act = b.act;
+      r.fusion = b.fusion;
+      r.exec = b.exec;
+      r.bandwidth_fraction = b.bandwidth_fraction.value;
+      r.compute_fraction = b.compute_fraction.value;
+      return r;
+    }
+  }
+  std::vector<std::string> names;
+  for (const BackendProfile& b : engine.backends) {
+    names.push_back(b.name);
+  }
+  throw InputError(fmt::format("engine '{}' has no backend '{}' (backends: {})", engine.name, chosen,
+                               fmt::join(names, ", ")));
+}
+
+void ApplyRuntime(const Runtime& runtime, Scenario* scenario, Roof* roof, bool keep_act,
+                  bool keep_fusion) {
+  if (runtime.act && !keep_act) {
+    scenario->act = DTypeByName(*runtime.act);
+  }
+  if (runtime.fusion && !keep_fusion) {
+    scenario->fusion = *runtime.fusion;
+  }
+  scenario->exec = runtime.exec;
+  roof->bandwidth_fraction = runtime.bandwidth_fraction;
+  roof->compute_fraction = runtime.compute_fraction;
+  roof->engine = runtime.engine;
+  roof->backend = runtime.backend;
+}
+
+}  // namespace slmroof
