@@ -83,7 +83,15 @@ Roof ResolveRoof(const HardwareSpec& hw, RoofKind kind, const std::string& unit,
     }
     return f.theoretical;
   };
-  roof.bandwidth_bytes_per_s = pick(hw.bandwidth_bytes_per_s, "bandwidth");
+  // A unit that cannot draw the SoC's bandwidth (an Apple CPU cluster) has its own figure.
+  roof.bandwidth_bytes_per_s = chosen->bandwidth_bytes_per_s
+                                   ? pick(*chosen->bandwidth_bytes_per_s, "unit bandwidth")
+                                   : pick(hw.bandwidth_bytes_per_s, "bandwidth");
+  roof.usable_bytes = chosen->usable_bytes.value_or(hw.usable_bytes.value_or(0));
+  roof.threads = chosen->threads;
+  if (chosen->power_w) {
+    roof.power_w = chosen->power_w;
+  }
   for (const auto& [p, figure] : chosen->peak_flops_per_s) {
     roof.peak_flops_per_s[p] = pick(figure, fmt::format("{} peak", PrecisionName(p)));
   }

@@ -22,6 +22,10 @@ struct ComputeUnit {
   std::string name;
   std::string kind;
   std::map<Precision, Figure> peak_flops_per_s;
+  std::optional<Figure> bandwidth_bytes_per_s;  ///< what this unit can draw, when below the SoC's
+  std::optional<double> usable_bytes;           ///< this unit's allocation limit (Metal working set)
+  std::optional<int64_t> threads;               ///< cores a runtime uses (CPU units)
+  std::optional<double> power_w;                ///< this unit's own power under load
 };
 
 /// A validated device description.
@@ -30,6 +34,7 @@ struct HardwareSpec {
   std::string display_name;
   std::string kind;
   double capacity_bytes = 0;
+  std::optional<double> usable_bytes;  ///< what processes can allocate after the OS's share
   Figure bandwidth_bytes_per_s;
   std::optional<double> power_w;
   std::vector<ComputeUnit> units;  ///< the first is the default
@@ -51,6 +56,8 @@ struct Roof {
   double bandwidth_bytes_per_s = 0;
   std::map<Precision, double> peak_flops_per_s;
   double capacity_bytes = 0;  ///< 0 when unknown (a device given only on the command line)
+  double usable_bytes = 0;    ///< memory a runtime can allocate on this unit; 0 when unknown
+  std::optional<int64_t> threads;  ///< the unit's cores (CPU units)
   std::optional<double> power_w;
   /// Fractions of the bandwidth and of every compute peak a runtime achieves (§7.5); 1 is the
   /// roofline bound. Operators are timed against the reduced ceilings; Φ keeps the device's.

@@ -32,6 +32,21 @@ Figure ReadFigure(const JsonFields& f, const json& obj, const std::string& path)
   return fig;
 }
 
+// An optional {"value": bytes, "source": ...}; a value above the capacity is an error.
+std::optional<double> OptSourcedBytes(const JsonFields& f, const json& obj, const std::string& key,
+                                      const std::string& path, double capacity) {
+  if (!obj.contains(key)) {
+    return std::nullopt;
+  }
+  const json& v = f.Object(obj, key, path);
+  const double bytes = Positive(f, v, "value", path + ".value");
+  if (bytes > capacity) {
+    f.Fail(path + ".value", fmt::format("{} is more than the capacity {}", bytes, capacity));
+  }
+  f.String(v, "source", path + ".source");
+  return bytes;
+}
+
 }  // namespace
 
 HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origin) {
@@ -46,6 +61,8 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
   hw.kind = f.OptString(doc, "kind", "kind").value_or("");
   const json& memory = f.Object(doc, "memory", "memory");
   hw.capacity_bytes = Positive(f, memory, "capacity_bytes", "memory.capacity_bytes");
+  hw.usable_bytes = OptSourcedBytes(f, memory, "usable_bytes", "memory.usable_bytes",
+                                    hw.capacity_bytes);
   hw.bandwidth_bytes_per_s = ReadFigure(
       f, f.Object(memory, "bandwidth_bytes_per_s", "memory.bandwidth_bytes_per_s"),
       "memory.bandwidth_bytes_per_s");
@@ -78,6 +95,24 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
     }
     if (unit.peak_flops_per_s.empty()) {
       f.Fail(p + ".peak_flops_per_s", "must list at least one precision");
+    }
+    if (units[i].contains("bandwidth_bytes_per_s")) {
+      unit.bandwidth_bytes_per_s =
+          ReadFigure(f, f.Object(units[i], "bandwidth_bytes_per_s", p + ".bandwidth_bytes_per_s"),
+                     p + ".bandwidth_bytes_per_s");
+    }
+    unit.usable_bytes =
+        OptSourcedBytes(f, units[i], "usable_bytes", p + ".usable_bytes", hw.capacity_bytes);
+    if (units[i].contains("threads")) {
+      const json& t = f.Object(units[i], "threads", p + ".threads");
+      const int64_t n = f.Int(t, "value", p + ".threads.value");
+      if (n < 1 || n > 4096) {
+        f.Fail(p + ".threads.value", "must be 1 to 4096");
+      }
+      unit.threads = n;
+    }
+    if (units[i].contains("power")) {
+      unit.power_w = Positive(f, f.Object(units[i], "power", p + ".power"), "watts", p + ".power.watts");
     }
     hw.units.push_back(std::move(unit));
   }
