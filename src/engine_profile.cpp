@@ -61,6 +61,7 @@ BackendProfile ReadBackend(const JsonFields& f, const std::string& name, const j
   }
   p.exec.float_math_from_weights =
       f.OptBool(b, "float_math_from_weights", path + ".float_math_from_weights").value_or(false);
+  p.matrix_engines = f.OptBool(b, "matrix_engines", path + ".matrix_engines").value_or(false);
   p.bandwidth_fraction = ReadSourced(f, b, "bandwidth_fraction", path, 0.01, 1, 1);
   p.compute_fraction = ReadSourced(f, b, "compute_fraction", path, 0.001, 1, 1);
   p.exec.overhead_per_pass_s = ReadSourced(f, b, "overhead_per_pass_s", path, 0, 1, 0).value;
@@ -149,6 +150,7 @@ Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
       r.act = b.act;
       r.fusion = b.fusion;
       r.exec = b.exec;
+      r.matrix_engines = b.matrix_engines;
       r.bandwidth_fraction = b.bandwidth_fraction.value;
       r.compute_fraction = b.compute_fraction.value;
       return r;

@@ -117,6 +117,20 @@ std::vector<std::string> SuspectMeasuredFigures(const HardwareSpec& hw, const st
   return out;
 }
 
+void UseMatrixEngines(const HardwareSpec& hw, Roof* roof) {
+  const std::string prefix = roof->unit + "-";
+  for (const ComputeUnit& u : hw.units) {
+    if (!u.name.starts_with(prefix)) {
+      continue;
+    }
+    for (const auto& [p, figure] : u.peak_flops_per_s) {
+      double& peak = roof->peak_flops_per_s[p];
+      peak = std::max(peak, roof->kind == RoofKind::kMeasured && figure.measured ? *figure.measured
+                                                                                : figure.theoretical);
+    }
+  }
+}
+
 void ApplyOverrides(const RoofOverrides& overrides, Roof* roof) {
   if (overrides.bandwidth_bytes_per_s) {
     roof->bandwidth_bytes_per_s = *overrides.bandwidth_bytes_per_s;

@@ -109,6 +109,9 @@ ValidationReport Validate(const std::vector<Measurement>& rows, const ValidateOp
     ValidationRow r;
     r.m = m;
     try {
+      if (!m.exclude.empty()) {
+        throw InputError("excluded: " + m.exclude);
+      }
       if (!models.count(m.model)) {
         models.emplace(m.model, LoadModel(m.model));
       }
@@ -140,17 +143,28 @@ ValidationReport Validate(const std::vector<Measurement>& rows, const ValidateOp
       r.family = hw.kind;
       r.unit = unit->name;
       r.seq_len = base.seq_len;
+      r.scenario = base;
+      // A CPU run on fewer threads than the unit has cores reaches that share of its compute.
+      if (m.threads && unit->threads && *m.threads < *unit->threads) {
+        r.thread_share = static_cast<double>(*m.threads) / static_cast<double>(*unit->threads);
+      }
       r.bandwidth_bytes_per_s = roof.bandwidth_bytes_per_s;
       r.runtime = ResolveRuntime(*engine, options.use_row_backend ? m.backend : "", hw.name,
                                  unit->kind);
       Scenario s = base;
       Roof engine_roof = roof;
+      if (r.runtime.matrix_engines) {
+        UseMatrixEngines(hw, &engine_roof);
+      }
       ApplyRuntime(r.runtime, &s, &engine_roof, false, false);
+      engine_roof.compute_fraction *= r.thread_share;
       r.peak_flops_per_s = PeakOf(engine_roof, model, s).peak_flops_per_s;
       r.predicted_tps = Tps(model, engine_roof, s);
       Scenario si = base;
       Roof ideal_roof = roof;
+      UseMatrixEngines(hw, &ideal_roof);  // the bound: every engine the unit has
       ApplyRuntime(ResolveRuntime(ideal, "", hw.name, unit->kind), &si, &ideal_roof, false, false);
+      ideal_roof.compute_fraction *= r.thread_share;
       r.ideal_tps = Tps(model, ideal_roof, si);
     } catch (const InputError& e) {
       r.skipped = e.what();

@@ -23,6 +23,7 @@ struct BackendProfile {
   std::optional<std::string> act;      ///< activation storage type the runtime uses
   std::optional<Fusion> fusion;        ///< attention form
   Execution exec;
+  bool matrix_engines = false;         ///< matrix products run on the unit's tensor/XMX engines
   SourcedValue bandwidth_fraction{1, ""};
   SourcedValue compute_fraction{1, ""};
   std::string notes;
@@ -51,6 +52,7 @@ struct Runtime {
   std::optional<std::string> act;
   std::optional<Fusion> fusion;
   Execution exec;
+  bool matrix_engines = false;
   double bandwidth_fraction = 1;
   double compute_fraction = 1;
 };

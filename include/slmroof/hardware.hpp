@@ -87,6 +87,11 @@ Roof ResolveRoof(const HardwareSpec& hw, RoofKind kind, const std::string& unit,
 /// an artefact of the benchmark than a property of the hardware.
 std::vector<std::string> SuspectMeasuredFigures(const HardwareSpec& hw, const std::string& unit);
 
+/// Raises each of the roof's peaks to the highest one a matrix engine of its unit publishes (the
+/// units named after it with a suffix: gpu-tensor, gpu-xmx, gpu-wmma), for runtimes whose
+/// matrix products use those engines (§7.5).
+void UseMatrixEngines(const HardwareSpec& hw, Roof* roof);
+
 /// Applies --bandwidth and --peak to a roof.
 void ApplyOverrides(const RoofOverrides& overrides, Roof* roof);
 

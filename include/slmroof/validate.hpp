@@ -18,6 +18,8 @@ struct ValidationRow {
   std::string unit;         ///< the compute unit used
   Runtime runtime;          ///< engine and backend, fractions and fixed costs used
   int64_t seq_len = 0;      ///< the scenario: prompt length, or the mean decode context
+  Scenario scenario;        ///< the row's scenario before the runtime is applied
+  double thread_share = 1;  ///< CPU rows: threads used / the unit's cores (scales compute)
   double bandwidth_bytes_per_s = 0;   ///< the device bandwidth used (before the fraction)
   double peak_flops_per_s = 0;        ///< π of the scenario (before the fraction)
   double predicted_tps = 0;

@@ -25,6 +25,8 @@ const Command kCommands[] = {
     {"validate",
      "Replay measured tokens/s through the predictor; gate accuracy with --max-error (exit 3)",
      cli::SetupValidate},
+    {"calibrate", "Fit a runtime's achieved fractions and fixed costs to measurements",
+     cli::SetupCalibrate},
     {"list", "List the built-in models or hardware", cli::SetupList},
 };
 

@@ -11,6 +11,7 @@
 
 #include "slmroof/hardware.hpp"
 #include "slmroof/result.hpp"
+#include "slmroof/validate.hpp"
 #include "slmroof/weights.hpp"
 
 namespace slmroof::cli {
@@ -27,6 +28,15 @@ std::function<int()> SetupCompare(CLI::App& cmd);
 std::function<int()> SetupList(CLI::App& cmd);
 std::function<int()> SetupSweep(CLI::App& cmd);
 std::function<int()> SetupValidate(CLI::App& cmd);
+std::function<int()> SetupCalibrate(CLI::App& cmd);
+
+/// Measurements of every path; `split` keeps all rows, or the fit or holdout half (InFitSplit).
+std::vector<Measurement> ReadMeasurementsFrom(const std::vector<std::string>& paths,
+                                              const std::string& split);
+
+/// Each row predicted with its own engine's profile (rows of an engine without one are
+/// skipped), or every row with `forced` on its default backend.
+ValidateOptions RowEngines(const std::optional<EngineProfile>& forced);
 
 /// Where a subcommand's data goes: stdout, or a temporary file beside `path` that Commit()
 /// renames into place, so that a failed run leaves no half-written file.

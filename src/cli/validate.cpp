@@ -8,6 +8,7 @@
 #include "slmroof/errors.hpp"
 #include "slmroof/render.hpp"
 #include "slmroof/units.hpp"
+#include "slmroof/calibrate.hpp"
 #include "slmroof/validate.hpp"
 
 namespace slmroof::cli {
@@ -18,6 +19,7 @@ struct ValidateOptionsCli {
   std::vector<std::string> paths;
   std::string engine;
   std::string max_error;
+  std::string split = "all";
   bool rows = false;
   bool format_given = false;
   std::string format = "table";
@@ -62,25 +64,8 @@ int RunValidate(const ValidateOptionsCli& o) {
   if (!o.engine.empty()) {
     forced = LoadEngine(o.engine);
   }
-  std::vector<Measurement> rows;
-  for (const std::string& path : o.paths) {
-    std::vector<Measurement> more = ReadMeasurements(path);
-    rows.insert(rows.end(), more.begin(), more.end());
-  }
-  ValidateOptions options;
-  const std::vector<std::string> known = EngineNames();
-  options.engine_for = [&](const std::string& name) -> std::optional<EngineProfile> {
-    if (forced) {
-      return forced;
-    }
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      return std::nullopt;
-    }
-    return LoadEngine(name);
-  };
-  // With --engine every row runs on that engine's default backend for its unit.
-  options.use_row_backend = !forced;
-  const ValidationReport report = Validate(rows, options);
+  const std::vector<Measurement> rows = ReadMeasurementsFrom(o.paths, o.split);
+  const ValidationReport report = Validate(rows, RowEngines(forced));
   const std::string format = FormatFor(o.format_given, o.format, o.output, {"json"});
   Emit(format == "json" ? RenderValidateJson(report) : RenderValidateTable(report, o.rows),
        o.output);
@@ -108,6 +93,36 @@ int RunValidate(const ValidateOptionsCli& o) {
 
 }  // namespace
 
+std::vector<Measurement> ReadMeasurementsFrom(const std::vector<std::string>& paths,
+                                              const std::string& split) {
+  std::vector<Measurement> rows;
+  for (const std::string& path : paths) {
+    for (Measurement& m : ReadMeasurements(path)) {
+      if (split == "all" || InFitSplit(m.id) == (split == "fit")) {
+        rows.push_back(std::move(m));
+      }
+    }
+  }
+  return rows;
+}
+
+ValidateOptions RowEngines(const std::optional<EngineProfile>& forced) {
+  ValidateOptions options;
+  const std::vector<std::string> known = EngineNames();
+  options.engine_for = [forced, known](const std::string& name) -> std::optional<EngineProfile> {
+    if (forced) {
+      return forced;
+    }
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return std::nullopt;
+    }
+    return LoadEngine(name);
+  };
+  // With --engine every row runs on that engine's default backend for its unit.
+  options.use_row_backend = !forced;
+  return options;
+}
+
 std::function<int()> SetupValidate(CLI::App& cmd) {
   auto o = std::make_shared<ValidateOptionsCli>();
   cmd.add_option("measurements", o->paths,
@@ -118,6 +133,10 @@ std::function<int()> SetupValidate(CLI::App& cmd) {
   cmd.add_option("--max-error", o->max_error,
                  "Exit 3 when a phase's median |predicted/measured - 1| exceeds a limit, e.g. "
                  "decode=20%,prefill=30%");
+  cmd.add_option("--split", o->split,
+                 "Rows to replay: all, or the fit or holdout half (docs/accuracy.md §2)")
+      ->check(CLI::IsMember({"all", "fit", "holdout"}))
+      ->capture_default_str();
   cmd.add_flag("--rows", o->rows, "List every row, not only the summaries (table format)");
   cmd.add_option("--format", o->format,
                  "Output format [default: from the -o file's extension (.json), else table]")

@@ -121,6 +121,9 @@ class RowReader {
     m.tokens_per_s = Number("tokens_per_s");
     m.source = Text("source", false);
     m.locator = Text("locator", false);
+    if (index_.count("exclude") != 0) {
+      m.exclude = Text("exclude", false);
+    }
     return m;
   }
 

@@ -26,6 +26,7 @@ struct Measurement {
   double tokens_per_s = 0;
   std::string source;
   std::string locator;
+  std::string exclude;  ///< why the row is kept out of validation and fits (optional column)
   std::string origin;   ///< "file:line", for messages
 };
 

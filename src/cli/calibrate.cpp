@@ -1,0 +1,99 @@
+// slmroof calibrate: fits a runtime's achieved fractions and fixed costs to measurements
+// (docs/accuracy.md §3) and writes a calibration file that --calibration applies.
+#include <map>
+#include <memory>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "slmroof/calibrate.hpp"
+#include "slmroof/errors.hpp"
+#include "slmroof/render.hpp"
+
+namespace slmroof::cli {
+
+namespace {
+
+struct CalibrateOptionsCli {
+  std::vector<std::string> paths;
+  std::string engine;
+  std::string per = "unit";
+  std::string split = "all";
+  std::string output;
+};
+
+int RunCalibrate(const CalibrateOptionsCli& o) {
+  std::optional<EngineProfile> forced;
+  if (!o.engine.empty()) {
+    forced = LoadEngine(o.engine);
+  }
+  std::vector<Measurement> rows = ReadMeasurementsFrom(o.paths, o.split);
+  ValidateOptions options = RowEngines(forced);
+  const ValidationReport report = Validate(rows, options);
+  const std::vector<PreparedRow> prepared = PrepareRows(report);
+  // Groups: engine and backend, and with --per unit also the device and its unit.
+  std::map<std::tuple<std::string, std::string, std::string, std::string>,
+           std::vector<const PreparedRow*>>
+      groups;
+  for (const PreparedRow& p : prepared) {
+    const ValidationRow& r = *p.row;
+    const bool per_unit = o.per == "unit";
+    groups[{r.runtime.engine, r.runtime.backend, per_unit ? r.m.device : "*",
+            per_unit ? r.unit : "*"}]
+        .push_back(&p);
+  }
+  nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+  for (const auto& [key, members] : groups) {
+    const auto& [engine, backend, device, unit] = key;
+    int64_t prefill = 0, decode = 0;
+    std::map<std::string, int> models;
+    for (const PreparedRow* p : members) {
+      (p->row->m.phase == "prefill" ? prefill : decode) += 1;
+      ++models[p->row->m.model];
+    }
+    // Compute needs prefill rows; a per-pass cost needs models of different sizes or phases.
+    const bool fit_compute = prefill >= 2;
+    const bool fit_overhead = decode >= 3 && models.size() >= 2;
+    const RuntimeFigures fitted = FitRuntime(members, {}, fit_compute, fit_overhead);
+    entries.push_back({{"engine", engine},
+                       {"backend", backend},
+                       {"device", device},
+                       {"unit", unit},
+                       {"bandwidth_fraction", RoundSig(fitted.bandwidth_fraction)},
+                       {"compute_fraction", RoundSig(fitted.compute_fraction)},
+                       {"overhead_per_pass_s", RoundSig(fitted.overhead_per_pass_s)},
+                       {"overhead_per_layer_s", RoundSig(fitted.overhead_per_layer_s)},
+                       {"rows", static_cast<int64_t>(members.size())},
+                       {"prefill_rows", prefill},
+                       {"decode_rows", decode},
+                       {"models", static_cast<int64_t>(models.size())},
+                       {"rms_log_error", RoundSig(RmsLogError(members, fitted))}});
+  }
+  nlohmann::ordered_json j;
+  j["schema_version"] = 1;
+  j["split"] = o.split;
+  j["entries"] = std::move(entries);
+  Emit(j.dump(2) + "\n", o.output);
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> SetupCalibrate(CLI::App& cmd) {
+  auto o = std::make_shared<CalibrateOptionsCli>();
+  cmd.add_option("measurements", o->paths, "Measurement CSV files or directories")->required();
+  cmd.add_option("--engine", o->engine, "Fit this engine profile to every row (default: each row's)");
+  cmd.add_option("--per", o->per, "One fit per device unit (unit) or per engine backend (backend)")
+      ->check(CLI::IsMember({"unit", "backend"}))
+      ->capture_default_str();
+  cmd.add_option("--split", o->split,
+                 "Rows to fit: all, or the fit or holdout half (docs/accuracy.md §2)")
+      ->check(CLI::IsMember({"all", "fit", "holdout"}))
+      ->capture_default_str();
+  cmd.add_option("-o,--output", o->output, "Write the calibration file to FILE instead of stdout");
+  return [o] { return RunCalibrate(*o); };
+}
+
+}  // namespace slmroof::cli
