@@ -29,16 +29,13 @@ std::vector<PreparedRow> PrepareRows(const ValidationReport& report) {
     const HardwareSpec hw = LoadHardware(r.m.device);
     std::vector<std::string> fallbacks;
     Roof roof = ResolveRoof(hw, RoofKind::kTheoretical, r.unit, &fallbacks);
-    Scenario s = r.scenario;
     Runtime runtime = r.runtime;
     runtime.bandwidth_fraction = 1;
     runtime.exec.overhead_per_pass_s = 0;
     runtime.exec.overhead_per_layer_s = 0;
-    if (runtime.matrix_engines) {
-      UseMatrixEngines(hw, &roof);
-    }
-    ApplyRuntime(runtime, &s, &roof, false, false);
+    AttachRuntime(runtime, &hw, &roof);
     roof.compute_fraction = r.thread_share;
+    const Scenario s = WithRuntime(r.scenario, roof);
     const Phase phase = r.m.phase == "prefill" ? Phase::kPrefill : Phase::kDecode;
     PreparedRow p;
     p.row = &r;

@@ -199,8 +199,21 @@ ModelSummary SummarizeModel(const ModelSpec& model) {
           params.total(), params.active(),    model.NumLayers()};
 }
 
-AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario& scenario,
+Scenario WithRuntime(const Scenario& scenario, const Roof& roof) {
+  Scenario s = scenario;
+  s.exec = roof.exec;
+  if (roof.act) {
+    s.act = DTypeByName(*roof.act);
+  }
+  if (roof.fusion) {
+    s.fusion = *roof.fusion;
+  }
+  return s;
+}
+
+AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario& requested,
                        const MeasuredTps& measured) {
+  const Scenario scenario = WithRuntime(requested, roof);
   AnalysisResult a;
   a.model = SummarizeModel(model);
   a.roof = roof;

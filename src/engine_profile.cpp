@@ -164,15 +164,13 @@ Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
                                fmt::join(names, ", ")));
 }
 
-void ApplyRuntime(const Runtime& runtime, Scenario* scenario, Roof* roof, bool keep_act,
-                  bool keep_fusion) {
-  if (runtime.act && !keep_act) {
-    scenario->act = DTypeByName(*runtime.act);
+void AttachRuntime(const Runtime& runtime, const HardwareSpec* hw, Roof* roof) {
+  if (runtime.matrix_engines && hw != nullptr) {
+    UseMatrixEngines(*hw, roof);
   }
-  if (runtime.fusion && !keep_fusion) {
-    scenario->fusion = *runtime.fusion;
-  }
-  scenario->exec = runtime.exec;
+  roof->exec = runtime.exec;
+  roof->act = runtime.act;
+  roof->fusion = runtime.fusion;
   roof->bandwidth_fraction = runtime.bandwidth_fraction;
   roof->compute_fraction = runtime.compute_fraction;
   roof->engine = runtime.engine;

@@ -66,7 +66,7 @@ class Runner {
             s.kv = kv;
             s.fusion = f;
             s.mla = spec_.mla;
-            s.exec = spec_.exec;
+            s = WithRuntime(s, roof);
             setting.peak = PeakOf(roof, model, s);
             if (spec_.operators) {
               RunPerPoint(setting);

@@ -151,21 +151,17 @@ ValidationReport Validate(const std::vector<Measurement>& rows, const ValidateOp
       r.bandwidth_bytes_per_s = roof.bandwidth_bytes_per_s;
       r.runtime = ResolveRuntime(*engine, options.use_row_backend ? m.backend : "", hw.name,
                                  unit->kind);
-      Scenario s = base;
       Roof engine_roof = roof;
-      if (r.runtime.matrix_engines) {
-        UseMatrixEngines(hw, &engine_roof);
-      }
-      ApplyRuntime(r.runtime, &s, &engine_roof, false, false);
+      AttachRuntime(r.runtime, &hw, &engine_roof);
       engine_roof.compute_fraction *= r.thread_share;
-      r.peak_flops_per_s = PeakOf(engine_roof, model, s).peak_flops_per_s;
-      r.predicted_tps = Tps(model, engine_roof, s);
-      Scenario si = base;
+      r.peak_flops_per_s = PeakOf(engine_roof, model, WithRuntime(base, engine_roof)).peak_flops_per_s;
+      r.predicted_tps = Tps(model, engine_roof, base);
       Roof ideal_roof = roof;
-      UseMatrixEngines(hw, &ideal_roof);  // the bound: every engine the unit has
-      ApplyRuntime(ResolveRuntime(ideal, "", hw.name, unit->kind), &si, &ideal_roof, false, false);
+      Runtime bound = ResolveRuntime(ideal, "", hw.name, unit->kind);
+      bound.matrix_engines = true;  // the bound: every engine the unit has
+      AttachRuntime(bound, &hw, &ideal_roof);
       ideal_roof.compute_fraction *= r.thread_share;
-      r.ideal_tps = Tps(model, ideal_roof, si);
+      r.ideal_tps = Tps(model, ideal_roof, base);
     } catch (const InputError& e) {
       r.skipped = e.what();
     } catch (const UsageError& e) {

@@ -37,7 +37,8 @@ TEST(Execution, QuantizedMatmulRunsAtTheInt8DotCeiling) {
   // llama.cpp's CPU backend quantizes activations to Q8 and multiplies with int8 dot products.
   s.exec.quantized_math = Precision::kInt8;
   s.exec.float_math_from_weights = true;
-  const Roof roof = Cpu();
+  Roof roof = Cpu();
+  roof.exec = s.exec;  // Analyze takes the execution from the roof's runtime
   const AnalysisResult a = Analyze(m, roof, s, {});
   const OperatorResult* q = nullptr;
   for (const OperatorResult& r : a.phases[0].operators) {
@@ -86,8 +87,10 @@ TEST(Execution, FixedOverheadPerPassAndLayer) {
   Scenario s = base;
   s.exec.overhead_per_pass_s = 1e-3;
   s.exec.overhead_per_layer_s = 1e-4;
+  Roof with_overhead = roof;
+  with_overhead.exec = s.exec;
   const AnalysisResult a0 = Analyze(m, roof, base, {});
-  const AnalysisResult a1 = Analyze(m, roof, s, {});
+  const AnalysisResult a1 = Analyze(m, with_overhead, base, {});
   // One pass each phase: 1 ms + 2 layers · 0.1 ms = 1.2 ms more per phase.
   for (size_t p = 0; p < 2; ++p) {
     EXPECT_NEAR(a1.phases[p].totals.time_s - a0.phases[p].totals.time_s, 1.2e-3, 1e-15) << p;

@@ -127,6 +127,7 @@ TEST(Sweep, BlocksEqualAnalyzeToTheBit) {
   runtime.float_math_from_weights = true;
   runtime.overhead_per_pass_s = 1.5e-4;
   runtime.overhead_per_layer_s = 7e-6;
+  runtime_roof.exec = runtime;
   struct Run {
     std::string name;
     MlaForm mla;
@@ -143,9 +144,6 @@ TEST(Sweep, BlocksEqualAnalyzeToTheBit) {
     spec.mla = mla;
     spec.models = {LoadModel(name)};
     spec.roofs = {with_runtime ? runtime_roof : roof};
-    if (with_runtime) {
-      spec.exec = runtime;
-    }
     spec.weights = {ParseWeightSetting("fp16"), ParseWeightSetting("q4_k"),
                     ParseWeightSetting("Q4_K_M")};
     spec.kv = {DTypeByName("int8")};

@@ -83,7 +83,11 @@ Rip ComputeRip(double oi, double perf_flops_per_s, double ridge_oi, double peak_
 /// Name, provenance, parameter counts and depth of a model, as results report them.
 ModelSummary SummarizeModel(const ModelSpec& model);
 
-/// Runs the whole analysis of one model on one roof.
+/// The scenario as the roof's runtime executes it: its execution, and its activation type and
+/// attention form where it sets them (§7.5).
+Scenario WithRuntime(const Scenario& scenario, const Roof& roof);
+
+/// Runs the whole analysis of one model on one roof (the scenario as its runtime executes it).
 AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario& scenario,
                        const MeasuredTps& measured);
 

@@ -62,8 +62,9 @@ struct Runtime {
 Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
                        const std::string& device, const std::string& unit_kind);
 
-/// Applies a runtime to a scenario (act and fusion unless `keep_act`/`keep_fusion`) and a roof.
-void ApplyRuntime(const Runtime& runtime, Scenario* scenario, Roof* roof, bool keep_act,
-                  bool keep_fusion);
+/// Puts a runtime on a roof: its fractions, execution, activation type and attention form, and
+/// with matrix engines the unit's tensor/XMX ceilings (`hw`: the device the roof came from, or
+/// nullptr for a device given on the command line).
+void AttachRuntime(const Runtime& runtime, const HardwareSpec* hw, Roof* roof);
 
 }  // namespace slmroof

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "slmroof/dtype.hpp"
+#include "slmroof/execution.hpp"
 #include "slmroof/units.hpp"
 
 namespace slmroof {
@@ -63,8 +64,13 @@ struct Roof {
   /// roofline bound. Operators are timed against the reduced ceilings; Φ keeps the device's.
   double bandwidth_fraction = 1;
   double compute_fraction = 1;
-  std::string engine = "ideal";  ///< the runtime whose fractions these are (engines/)
+  std::string engine = "ideal";  ///< the runtime that executes on this unit (engines/)
   std::string backend;
+  /// How that runtime executes (§7.5): Analyze applies these to the scenario. Empty act and
+  /// fusion leave the scenario's own.
+  Execution exec;
+  std::optional<std::string> act;
+  std::optional<Fusion> fusion;
 
   /// The ceiling for `p`; when the device publishes none, the nearest stand-in (§7.1), whose
   /// precision is stored in `*used`. Throws InputError when the device has no peak at all.

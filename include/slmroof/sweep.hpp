@@ -27,7 +27,6 @@ struct SweepSpec {
   std::vector<DType> kv;
   std::vector<Fusion> fusion;
   MlaForm mla = MlaForm::kAbsorbed;
-  Execution exec;                  ///< how the runtime executes every setting (§7.5)
   IntAxis batch;
   IntAxis seq_len;
   bool prefill = true;

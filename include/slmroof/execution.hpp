@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "slmroof/dtype.hpp"
+
+namespace slmroof {
+
+/// Whether attention scores reach main memory (none) or stay on chip (flash).
+enum class Fusion { kNone, kFlash };
+
+/// How a runtime executes the operators: an engine profile resolved for one device unit
+/// (docs/cost-model.md §7.5). The defaults are the ideal bound.
+struct Execution {
+  int64_t n_ubatch = 0;  ///< tokens per forward pass; 0: all of the phase's tokens in one pass
+  std::optional<Precision> quantized_math;  ///< math of products with quantized weights
+  bool float_math_from_weights = false;     ///< float weights: math in the weights' precision
+  double overhead_per_pass_s = 0;   ///< fixed time per forward pass (launch, sync, sampling)
+  double overhead_per_layer_s = 0;  ///< fixed time per layer per forward pass
+};
+
+}  // namespace slmroof
