@@ -1,5 +1,6 @@
 #include "slmroof/engine_profile.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -118,7 +119,8 @@ EngineProfile LoadEngine(const std::string& name_or_path) {
 std::vector<std::string> EngineNames() { return PresetNames(EmbeddedEnginePresets()); }
 
 Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
-                       const std::string& device, const std::string& unit_kind) {
+                       const std::string& device, const std::string& unit_kind,
+                       const std::string& device_kind) {
   std::string chosen = backend;
   if (chosen.empty()) {
     // "gpu:apple-" style keys pick by device-name prefix, longest first; then the kind alone.
@@ -142,11 +144,14 @@ Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
       chosen = it->second;
     }
   }
+  const std::string variant = chosen + "/" + device_kind;
+  const bool has_variant = std::any_of(engine.backends.begin(), engine.backends.end(),
+                                       [&](const BackendProfile& b) { return b.name == variant; });
   for (const BackendProfile& b : engine.backends) {
-    if (b.name == chosen) {
+    if (b.name == (has_variant ? variant : chosen)) {
       Runtime r;
       r.engine = engine.name;
-      r.backend = b.name;
+      r.backend = chosen;
       r.act = b.act;
       r.fusion = b.fusion;
       r.exec = b.exec;

@@ -150,7 +150,7 @@ ValidationReport Validate(const std::vector<Measurement>& rows, const ValidateOp
       }
       r.bandwidth_bytes_per_s = roof.bandwidth_bytes_per_s;
       r.runtime = ResolveRuntime(*engine, options.use_row_backend ? m.backend : "", hw.name,
-                                 unit->kind);
+                                 unit->kind, hw.kind);
       Roof engine_roof = roof;
       AttachRuntime(r.runtime, &hw, &engine_roof);
       engine_roof.compute_fraction *= r.thread_share;

@@ -250,7 +250,7 @@ TEST(CompareCli, ModelAgainstItselfPassesTheGate) {
 
 TEST(CompareCli, CrossedThresholdExitsOneAfterTheOutput) {
   std::string out, err;
-  EXPECT_EQ(RunBinary("compare qwen2.5-1.5b qwen2.5-1.5b@weights=fp32 --fail-if 'tpot>+5%' "
+  EXPECT_EQ(RunBinary("compare --engine ideal --fusion none qwen2.5-1.5b qwen2.5-1.5b@weights=fp32 --fail-if 'tpot>+5%' "
                       "--fail-if 'memory>1e12'",
                       &out, &err),
             1);
@@ -268,7 +268,7 @@ TEST(CompareCli, CrossedThresholdExitsOneAfterTheOutput) {
   EXPECT_NE(out.find("  memory>1e12  not crossed\n"), std::string::npos) << out;
   // Several points: the worst one is named and the others counted.
   EXPECT_EQ(
-      RunBinary("compare qwen2.5-1.5b qwen2.5-1.5b@weights=fp32 --seq 1024,4096 --format json "
+      RunBinary("compare --engine ideal qwen2.5-1.5b qwen2.5-1.5b@weights=fp32 --seq 1024,4096 --format json "
                 "--fail-if 'tpot>+5%'",
                 &out, &err),
       1);
@@ -334,7 +334,7 @@ TEST(CompareCli, UsageErrorsExitTwoWithNothingOnStdout) {
 
 TEST(CompareCli, JsonListsEveryMetricForBothSidesAtEveryPoint) {
   std::string out, err;
-  ASSERT_EQ(RunBinary("compare qwen2.5-0.5b smollm2-360m@weights=q4_k,kv=q8_0 --hw "
+  ASSERT_EQ(RunBinary("compare --engine ideal qwen2.5-0.5b smollm2-360m@weights=q4_k,kv=q8_0 --hw "
                       "raspberry-pi-5,apple-m2 --seq 256,2048 --batch 1,4 --format json",
                       &out, &err),
             0)
@@ -383,7 +383,8 @@ TEST(CompareCli, TableSaysIncomparableAcrossTheRidge) {
   // On the M2 at seq 128, fp32 moves prefill to the other side of the ridge; decode stays put.
   std::string out, err;
   ASSERT_EQ(
-      RunBinary("compare qwen2.5-0.5b qwen2.5-0.5b@weights=fp32,act=fp32,kv=fp32 --hw apple-m2 "
+      RunBinary("compare --engine ideal --fusion none qwen2.5-0.5b "
+                "qwen2.5-0.5b@weights=fp32,act=fp32,kv=fp32 --hw apple-m2 "
                 "--seq 128",
                 &out, &err),
       0)

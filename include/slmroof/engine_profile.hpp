@@ -59,8 +59,11 @@ struct Runtime {
 
 /// The backend `backend` of `engine` (empty: the default for the unit kind and device), resolved
 /// for one unit; throws InputError when the engine has no such backend or none for the unit.
+/// A profile entry "BACKEND/DEVICE_KIND" (e.g. "cuda/edge-soc") holds what the backend achieves
+/// on that kind of device and is preferred over "BACKEND" when `device_kind` matches.
 Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
-                       const std::string& device, const std::string& unit_kind);
+                       const std::string& device, const std::string& unit_kind,
+                       const std::string& device_kind = "");
 
 /// Puts a runtime on a roof: its fractions, execution, activation type and attention form, and
 /// with matrix engines the unit's tensor/XMX ceilings (`hw`: the device the roof came from, or

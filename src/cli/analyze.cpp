@@ -150,6 +150,8 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
   AddPlotOptions(cmd, &o->plot);
   return [o, &cmd] {
     o->format_given = cmd.count("--format") > 0;
+    o->roof_options.keep_act = cmd.count("--act") > 0;
+    o->roof_options.keep_fusion = cmd.count("--fusion") > 0;
     return RunAnalyze(*o);
   };
 }

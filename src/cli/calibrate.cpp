@@ -40,8 +40,9 @@ int RunCalibrate(const CalibrateOptionsCli& o) {
   for (const PreparedRow& p : prepared) {
     const ValidationRow& r = *p.row;
     const bool per_unit = o.per == "unit";
-    groups[{r.runtime.engine, r.runtime.backend, per_unit ? r.m.device : "*",
-            per_unit ? r.unit : "*"}]
+    const std::string backend =
+        o.per == "device-kind" ? r.runtime.backend + "/" + r.family : r.runtime.backend;
+    groups[{r.runtime.engine, backend, per_unit ? r.m.device : "*", per_unit ? r.unit : "*"}]
         .push_back(&p);
   }
   nlohmann::ordered_json entries = nlohmann::ordered_json::array();
@@ -85,8 +86,10 @@ std::function<int()> SetupCalibrate(CLI::App& cmd) {
   auto o = std::make_shared<CalibrateOptionsCli>();
   cmd.add_option("measurements", o->paths, "Measurement CSV files or directories")->required();
   cmd.add_option("--engine", o->engine, "Fit this engine profile to every row (default: each row's)");
-  cmd.add_option("--per", o->per, "One fit per device unit (unit) or per engine backend (backend)")
-      ->check(CLI::IsMember({"unit", "backend"}))
+  cmd.add_option("--per", o->per,
+                 "One fit per device unit (unit), per engine backend (backend), or per backend "
+                 "and kind of device (device-kind: entries 'cuda/edge-soc' for engine profiles)")
+      ->check(CLI::IsMember({"unit", "backend", "device-kind"}))
       ->capture_default_str();
   cmd.add_option("--split", o->split,
                  "Rows to fit: all, or the fit or holdout half (docs/accuracy.md §2)")

@@ -81,6 +81,11 @@ struct RoofOptions {
   std::string roof = "theoretical";
   std::string bandwidth;
   std::string peak;
+  std::string engine = "llama.cpp";
+  std::string backend;
+  std::string unit_kind;  ///< for a device from --bandwidth/--peak: cpu (default), gpu or npu
+  bool keep_act = false;     ///< --act was given: it wins over the engine's activation type
+  bool keep_fusion = false;  ///< --fusion was given: it wins over the engine's attention form
 };
 
 /// Declares --hw (several when `several`), --unit, --roof, --bandwidth and --peak on `cmd`.

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "slmroof/engine_profile.hpp"
 #include "slmroof/errors.hpp"
 #include "slmroof/io/hardware_reader.hpp"
 #include "slmroof/plot.hpp"
@@ -201,6 +202,16 @@ void AddRoofOptions(CLI::App& cmd, RoofOptions* o, bool several) {
       ->check(CLI::IsMember({"theoretical", "measured"}))
       ->capture_default_str();
   cmd.add_option("--bandwidth", o->bandwidth, "Memory bandwidth, e.g. 120GB/s (overrides the device's)");
+  cmd.add_option("--engine", o->engine,
+                 fmt::format("Runtime profile: how it executes and what it achieves ({}; ideal: the "
+                             "roofline bound) [default: llama.cpp]",
+                             fmt::join(EngineNames(), ", ")));
+  cmd.add_option("--backend", o->backend,
+                 "Backend of the engine (llama.cpp: cpu, cuda, metal, vulkan) [default: from the "
+                 "unit and device]");
+  cmd.add_option("--unit-kind", o->unit_kind,
+                 "Kind of a device given by --bandwidth/--peak [default: cpu]")
+      ->check(CLI::IsMember({"cpu", "gpu", "npu"}));
   cmd.add_option("--peak", o->peak, "Compute peak for every precision (3.5T) or per precision "
                                     "(fp16=3.5T,int8=7T); overrides the device's");
 }
@@ -214,9 +225,26 @@ std::vector<Roof> ResolveRoofs(const RoofOptions& o) {
     overrides.peak = ParsePeakSpec(o.peak);
   }
   const RoofKind kind = o.roof == "measured" ? RoofKind::kMeasured : RoofKind::kTheoretical;
+  const EngineProfile engine = LoadEngine(o.engine);
+  // The engine's runtime on a unit (§7.5); --act and --fusion, when given, win over its own.
+  auto attach = [&](const HardwareSpec* hw, Roof* roof) {
+    AttachRuntime(ResolveRuntime(engine, o.backend, roof->device, roof->unit_kind,
+                                 hw != nullptr ? hw->kind : ""),
+                  hw, roof);
+    if (o.keep_act) {
+      roof->act.reset();
+    }
+    if (o.keep_fusion) {
+      roof->fusion.reset();
+    }
+  };
   if (o.hw.empty() && (overrides.bandwidth_bytes_per_s || overrides.peak)) {
     Roof roof = CustomRoof(overrides);
     roof.kind = kind;
+    if (!o.unit_kind.empty()) {
+      roof.unit_kind = o.unit_kind;
+    }
+    attach(nullptr, &roof);
     return {roof};
   }
   std::vector<Roof> roofs;
@@ -235,6 +263,7 @@ std::vector<Roof> ResolveRoofs(const RoofOptions& o) {
         spdlog::warn("'{}': measured {} (a benchmark artefact?)", hw.name, suspect);
       }
     }
+    attach(&hw, &roof);
     ApplyOverrides(overrides, &roof);
     roofs.push_back(std::move(roof));
   }

@@ -221,7 +221,11 @@ std::function<int()> SetupCompare(CLI::App& cmd) {
   cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
   AddPlotOptions(cmd, &o->plot);
   cmd.footer(MetricsHelp());
-  return [o] { return RunCompare(*o); };
+  return [o, &cmd] {
+    o->roof_options.keep_act = cmd.count("--act") > 0;
+    o->roof_options.keep_fusion = cmd.count("--fusion") > 0;
+    return RunCompare(*o);
+  };
 }
 
 }  // namespace slmroof::cli

@@ -244,6 +244,8 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
   return [o, &cmd] {
     o->layers_given = cmd.count("--layers") > 0;
     o->format_given = cmd.count("--format") > 0;
+    o->roof_options.keep_act = cmd.count("--act") > 0;
+    o->roof_options.keep_fusion = cmd.count("--fusion") > 0;
     return RunSweepCommand(*o);
   };
 }

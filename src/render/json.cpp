@@ -121,6 +121,13 @@ ordered_json AnalysisJson(const AnalysisResult& a, bool with_version) {
     }
   }
   hw["peaks_flops_per_s"] = std::move(peaks);
+  hw["engine"] = roof.engine;
+  hw["backend"] = roof.backend;
+  hw["bandwidth_fraction"] = Num(roof.bandwidth_fraction);
+  hw["compute_fraction"] = Num(roof.compute_fraction);
+  hw["n_ubatch"] = roof.exec.n_ubatch;
+  hw["overhead_per_pass_s"] = Num(roof.exec.overhead_per_pass_s);
+  hw["overhead_per_layer_s"] = Num(roof.exec.overhead_per_layer_s);
   hw["capacity_bytes"] = roof.capacity_bytes > 0 ? ordered_json(Num(roof.capacity_bytes)) : nullptr;
   hw["power_w"] = Optional(roof.power_w);
   j["hardware"] = std::move(hw);

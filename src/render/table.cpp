@@ -35,6 +35,15 @@ void Header(const AnalysisResult& a, std::string* out) {
   const Scenario& s = a.scenario;
   *out += fmt::format("{} ({} params) on {} [{}, {} roof]\n", a.model.display_name,
                       Si(a.model.params, ""), roof.display_name, roof.unit, RoofKindName(roof.kind));
+  if (roof.engine == "ideal") {
+    *out += "  engine ideal: the roofline bound\n";
+  } else {
+    *out += fmt::format(
+        "  engine {} {}: reaches {:.3g}% of the bandwidth and {:.3g}% of compute, "
+        "{} per pass + {} per layer\n",
+        roof.engine, roof.backend, 100 * roof.bandwidth_fraction, 100 * roof.compute_fraction,
+        Seconds(roof.exec.overhead_per_pass_s), Seconds(roof.exec.overhead_per_layer_s));
+  }
   *out += fmt::format("  peak {} ({}), bandwidth {}, ridge {} FLOP/B\n",
                       Si(a.peak_flops_per_s, "FLOP/s"), PrecisionName(a.peak_precision),
                       Si(roof.bandwidth_bytes_per_s, "B/s"), Oi(a.ridge_oi));
