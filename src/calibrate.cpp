@@ -34,6 +34,9 @@ std::vector<PreparedRow> PrepareRows(const ValidationReport& report) {
     runtime.exec.overhead_per_pass_s = 0;
     runtime.exec.overhead_per_layer_s = 0;
     AttachRuntime(runtime, &hw, &roof);
+    if (r.m.flash_attn && r.runtime.engine == r.m.engine) {
+      roof.fusion = *r.m.flash_attn ? Fusion::kFlash : Fusion::kNone;
+    }
     roof.compute_fraction = r.thread_share;
     const Scenario s = WithRuntime(r.scenario, roof);
     const Phase phase = r.m.phase == "prefill" ? Phase::kPrefill : Phase::kDecode;
@@ -138,7 +141,109 @@ RuntimeFigures FitRuntime(const std::vector<const PreparedRow*>& rows, RuntimeFi
           0.0, 0.002);
     }
   }
-  return f;
+  // Then Nelder-Mead over the fitted coordinates together: the per-pass and per-layer costs are
+  // nearly collinear when the models have similar depths, which coordinate steps resolve slowly.
+  // Coordinates: log fractions, and fixed costs in milliseconds and tens of microseconds.
+  std::vector<int> dims = {0};
+  if (fit_compute) {
+    dims.push_back(1);
+  }
+  if (fit_overhead) {
+    dims.push_back(2);
+    dims.push_back(3);
+  }
+  auto to_figures = [&](const std::vector<double>& x) {
+    RuntimeFigures g = f;
+    for (size_t i = 0; i < dims.size(); ++i) {
+      switch (dims[i]) {
+        case 0:
+          g.bandwidth_fraction = std::exp(std::clamp(x[i], std::log(0.02), 0.0));
+          break;
+        case 1:
+          g.compute_fraction = std::exp(std::clamp(x[i], std::log(0.005), 0.0));
+          break;
+        case 2:
+          g.overhead_per_pass_s = std::clamp(x[i], 0.0, 50.0) * 1e-3;
+          break;
+        default:
+          g.overhead_per_layer_s = std::clamp(x[i], 0.0, 200.0) * 1e-5;
+          break;
+      }
+    }
+    return g;
+  };
+  std::vector<double> x0;
+  for (int d : dims) {
+    x0.push_back(d == 0   ? std::log(f.bandwidth_fraction)
+                 : d == 1 ? std::log(f.compute_fraction)
+                 : d == 2 ? f.overhead_per_pass_s * 1e3
+                          : f.overhead_per_layer_s * 1e5);
+  }
+  const size_t n = dims.size();
+  std::vector<std::vector<double>> simplex(n + 1, x0);
+  std::vector<double> value(n + 1);
+  for (size_t i = 0; i < n; ++i) {
+    simplex[i + 1][i] += 0.1;
+  }
+  for (size_t i = 0; i <= n; ++i) {
+    value[i] = loss(to_figures(simplex[i]));
+  }
+  for (int iter = 0; iter < 4000; ++iter) {
+    std::vector<size_t> order(n + 1);
+    for (size_t i = 0; i <= n; ++i) {
+      order[i] = i;
+    }
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return value[a] < value[b]; });
+    const size_t best = order.front(), worst = order.back(), second = order[n - 1];
+    if (value[worst] - value[best] < 1e-13) {
+      break;
+    }
+    std::vector<double> centroid(n, 0.0);
+    for (size_t i = 0; i <= n; ++i) {
+      if (i != worst) {
+        for (size_t k = 0; k < n; ++k) {
+          centroid[k] += simplex[i][k] / static_cast<double>(n);
+        }
+      }
+    }
+    auto along = [&](double t) {
+      std::vector<double> p(n);
+      for (size_t k = 0; k < n; ++k) {
+        p[k] = centroid[k] + t * (simplex[worst][k] - centroid[k]);
+      }
+      return p;
+    };
+    std::vector<double> reflected = along(-1);
+    const double fr = loss(to_figures(reflected));
+    if (fr < value[best]) {
+      std::vector<double> expanded = along(-2);
+      const double fe = loss(to_figures(expanded));
+      simplex[worst] = fe < fr ? expanded : reflected;
+      value[worst] = std::min(fe, fr);
+    } else if (fr < value[second]) {
+      simplex[worst] = reflected;
+      value[worst] = fr;
+    } else {
+      std::vector<double> contracted = along(0.5);
+      const double fc = loss(to_figures(contracted));
+      if (fc < value[worst]) {
+        simplex[worst] = contracted;
+        value[worst] = fc;
+      } else {
+        for (size_t i = 0; i <= n; ++i) {
+          if (i != best) {
+            for (size_t k = 0; k < n; ++k) {
+              simplex[i][k] = simplex[best][k] + 0.5 * (simplex[i][k] - simplex[best][k]);
+            }
+            value[i] = loss(to_figures(simplex[i]));
+          }
+        }
+      }
+    }
+  }
+  const size_t best = static_cast<size_t>(std::min_element(value.begin(), value.end()) - value.begin());
+  const RuntimeFigures polished = to_figures(simplex[best]);
+  return loss(polished) <= loss(f) ? polished : f;
 }
 
 bool InFitSplit(const std::string& id) {

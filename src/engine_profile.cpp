@@ -60,6 +60,12 @@ BackendProfile ReadBackend(const JsonFields& f, const std::string& name, const j
     }
     p.exec.quantized_math = prec;
   }
+  if (auto kv = f.OptString(b, "unfused_kv_read", path + ".unfused_kv_read")) {
+    if (*kv != "per_query_head" && *kv != "per_kv_head") {
+      f.Fail(path + ".unfused_kv_read", "must be per_query_head or per_kv_head");
+    }
+    p.exec.unfused_kv_per_query_head = *kv == "per_query_head";
+  }
   p.exec.float_math_from_weights =
       f.OptBool(b, "float_math_from_weights", path + ".float_math_from_weights").value_or(false);
   p.matrix_engines = f.OptBool(b, "matrix_engines", path + ".matrix_engines").value_or(false);

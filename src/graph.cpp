@@ -311,7 +311,11 @@ class Builder {
   void AddAttentionCore(const std::string& prefix, double heads, double kv_heads, double k_width,
                         double v_width, bool v_shares_k, int64_t count) {
     const CostPoly scores = heads * ScoresPerHead();
-    const CostPoly keys = kBN * kv_heads;  // cached rows per kv head, read once per sequence
+    // Cached rows per KV head, read once per sequence; per query head where an unfused runtime
+    // broadcasts a GQA group's K and V (§7.5).
+    const bool per_query =
+        s_.fusion == Fusion::kNone && s_.exec.unfused_kv_per_query_head;
+    const CostPoly keys = kBN * (per_query ? heads : kv_heads);
     const CostPoly q_read = t_ * heads * k_width * ba_;
     const CostPoly o_write = t_ * heads * v_width * ba_;
     const CostPoly k_read = keys * k_width * bkv_;

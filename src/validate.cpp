@@ -153,6 +153,11 @@ ValidationReport Validate(const std::vector<Measurement>& rows, const ValidateOp
                                  unit->kind, hw.kind);
       Roof engine_roof = roof;
       AttachRuntime(r.runtime, &hw, &engine_roof);
+      // The row's own runtime ran with the attention form its source states; a forced engine
+      // (--engine) keeps its own.
+      if (m.flash_attn && options.use_row_backend) {
+        engine_roof.fusion = *m.flash_attn ? Fusion::kFlash : Fusion::kNone;
+      }
       engine_roof.compute_fraction *= r.thread_share;
       r.peak_flops_per_s = PeakOf(engine_roof, model, WithRuntime(base, engine_roof)).peak_flops_per_s;
       r.predicted_tps = Tps(model, engine_roof, base);

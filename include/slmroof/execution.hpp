@@ -18,6 +18,9 @@ struct Execution {
   bool float_math_from_weights = false;     ///< float weights: math in the weights' precision
   double overhead_per_pass_s = 0;   ///< fixed time per forward pass (launch, sync, sampling)
   double overhead_per_layer_s = 0;  ///< fixed time per layer per forward pass
+  /// Unfused attention reads the cached keys and values once per query head, not once per KV
+  /// head (llama.cpp without flash attention broadcasts K and V across a GQA group).
+  bool unfused_kv_per_query_head = false;
 };
 
 }  // namespace slmroof

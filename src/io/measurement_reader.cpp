@@ -124,6 +124,13 @@ class RowReader {
     if (index_.count("exclude") != 0) {
       m.exclude = Text("exclude", false);
     }
+    if (index_.count("flash_attn") != 0 && !Text("flash_attn", false).empty()) {
+      const std::string fa = Text("flash_attn", false);
+      if (fa != "0" && fa != "1") {
+        Fail("flash_attn", fmt::format("must be 0, 1 or empty, got '{}'", Clip(fa)));
+      }
+      m.flash_attn = fa == "1";
+    }
     return m;
   }
 

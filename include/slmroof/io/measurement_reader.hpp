@@ -27,6 +27,7 @@ struct Measurement {
   std::string source;
   std::string locator;
   std::string exclude;  ///< why the row is kept out of validation and fits (optional column)
+  std::optional<bool> flash_attn;  ///< the runtime's flash attention, where the source says
   std::string origin;   ///< "file:line", for messages
 };
 
