@@ -116,7 +116,7 @@ void PhaseKernel::Evaluate(const double* batch, const double* seq_len, size_t n,
     sk += t.count * k;
     st += t.count * time;
     smem += (compute > memory).select(0.0, t.count * (time - x));
-    amax = amax.max(a);
+    amax = amax.max(a / passes);
   }
   for (Eigen::Index i = 0; i < m; ++i) {
     sums[i] = {sf(i), sq(i), sw(i), sa(i), sk(i), st(i), smem(i), amax(i)};
@@ -136,6 +136,7 @@ void FinishPhase(const PhaseSums& sums, double tokens, const Roof& roof, const S
   t.tokens = tokens;
   t.tokens_per_s = tokens / t.time_s;
   t.bound = sums.memory_bound_time_s * 2 >= t.time_s ? Bound::kMemory : Bound::kCompute;
+  t.buffer_bytes = sums.max_act_bytes;
   t.energy_per_token_j.reset();
   if (roof.power_w) {
     t.energy_per_token_j = *roof.power_w * t.time_s / tokens;  // §7.3
@@ -149,16 +150,21 @@ void FinishPhase(const PhaseSums& sums, double tokens, const Roof& roof, const S
   rip->measured = measured_tps.has_value();
 }
 
-MemoryFootprint Footprint(double weights_bytes, double kv_cache_bytes, double activation_bytes,
-                          double capacity_bytes) {
-  // §8: weights at their storage type, the cache for batch × seq_len tokens, one activation.
+MemoryFootprint Footprint(const MemoryParts& p, double usable_bytes, double capacity_bytes) {
+  // §8: weights at their storage types, the cache for the whole context, the compute buffer of
+  // one forward pass, the logits.
   MemoryFootprint m;
-  m.weights_bytes = weights_bytes;
-  m.kv_cache_bytes = kv_cache_bytes;
-  m.activation_bytes = activation_bytes;
-  m.total_bytes = weights_bytes + kv_cache_bytes + activation_bytes;
-  if (capacity_bytes > 0) {
-    m.fits = m.total_bytes <= capacity_bytes;
+  m.weights_bytes = p.weights_bytes;
+  m.kv_cache_bytes = p.kv_cache_bytes;
+  m.kv_context = p.kv_context;
+  m.activation_bytes = std::max(p.prefill_buffer_bytes, p.decode_buffer_bytes);
+  m.decode_buffer_bytes = p.decode_buffer_bytes;
+  m.output_bytes = p.output_bytes;
+  m.total_bytes = ((p.weights_bytes + p.kv_cache_bytes) + m.activation_bytes) + p.output_bytes;
+  m.decode_bytes = ((p.weights_bytes + p.kv_cache_bytes) + p.decode_buffer_bytes) + p.output_bytes;
+  m.usable_bytes = usable_bytes > 0 ? usable_bytes : capacity_bytes;
+  if (m.usable_bytes > 0) {
+    m.fits = m.total_bytes <= m.usable_bytes;
   }
   return m;
 }
@@ -223,14 +229,13 @@ AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario&
   a.peak_precision = peak.precision;
   a.ridge_oi = peak.ridge_oi;
 
-  double largest_activation = 0;
+  MemoryParts parts;
   auto run = [&](Phase phase, std::optional<double> tps) {
     a.phases.push_back(EvaluatePhase(BuildOperatorCosts(model, scenario, phase), roof, phase,
                                      scenario.batch, scenario.seq_len, scenario.exec.n_ubatch, peak,
                                      tps));
-    for (const OperatorResult& o : a.phases.back().operators) {
-      largest_activation = std::max(largest_activation, o.op.act_bytes);
-    }
+    (phase == Phase::kPrefill ? parts.prefill_buffer_bytes : parts.decode_buffer_bytes) =
+        a.phases.back().totals.buffer_bytes;
   };
   if (scenario.prefill) {
     run(Phase::kPrefill, measured.prefill);
@@ -239,8 +244,11 @@ AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario&
     run(Phase::kDecode, measured.decode);
   }
   a.weights = MixOf(model, scenario.weights);
-  a.memory = Footprint(a.weights.bytes, KvCacheBytes(model, scenario),
-                       largest_activation, roof.capacity_bytes);
+  parts.weights_bytes = a.weights.bytes;
+  parts.kv_context = KvContext(scenario);
+  parts.kv_cache_bytes = KvCacheBytes(model, scenario);
+  parts.output_bytes = OutputBytes(model, static_cast<double>(scenario.batch));
+  a.memory = Footprint(parts, roof.usable_bytes, roof.capacity_bytes);
   return a;
 }
 

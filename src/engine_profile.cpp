@@ -66,6 +66,12 @@ BackendProfile ReadBackend(const JsonFields& f, const std::string& name, const j
     }
     p.exec.unfused_kv_per_query_head = *kv == "per_query_head";
   }
+  if (auto pad = f.OptInt(b, "kv_pad", path + ".kv_pad")) {
+    if (*pad < 0 || *pad > 65536) {
+      f.Fail(path + ".kv_pad", "must be 0 to 65536");
+    }
+    p.exec.kv_pad = *pad;
+  }
   p.exec.float_math_from_weights =
       f.OptBool(b, "float_math_from_weights", path + ".float_math_from_weights").value_or(false);
   p.matrix_engines = f.OptBool(b, "matrix_engines", path + ".matrix_engines").value_or(false);

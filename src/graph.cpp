@@ -110,9 +110,25 @@ double KvCacheBytes(double batch, double seq_len, double elements_per_token,
   return batch * seq_len * elements_per_token * bytes_per_element;
 }
 
+double PaddedContext(double tokens, int64_t pad) {
+  if (pad <= 0) {
+    return tokens;
+  }
+  const double p = static_cast<double>(pad);
+  return std::ceil(tokens / p) * p;
+}
+
+double KvContext(const Scenario& s) {
+  return PaddedContext(static_cast<double>(s.ctx > 0 ? s.ctx : s.seq_len), s.exec.kv_pad);
+}
+
 double KvCacheBytes(const ModelSpec& model, const Scenario& s) {
-  return KvCacheBytes(static_cast<double>(s.batch), static_cast<double>(s.seq_len),
+  return KvCacheBytes(static_cast<double>(s.batch), KvContext(s),
                       KvElementsPerTokenAllLayers(model, s.mla), s.kv.bytes());
+}
+
+double OutputBytes(const ModelSpec& model, double batch) {
+  return batch * static_cast<double>(model.vocab_size) * 4.0;
 }
 
 namespace {

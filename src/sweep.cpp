@@ -114,12 +114,17 @@ class Runner {
         kernels[k].Evaluate(b.data(), n.data(), m, sums[k].data());
       }
       for (size_t i = 0; i < m; ++i) {
-        double activation = 0;
-        for (const auto& phase_sums : sums) {
-          activation = std::max(activation, phase_sums[i].max_act_bytes);
+        // §8, as Analyze computes it.
+        MemoryParts parts;
+        for (size_t k = 0; k < kernels.size(); ++k) {
+          (phases_[k] == Phase::kPrefill ? parts.prefill_buffer_bytes : parts.decode_buffer_bytes) =
+              sums[k][i].max_act_bytes;
         }
-        const double kv_cache = KvCacheBytes(b[i], n[i], kv_elements, kv_bytes_per_element);
-        row.memory = Footprint(weights_bytes, kv_cache, activation, roof.capacity_bytes);
+        parts.weights_bytes = weights_bytes;
+        parts.kv_context = PaddedContext(n[i], setting.scenario.exec.kv_pad);
+        parts.kv_cache_bytes = KvCacheBytes(b[i], parts.kv_context, kv_elements, kv_bytes_per_element);
+        parts.output_bytes = OutputBytes(*setting.model, b[i]);
+        row.memory = Footprint(parts, roof.usable_bytes, roof.capacity_bytes);
         row.batch = bi[i];
         row.seq_len = ni[i];
         for (size_t k = 0; k < kernels.size(); ++k) {

@@ -3,6 +3,8 @@
 // The tiny model of tests/data/tiny.json: D 64, 2 layers, H 4, Hkv 2, dh 16, FFN 128, V 1000.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "slmroof/engine.hpp"
 #include "slmroof/graph.hpp"
 #include "slmroof/io/model_reader.hpp"
@@ -118,6 +120,68 @@ TEST(Execution, AchievedFractionsScaleTheTimesNotTheDevice) {
   // Φ still measures against the device: the slower point has more potential left.
   EXPECT_GT(half.phases[0].rip.phi_log, full.phases[0].rip.phi_log);
   EXPECT_DOUBLE_EQ(half.ridge_oi, full.ridge_oi);
+}
+
+// §8 by hand on tiny.json: fp16 weights 202048·2 B; the cache for --ctx 100 padded to 128 tokens:
+// 2 layers · 2·(2·16) elements · 2 B = 256 B per token, 32768 B; logits 1000·4 B; the prefill
+// buffer is the largest operator's activations in one pass of 8 tokens (act_mul 3·8·128·2 B).
+TEST(Execution, MemoryAsTheRuntimeAllocatesIt) {
+  const ModelSpec m = LoadModel(DataPath("tiny.json"));
+  Scenario s;
+  s.seq_len = 16;
+  s.ctx = 100;
+  Roof roof = testing::FlatRoof(1e9, 1e12);
+  roof.exec.kv_pad = 128;
+  roof.exec.n_ubatch = 8;  // 16 prompt tokens in 2 passes
+  roof.capacity_bytes = 1e6;
+  roof.usable_bytes = 4.5e5;
+  const AnalysisResult a = Analyze(m, roof, s, {});
+  EXPECT_DOUBLE_EQ(a.memory.weights_bytes, 404096);
+  EXPECT_DOUBLE_EQ(a.memory.kv_context, 128);
+  EXPECT_DOUBLE_EQ(a.memory.kv_cache_bytes, 32768);
+  EXPECT_DOUBLE_EQ(a.memory.output_bytes, 4000);
+  EXPECT_DOUBLE_EQ(a.memory.activation_bytes, 3 * 8 * 128 * 2.0);
+  // Decode's buffer: the LM head's activations, 64·2 in and 1000·4 of logits out (more than one
+  // token's act_mul, 3·128·2).
+  EXPECT_DOUBLE_EQ(a.memory.decode_buffer_bytes, 4128);
+  EXPECT_DOUBLE_EQ(a.memory.total_bytes, 404096 + 32768 + 6144 + 4000.0);
+  EXPECT_DOUBLE_EQ(a.memory.decode_bytes, 404096 + 32768 + 4128 + 4000.0);
+  EXPECT_DOUBLE_EQ(a.memory.usable_bytes, 4.5e5);
+  EXPECT_EQ(a.memory.fits, true);  // 447008 B peak of 450000 usable
+  roof.usable_bytes = 4.4e5;
+  EXPECT_EQ(Analyze(m, roof, s, {}).memory.fits, false);
+  roof.usable_bytes = 0;  // not published: the capacity
+  EXPECT_DOUBLE_EQ(Analyze(m, roof, s, {}).memory.usable_bytes, 1e6);
+}
+
+// Llama-2-7B Q4_0 at a 4096 context fits an 8 GB Raspberry Pi 5 under llama.cpp: 3.56 GiB of
+// weights and 2 GiB of f16 cache.
+TEST(Execution, Llama2Q4_0At4096FitsAPi5) {
+  std::string out, err;
+  ASSERT_EQ(testing::RunBinary("analyze llama-2-7b --hw raspberry-pi-5 --weights Q4_0 --seq 4096 "
+                               "--format json",
+                               &out, &err),
+            0)
+      << err;
+  const nlohmann::json memory = nlohmann::json::parse(out)["memory"];
+  EXPECT_EQ(memory["fits"], true) << memory.dump();
+}
+
+// llama.cpp issue #9112 (validation/memory-cases.md): Phi-3.5-mini Q8_0 with n_ctx 131072 on an
+// M2 Ultra Mac Pro with 64 GB ran out of Metal memory (recommendedMaxWorkingSetSize 49152 MiB;
+// the KV cache alone is 49152 MiB). slmroof must say it does not fit.
+TEST(Execution, Phi35At131072DoesNotFitA64GbMac) {
+  std::string out, err;
+  ASSERT_EQ(testing::RunBinary("analyze phi-3.5-mini --hw apple-m2-ultra-60c --weights Q8_0 "
+                               "--seq 512 --ctx 131072 --format json",
+                               &out, &err),
+            0)
+      << err;
+  const nlohmann::json memory = nlohmann::json::parse(out)["memory"];
+  // 32 layers · 2 · 3072 · 131072 · 2 B = 48 GiB, the log's "KV self size = 49152.00 MiB".
+  EXPECT_NEAR(memory["kv_cache_bytes"].get<double>() / (49152.0 * 1024 * 1024), 1, 1e-9);
+  EXPECT_NEAR(memory["usable_bytes"].get<double>() / (49152.0 * 1024 * 1024), 1, 1e-9);
+  EXPECT_EQ(memory["fits"], false);
 }
 
 TEST(Execution, MeasuredFiguresFarBelowTheoreticalAreFlagged) {

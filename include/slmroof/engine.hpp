@@ -37,7 +37,7 @@ struct PhaseSums {
   double kv_bytes = 0;
   double time_s = 0;
   double memory_bound_time_s = 0;  ///< time of the memory-bound operators
-  double max_act_bytes = 0;        ///< the largest single instance's activation traffic (§8)
+  double max_act_bytes = 0;        ///< the largest instance's activations in one pass (§8)
 };
 
 /// One phase's operator costs placed on one roof, ready to evaluate at many (batch, seq_len)
@@ -68,9 +68,19 @@ class PhaseKernel {
 void FinishPhase(const PhaseSums& sums, double tokens, const Roof& roof, const ScenarioPeak& peak,
                  std::optional<double> measured_tps, PhaseTotals* totals, Rip* rip);
 
-/// The memory a scenario needs (§8); `fits` is left unknown when capacity_bytes is 0.
-MemoryFootprint Footprint(double weights_bytes, double kv_cache_bytes, double activation_bytes,
-                          double capacity_bytes);
+/// What a scenario's memory is made of (§8).
+struct MemoryParts {
+  double weights_bytes = 0;
+  double kv_cache_bytes = 0;
+  double kv_context = 0;
+  double prefill_buffer_bytes = 0;
+  double decode_buffer_bytes = 0;
+  double output_bytes = 0;
+};
+
+/// The memory a scenario needs against what the unit can allocate (§8): `usable_bytes`, or the
+/// capacity when 0; `fits` is left unknown when both are 0.
+MemoryFootprint Footprint(const MemoryParts& parts, double usable_bytes, double capacity_bytes);
 
 /// Places every operator of a phase on the roof at one point and sums the phase (§7).
 PhaseResult EvaluatePhase(const std::vector<OperatorCost>& costs, const Roof& roof, Phase phase,

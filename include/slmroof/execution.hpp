@@ -21,6 +21,7 @@ struct Execution {
   /// Unfused attention reads the cached keys and values once per query head, not once per KV
   /// head (llama.cpp without flash attention broadcasts K and V across a GQA group).
   bool unfused_kv_per_query_head = false;
+  int64_t kv_pad = 0;  ///< the KV cache holds a multiple of this many tokens
 };
 
 }  // namespace slmroof

@@ -104,8 +104,18 @@ double KvElementsPerToken(const LayerSpec& layer, MlaForm mla);
 /// KV-cache elements one token adds over all layers.
 double KvElementsPerTokenAllLayers(const ModelSpec& model, MlaForm mla);
 
-/// KV-cache bytes held for batch sequences of seq_len tokens: ((B·N)·elements)·bkv (§8).
+/// Tokens the KV cache holds per sequence: the context (--ctx, else seq_len) rounded up to the
+/// runtime's padding (§8).
+double KvContext(const Scenario& scenario);
+
+/// A context of `tokens` rounded up to a multiple of `pad` (unchanged when pad is 0).
+double PaddedContext(double tokens, int64_t pad);
+
+/// KV-cache bytes held for batch sequences of KvContext tokens: ((B·C)·elements)·bkv (§8).
 double KvCacheBytes(const ModelSpec& model, const Scenario& scenario);
+
+/// The logits buffer: the vocabulary in fp32 for the last position of each sequence (§8).
+double OutputBytes(const ModelSpec& model, double batch);
 
 /// The same, from the elements one token adds over all layers and the bytes per element.
 double KvCacheBytes(double batch, double seq_len, double elements_per_token,

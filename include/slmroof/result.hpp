@@ -54,6 +54,7 @@ struct PhaseTotals {
   double tokens_per_s = 0;
   Bound bound = Bound::kMemory;  ///< the limit the larger share of the time is spent against
   std::optional<double> energy_per_token_j;
+  double buffer_bytes = 0;  ///< the largest operator's activations in one forward pass (§8)
 };
 
 /// One phase's full result.
@@ -67,10 +68,15 @@ struct PhaseResult {
 /// Memory needed to run the scenario (docs/cost-model.md §8).
 struct MemoryFootprint {
   double weights_bytes = 0;
-  double kv_cache_bytes = 0;
-  double activation_bytes = 0;  ///< the largest single operator's activation traffic
-  double total_bytes = 0;
-  std::optional<bool> fits;     ///< unknown when the device has no capacity figure
+  double kv_cache_bytes = 0;    ///< the cache for the whole context (--ctx), padded
+  double kv_context = 0;        ///< tokens the cache holds per sequence
+  double activation_bytes = 0;  ///< compute buffer: the largest operator's activations in one pass
+  double decode_buffer_bytes = 0;  ///< the same for a decode step
+  double output_bytes = 0;      ///< logits of the last position of each sequence (fp32)
+  double total_bytes = 0;       ///< peak: weights + KV + the larger buffer + output
+  double decode_bytes = 0;      ///< while decoding: weights + KV + decode buffer + output
+  double usable_bytes = 0;      ///< what the runtime can allocate (capacity when not published)
+  std::optional<bool> fits;     ///< peak ≤ usable; unknown when the device has no capacity
 };
 
 /// Summary of the model analysed.

@@ -24,6 +24,7 @@ struct Scenario {
   bool decode = true;        ///< analyse one decode step at context length seq_len
   int64_t seq_len = 1024;
   int64_t batch = 1;
+  int64_t ctx = 0;           ///< tokens the KV cache is sized for (0: seq_len)
   WeightSetting weights = ParseWeightSetting("fp16");
   DType act = DTypeByName("fp16");
   DType kv = DTypeByName("fp16");

@@ -42,6 +42,7 @@ struct AnalyzeOptions {
   std::string phase = "both";
   int64_t seq = 1024;
   int64_t batch = 1;
+  int64_t ctx = 0;
   std::string weights = "fp16";
   std::string act = "fp16";
   std::string kv = "fp16";
@@ -60,6 +61,7 @@ int RunAnalyze(const AnalyzeOptions& o) {
   s.decode = o.phase != "prefill";
   s.seq_len = o.seq;
   s.batch = o.batch;
+  s.ctx = o.ctx;
   s.weights = ParseWeightSetting(o.weights);
   s.act = DTypeByName(o.act);
   s.kv = DTypeByName(o.kv);
@@ -123,6 +125,9 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
   cmd.add_option("--seq", o->seq, "Prompt length (prefill) and context length (decode)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30))
       ->capture_default_str();
+  cmd.add_option("--ctx", o->ctx,
+                 "Context the KV cache is sized for, as a runtime allocates it (-c) [default: --seq]")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
   cmd.add_option("--batch", o->batch, "Sequences processed together")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
       ->capture_default_str();

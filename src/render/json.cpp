@@ -174,8 +174,13 @@ ordered_json AnalysisJson(const AnalysisResult& a, bool with_version) {
   ordered_json mem;
   mem["weights_bytes"] = Num(m.weights_bytes);
   mem["kv_cache_bytes"] = Num(m.kv_cache_bytes);
+  mem["kv_context"] = Num(m.kv_context);
   mem["activation_bytes"] = Num(m.activation_bytes);
+  mem["decode_buffer_bytes"] = Num(m.decode_buffer_bytes);
+  mem["output_bytes"] = Num(m.output_bytes);
   mem["total_bytes"] = Num(m.total_bytes);
+  mem["decode_bytes"] = Num(m.decode_bytes);
+  mem["usable_bytes"] = m.usable_bytes > 0 ? ordered_json(Num(m.usable_bytes)) : nullptr;
   mem["capacity_bytes"] = roof.capacity_bytes > 0 ? ordered_json(Num(roof.capacity_bytes)) : nullptr;
   mem["fits"] = m.fits ? ordered_json(*m.fits) : nullptr;
   j["memory"] = std::move(mem);

@@ -82,7 +82,8 @@ void WriteRow(const SweepRow& r, const OperatorResult* op, bool operators, Field
     f.Text("bound", BoundName(op->bound));
     for (const char* key : {"tokens", "tokens_per_s", "energy_per_token_j", "phi", "phi_log",
                             "regime", "weights_bytes", "kv_cache_bytes", "activation_bytes",
-                            "total_bytes", "capacity_bytes", "fits"}) {
+                            "output_bytes", "total_bytes", "decode_bytes", "capacity_bytes",
+                            "fits"}) {
       f.Null(key);
     }
     return;
@@ -113,7 +114,9 @@ void WriteRow(const SweepRow& r, const OperatorResult* op, bool operators, Field
   f.Num("weights_bytes", m.weights_bytes);
   f.Num("kv_cache_bytes", m.kv_cache_bytes);
   f.Num("activation_bytes", m.activation_bytes);
+  f.Num("output_bytes", m.output_bytes);
   f.Num("total_bytes", m.total_bytes);
+  f.Num("decode_bytes", m.decode_bytes);
   if (s.roof->capacity_bytes > 0) {
     f.Num("capacity_bytes", s.roof->capacity_bytes);
   } else {

@@ -98,10 +98,14 @@ void PhaseTable(const PhaseResult& p, int64_t seq_len, int64_t batch, std::strin
 
 void Memory(const AnalysisResult& a, std::string* out) {
   const MemoryFootprint& m = a.memory;
-  *out += fmt::format("\nmemory: weights {} + KV cache {} + largest activation {} = {}", Si(m.weights_bytes, "B"),
-                      Si(m.kv_cache_bytes, "B"), Si(m.activation_bytes, "B"), Si(m.total_bytes, "B"));
+  *out += fmt::format(
+      "\nmemory: weights {} + KV cache {} ({:.0f} tokens) + compute buffer {} + output {} = {} "
+      "peak, {} while decoding",
+      Si(m.weights_bytes, "B"), Si(m.kv_cache_bytes, "B"), m.kv_context, Si(m.activation_bytes, "B"),
+      Si(m.output_bytes, "B"), Si(m.total_bytes, "B"), Si(m.decode_bytes, "B"));
   if (m.fits) {
-    *out += fmt::format(" of {}: {}\n", Si(a.roof.capacity_bytes, "B"), *m.fits ? "fits" : "DOES NOT FIT");
+    *out += fmt::format("; usable {} of {}: {}\n", Si(m.usable_bytes, "B"),
+                        Si(a.roof.capacity_bytes, "B"), *m.fits ? "fits" : "DOES NOT FIT");
   } else {
     *out += " (device capacity unknown)\n";
   }
