@@ -64,6 +64,13 @@ const std::vector<DType>& AllDTypes() {
       Row("tq1_0", 256, 54, P::kInt4, true, true, "GGUF TQ1_0 (ternary): 54 bytes per 256"),
       Row("iq1_s", 256, 50, P::kInt4, true, true, "GGUF IQ1_S: 50 bytes per 256"),
       Row("q1_0", 128, 18, P::kInt4, true, true, "GGUF Q1_0: 18 bytes per 128"),
+      // MLX affine quantization: per group of g, b-bit codes plus a 16-bit scale and bias.
+      Row("mlx-8bit-g64", 64, 68, P::kInt8, false, true, "MLX 8-bit, group 64"),
+      Row("mlx-6bit-g64", 64, 52, P::kInt8, false, true, "MLX 6-bit, group 64"),
+      Row("mlx-5bit-g64", 64, 44, P::kInt8, false, true, "MLX 5-bit, group 64"),
+      Row("mlx-5bit-g32", 32, 24, P::kInt8, false, true, "MLX 5-bit, group 32"),
+      Row("mlx-4bit-g64", 64, 36, P::kInt4, false, true, "MLX 4-bit, group 64"),
+      Row("mlx-4bit-g32", 32, 20, P::kInt4, false, true, "MLX 4-bit, group 32"),
   };
   return kTypes;
 }
