@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
 
 #include "slmroof/engine.hpp"
 #include "slmroof/graph.hpp"
@@ -244,6 +247,46 @@ RuntimeFigures FitRuntime(const std::vector<const PreparedRow*>& rows, RuntimeFi
   const size_t best = static_cast<size_t>(std::min_element(value.begin(), value.end()) - value.begin());
   const RuntimeFigures polished = to_figures(simplex[best]);
   return loss(polished) <= loss(f) ? polished : f;
+}
+
+std::vector<HeldOutPrediction> LeaveOneModelOut(const std::vector<PreparedRow>& rows) {
+  std::map<std::tuple<std::string, std::string, std::string, std::string>,
+           std::vector<const PreparedRow*>>
+      units;
+  for (const PreparedRow& p : rows) {
+    const ValidationRow& r = *p.row;
+    units[{r.runtime.engine, r.runtime.backend, r.m.device, r.unit}].push_back(&p);
+  }
+  std::vector<HeldOutPrediction> out;
+  for (const auto& [unit, members] : units) {
+    std::set<std::string> models;
+    for (const PreparedRow* p : members) {
+      models.insert(p->row->m.model);
+    }
+    if (models.size() < 2) {
+      continue;
+    }
+    for (const std::string& left_out : models) {
+      std::vector<const PreparedRow*> train;
+      int64_t prefill = 0, decode = 0;
+      std::set<std::string> train_models;
+      for (const PreparedRow* p : members) {
+        if (p->row->m.model != left_out) {
+          train.push_back(p);
+          (p->row->m.phase == "prefill" ? prefill : decode) += 1;
+          train_models.insert(p->row->m.model);
+        }
+      }
+      const RuntimeFigures f =
+          FitRuntime(train, {}, prefill >= 2, decode >= 3 && train_models.size() >= 2);
+      for (const PreparedRow* p : members) {
+        if (p->row->m.model == left_out) {
+          out.push_back({p, p->Tps(f)});
+        }
+      }
+    }
+  }
+  return out;
 }
 
 bool InFitSplit(const std::string& id) {

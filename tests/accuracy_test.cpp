@@ -128,40 +128,10 @@ TEST(Accuracy, CalibrateRecoversKnownFigures) {
 TEST(Accuracy, LeaveOneModelOutPerDeviceUnit) {
   const ValidationReport r = Validate(ValidationSet(), OwnEngines());
   const std::vector<PreparedRow> prepared = PrepareRows(r);
-  std::map<std::tuple<std::string, std::string, std::string>, std::vector<const PreparedRow*>> units;
-  for (const PreparedRow& p : prepared) {
-    units[{p.row->runtime.engine + "/" + p.row->runtime.backend, p.row->m.device, p.row->unit}]
-        .push_back(&p);
-  }
   std::vector<double> errors;
-  for (const auto& [unit, rows] : units) {
-    std::set<std::string> models;
-    for (const PreparedRow* p : rows) {
-      models.insert(p->row->m.model);
-    }
-    if (models.size() < 2) {
-      continue;  // nothing to learn the unit from
-    }
-    for (const std::string& left_out : models) {
-      std::vector<const PreparedRow*> train, test;
-      int64_t prefill = 0, decode = 0;
-      std::set<std::string> train_models;
-      for (const PreparedRow* p : rows) {
-        if (p->row->m.model == left_out) {
-          test.push_back(p);
-        } else {
-          train.push_back(p);
-          (p->row->m.phase == "prefill" ? prefill : decode) += 1;
-          train_models.insert(p->row->m.model);
-        }
-      }
-      const RuntimeFigures f =
-          FitRuntime(train, {}, prefill >= 2, decode >= 3 && train_models.size() >= 2);
-      for (const PreparedRow* p : test) {
-        if (p->row->m.phase == "decode") {
-          errors.push_back(std::abs(p->Tps(f) / p->measured_tps - 1));
-        }
-      }
+  for (const HeldOutPrediction& h : LeaveOneModelOut(prepared)) {
+    if (h.row->row->m.phase == "decode") {
+      errors.push_back(std::abs(h.predicted_tps / h.row->measured_tps - 1));
     }
   }
   ASSERT_GE(errors.size(), 50u);

@@ -47,6 +47,18 @@ RuntimeFigures FitRuntime(const std::vector<const PreparedRow*>& rows, RuntimeFi
 /// Root mean square of log(predicted / measured).
 double RmsLogError(const std::vector<const PreparedRow*>& rows, const RuntimeFigures& f);
 
+/// One row predicted by a calibration that never saw its model.
+struct HeldOutPrediction {
+  const PreparedRow* row = nullptr;
+  double predicted_tps = 0;
+};
+
+/// Leave one model out, per device unit (engine, backend, device, unit): for every model of a
+/// unit that has rows of at least two models, fit the unit on its other models' rows and predict
+/// the model left out (docs/accuracy.md §3). Compute is fitted with two prefill rows or more, the
+/// fixed costs with three decode rows of two models or more.
+std::vector<HeldOutPrediction> LeaveOneModelOut(const std::vector<PreparedRow>& rows);
+
 /// Whether a measurement belongs to the fit split: the FNV-1a 64-bit hash of its id is even.
 /// Fixed before anything was fitted, so held-out rows never informed a profile (§2).
 bool InFitSplit(const std::string& id);

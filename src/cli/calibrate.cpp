@@ -1,5 +1,7 @@
 // slmroof calibrate: fits a runtime's achieved fractions and fixed costs to measurements
 // (docs/accuracy.md §3) and writes a calibration file that --calibration applies.
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -22,7 +24,37 @@ struct CalibrateOptionsCli {
   std::string per = "unit";
   std::string split = "all";
   std::string output;
+  bool cross_validate = false;
 };
+
+// The leave-one-model-out table (docs/accuracy.md §3): per device unit, the median |error| of
+// the predictions for models the fit never saw.
+int RunCrossValidation(const std::vector<PreparedRow>& prepared, const std::string& output) {
+  std::map<std::tuple<std::string, std::string, std::string>, std::vector<double>> by;
+  for (const HeldOutPrediction& h : LeaveOneModelOut(prepared)) {
+    const ValidationRow& r = *h.row->row;
+    const double error = std::abs(h.predicted_tps / h.row->measured_tps - 1);
+    by[{r.m.phase, r.runtime.engine + " " + r.runtime.backend, r.m.device + " " + r.unit}]
+        .push_back(error);
+    by[{r.m.phase, "*", "*"}].push_back(error);
+  }
+  std::string text = fmt::format("{:<8} {:<16} {:<28} {:>5} {:>12} {:>10}\n", "phase", "engine",
+                                 "device unit", "rows", "median|err|", "p90|err|");
+  for (auto& [key, errors] : by) {
+    std::sort(errors.begin(), errors.end());
+    auto quantile = [&](double q) {
+      const double pos = q * static_cast<double>(errors.size() - 1);
+      const auto lo = static_cast<size_t>(pos);
+      const size_t hi = std::min(lo + 1, errors.size() - 1);
+      return errors[lo] + (pos - static_cast<double>(lo)) * (errors[hi] - errors[lo]);
+    };
+    const auto& [phase, engine, unit] = key;
+    text += fmt::format("{:<8} {:<16} {:<28} {:>5} {:>11.1f}% {:>9.1f}%\n", phase, engine, unit,
+                        errors.size(), 100 * quantile(0.5), 100 * quantile(0.9));
+  }
+  Emit(text, output);
+  return 0;
+}
 
 int RunCalibrate(const CalibrateOptionsCli& o) {
   std::optional<EngineProfile> forced;
@@ -33,6 +65,9 @@ int RunCalibrate(const CalibrateOptionsCli& o) {
   ValidateOptions options = RowEngines(forced);
   const ValidationReport report = Validate(rows, options);
   const std::vector<PreparedRow> prepared = PrepareRows(report);
+  if (o.cross_validate) {
+    return RunCrossValidation(prepared, o.output);
+  }
   // Groups: engine and backend, and with --per unit also the device and its unit.
   std::map<std::tuple<std::string, std::string, std::string, std::string>,
            std::vector<const PreparedRow*>>
@@ -95,6 +130,9 @@ std::function<int()> SetupCalibrate(CLI::App& cmd) {
                  "Rows to fit: all, or the fit or holdout half (docs/accuracy.md §2)")
       ->check(CLI::IsMember({"all", "fit", "holdout"}))
       ->capture_default_str();
+  cmd.add_flag("--cross-validate", o->cross_validate,
+               "Instead of a file, print leave-one-model-out errors per device unit: each model "
+               "predicted by a calibration on the unit's other models");
   cmd.add_option("-o,--output", o->output, "Write the calibration file to FILE instead of stdout");
   return [o] { return RunCalibrate(*o); };
 }
