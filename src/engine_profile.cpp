@@ -181,6 +181,65 @@ Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
                                fmt::join(names, ", ")));
 }
 
+std::vector<CalibrationEntry> LoadCalibration(const std::string& path) {
+  JsonFields f(path);
+  const json doc = f.Parse(ReadTextFile(path));
+  if (!doc.is_object()) {
+    throw InputError(fmt::format("{}: expected a calibration object (slmroof calibrate -o)", path));
+  }
+  const json& entries = f.Array(doc, "entries", "entries");
+  std::vector<CalibrationEntry> out;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string p = fmt::format("entries[{}]", i);
+    if (!entries[i].is_object()) {
+      f.Fail(p, "must be an object");
+    }
+    const json& e = entries[i];
+    CalibrationEntry c;
+    c.engine = f.String(e, "engine", p + ".engine");
+    c.backend = f.String(e, "backend", p + ".backend");
+    c.device = f.String(e, "device", p + ".device");
+    c.unit = f.String(e, "unit", p + ".unit");
+    auto bounded = [&](const char* key, double lo, double hi) {
+      const double v = f.Number(e, key, p + "." + key);
+      if (!(v >= lo && v <= hi)) {
+        f.Fail(p + "." + key, fmt::format("must be between {} and {}", lo, hi));
+      }
+      return v;
+    };
+    c.bandwidth_fraction = bounded("bandwidth_fraction", 0.001, 1);
+    c.compute_fraction = bounded("compute_fraction", 0.001, 1);
+    c.overhead_per_pass_s = bounded("overhead_per_pass_s", 0, 1);
+    c.overhead_per_layer_s = bounded("overhead_per_layer_s", 0, 1);
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool ApplyCalibration(const std::vector<CalibrationEntry>& calibration, Roof* roof) {
+  const CalibrationEntry* found = nullptr;
+  for (const CalibrationEntry& c : calibration) {
+    if (c.engine != roof->engine || c.backend != roof->backend) {
+      continue;
+    }
+    if (c.device == roof->device && c.unit == roof->unit) {
+      found = &c;
+      break;
+    }
+    if (c.device == "*" && found == nullptr) {
+      found = &c;
+    }
+  }
+  if (found == nullptr) {
+    return false;
+  }
+  roof->bandwidth_fraction = found->bandwidth_fraction;
+  roof->compute_fraction = found->compute_fraction;
+  roof->exec.overhead_per_pass_s = found->overhead_per_pass_s;
+  roof->exec.overhead_per_layer_s = found->overhead_per_layer_s;
+  return true;
+}
+
 void AttachRuntime(const Runtime& runtime, const HardwareSpec* hw, Roof* roof) {
   if (runtime.matrix_engines && hw != nullptr) {
     UseMatrixEngines(*hw, roof);

@@ -153,6 +153,12 @@ ValidationReport Validate(const std::vector<Measurement>& rows, const ValidateOp
                                  unit->kind, hw.kind);
       Roof engine_roof = roof;
       AttachRuntime(r.runtime, &hw, &engine_roof);
+      if (ApplyCalibration(options.calibration, &engine_roof)) {
+        r.runtime.bandwidth_fraction = engine_roof.bandwidth_fraction;
+        r.runtime.compute_fraction = engine_roof.compute_fraction;
+        r.runtime.exec.overhead_per_pass_s = engine_roof.exec.overhead_per_pass_s;
+        r.runtime.exec.overhead_per_layer_s = engine_roof.exec.overhead_per_layer_s;
+      }
       // The row's own runtime ran with the attention form its source states; a forced engine
       // (--engine) keeps its own.
       if (m.flash_attn && options.use_row_backend) {

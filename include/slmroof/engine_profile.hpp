@@ -65,6 +65,24 @@ Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
                        const std::string& device, const std::string& unit_kind,
                        const std::string& device_kind = "");
 
+/// A runtime's fitted figures on one device unit (or on every device: "*"), as `calibrate`
+/// writes them.
+struct CalibrationEntry {
+  std::string engine, backend, device, unit;
+  double bandwidth_fraction = 1;
+  double compute_fraction = 1;
+  double overhead_per_pass_s = 0;
+  double overhead_per_layer_s = 0;
+};
+
+/// Reads a calibration file (`slmroof calibrate -o FILE`); throws InputError naming the field.
+std::vector<CalibrationEntry> LoadCalibration(const std::string& path);
+
+/// Replaces the roof runtime's fractions and fixed costs by the calibration's entry for its
+/// engine, backend, device and unit (else for its engine and backend on any device); returns
+/// false, changing nothing, when there is none.
+bool ApplyCalibration(const std::vector<CalibrationEntry>& calibration, Roof* roof);
+
 /// Puts a runtime on a roof: its fractions, execution, activation type and attention form, and
 /// with matrix engines the unit's tensor/XMX ceilings (`hw`: the device the roof came from, or
 /// nullptr for a device given on the command line).

@@ -47,6 +47,7 @@ struct ValidationReport {
 struct ValidateOptions {
   std::function<std::optional<EngineProfile>(const std::string& engine)> engine_for;
   bool use_row_backend = true;  ///< the row's backend, else the engine's default for the unit
+  std::vector<CalibrationEntry> calibration;  ///< applied where it has an entry (--calibration)
 };
 
 /// Predicts every row and summarises the errors.

@@ -25,6 +25,7 @@ struct CalibrateOptionsCli {
   std::string split = "all";
   std::string output;
   bool cross_validate = false;
+  MeasurementDefaults defaults;
 };
 
 // The leave-one-model-out table (docs/accuracy.md §3): per device unit, the median |error| of
@@ -61,7 +62,7 @@ int RunCalibrate(const CalibrateOptionsCli& o) {
   if (!o.engine.empty()) {
     forced = LoadEngine(o.engine);
   }
-  std::vector<Measurement> rows = ReadMeasurementsFrom(o.paths, o.split);
+  std::vector<Measurement> rows = ReadMeasurementsFrom(o.paths, o.split, o.defaults);
   ValidateOptions options = RowEngines(forced);
   const ValidationReport report = Validate(rows, options);
   const std::vector<PreparedRow> prepared = PrepareRows(report);
@@ -130,6 +131,7 @@ std::function<int()> SetupCalibrate(CLI::App& cmd) {
                  "Rows to fit: all, or the fit or holdout half (docs/accuracy.md §2)")
       ->check(CLI::IsMember({"all", "fit", "holdout"}))
       ->capture_default_str();
+  AddMeasurementDefaults(cmd, &o->defaults);
   cmd.add_flag("--cross-validate", o->cross_validate,
                "Instead of a file, print leave-one-model-out errors per device unit: each model "
                "predicted by a calibration on the unit's other models");

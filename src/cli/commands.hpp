@@ -32,7 +32,11 @@ std::function<int()> SetupCalibrate(CLI::App& cmd);
 
 /// Measurements of every path; `split` keeps all rows, or the fit or holdout half (InFitSplit).
 std::vector<Measurement> ReadMeasurementsFrom(const std::vector<std::string>& paths,
-                                              const std::string& split);
+                                              const std::string& split,
+                                              const MeasurementDefaults& defaults);
+
+/// Declares --model, --hw and --unit: what a llama-bench file was measured on.
+void AddMeasurementDefaults(CLI::App& cmd, MeasurementDefaults* d);
 
 /// Each row predicted with its own engine's profile (rows of an engine without one are
 /// skipped), or every row with `forced` on its default backend.
@@ -84,6 +88,7 @@ struct RoofOptions {
   std::string engine = "llama.cpp";
   std::string backend;
   std::string unit_kind;  ///< for a device from --bandwidth/--peak: cpu (default), gpu or npu
+  std::string calibration;  ///< a calibration file (slmroof calibrate -o)
   bool keep_act = false;     ///< --act was given: it wins over the engine's activation type
   bool keep_fusion = false;  ///< --fusion was given: it wins over the engine's attention form
 };

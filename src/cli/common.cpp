@@ -209,6 +209,8 @@ void AddRoofOptions(CLI::App& cmd, RoofOptions* o, bool several) {
   cmd.add_option("--backend", o->backend,
                  "Backend of the engine (llama.cpp: cpu, cuda, metal, vulkan) [default: from the "
                  "unit and device]");
+  cmd.add_option("--calibration", o->calibration,
+                 "Fractions and fixed costs fitted on your device (slmroof calibrate -o FILE)");
   cmd.add_option("--unit-kind", o->unit_kind,
                  "Kind of a device given by --bandwidth/--peak [default: cpu]")
       ->check(CLI::IsMember({"cpu", "gpu", "npu"}));
@@ -226,6 +228,10 @@ std::vector<Roof> ResolveRoofs(const RoofOptions& o) {
   }
   const RoofKind kind = o.roof == "measured" ? RoofKind::kMeasured : RoofKind::kTheoretical;
   const EngineProfile engine = LoadEngine(o.engine);
+  std::vector<CalibrationEntry> calibration;
+  if (!o.calibration.empty()) {
+    calibration = LoadCalibration(o.calibration);
+  }
   // The engine's runtime on a unit (§7.5); --act and --fusion, when given, win over its own.
   auto attach = [&](const HardwareSpec* hw, Roof* roof) {
     AttachRuntime(ResolveRuntime(engine, o.backend, roof->device, roof->unit_kind,
@@ -236,6 +242,10 @@ std::vector<Roof> ResolveRoofs(const RoofOptions& o) {
     }
     if (o.keep_fusion) {
       roof->fusion.reset();
+    }
+    if (!o.calibration.empty() && !ApplyCalibration(calibration, roof)) {
+      spdlog::warn("{}: no entry for {} {} on '{}' unit '{}'; using the engine's figures",
+                   o.calibration, roof->engine, roof->backend, roof->device, roof->unit);
     }
   };
   if (o.hw.empty() && (overrides.bandwidth_bytes_per_s || overrides.peak)) {

@@ -20,6 +20,8 @@ struct ValidateOptionsCli {
   std::string engine;
   std::string max_error;
   std::string split = "all";
+  MeasurementDefaults defaults;
+  std::string calibration;
   bool rows = false;
   bool format_given = false;
   std::string format = "table";
@@ -64,8 +66,12 @@ int RunValidate(const ValidateOptionsCli& o) {
   if (!o.engine.empty()) {
     forced = LoadEngine(o.engine);
   }
-  const std::vector<Measurement> rows = ReadMeasurementsFrom(o.paths, o.split);
-  const ValidationReport report = Validate(rows, RowEngines(forced));
+  const std::vector<Measurement> rows = ReadMeasurementsFrom(o.paths, o.split, o.defaults);
+  ValidateOptions options = RowEngines(forced);
+  if (!o.calibration.empty()) {
+    options.calibration = LoadCalibration(o.calibration);
+  }
+  const ValidationReport report = Validate(rows, options);
   const std::string format = FormatFor(o.format_given, o.format, o.output, {"json"});
   Emit(format == "json" ? RenderValidateJson(report) : RenderValidateTable(report, o.rows),
        o.output);
@@ -94,16 +100,27 @@ int RunValidate(const ValidateOptionsCli& o) {
 }  // namespace
 
 std::vector<Measurement> ReadMeasurementsFrom(const std::vector<std::string>& paths,
-                                              const std::string& split) {
+                                              const std::string& split,
+                                              const MeasurementDefaults& defaults) {
   std::vector<Measurement> rows;
   for (const std::string& path : paths) {
-    for (Measurement& m : ReadMeasurements(path)) {
+    for (Measurement& m : ReadMeasurements(path, defaults)) {
       if (split == "all" || InFitSplit(m.id) == (split == "fit")) {
         rows.push_back(std::move(m));
       }
     }
   }
   return rows;
+}
+
+void AddMeasurementDefaults(CLI::App& cmd, MeasurementDefaults* d) {
+  cmd.add_option("--model", d->model,
+                 "Model preset or file a llama-bench result was measured with (llama-bench names "
+                 "models by GGUF file only)");
+  cmd.add_option("--hw", d->device, "Device preset or file a llama-bench result was measured on");
+  cmd.add_option("--unit", d->unit,
+                 "Unit kind or name for llama-bench results [default: cpu for its CPU backend, "
+                 "else gpu]");
 }
 
 ValidateOptions RowEngines(const std::optional<EngineProfile>& forced) {
@@ -137,6 +154,9 @@ std::function<int()> SetupValidate(CLI::App& cmd) {
                  "Rows to replay: all, or the fit or holdout half (docs/accuracy.md §2)")
       ->check(CLI::IsMember({"all", "fit", "holdout"}))
       ->capture_default_str();
+  AddMeasurementDefaults(cmd, &o->defaults);
+  cmd.add_option("--calibration", o->calibration,
+                 "Apply a calibration file (slmroof calibrate -o) where it has an entry");
   cmd.add_flag("--rows", o->rows, "List every row, not only the summaries (table format)");
   cmd.add_option("--format", o->format,
                  "Output format [default: from the -o file's extension (.json), else table]")

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -9,6 +10,8 @@
 
 #include "slmroof/errors.hpp"
 #include "slmroof/io/json_fields.hpp"
+#include "slmroof/units.hpp"
+#include "slmroof/weights.hpp"
 
 namespace slmroof {
 
@@ -203,9 +206,170 @@ std::vector<Measurement> ReadCsvFile(const std::string& path, bool in_directory)
 
 }  // namespace
 
-std::vector<Measurement> ReadMeasurements(const std::string& path) {
+std::string FileTypeFromModelType(const std::string& model_type) {
+  // "<arch> <size> <ftype words>", e.g. "llama 7B Q4_0", "qwen2 1.5B Q4_K - Medium",
+  // "llama 8B IQ4_XS - 4.25 bpw" (llama_model_ftype_name).
+  const size_t first = model_type.find(' ');
+  const size_t second = first == std::string::npos ? first : model_type.find(' ', first + 1);
+  if (second == std::string::npos) {
+    return "";
+  }
+  std::string ftype = model_type.substr(second + 1);
+  const size_t dash = ftype.find(" - ");
+  std::string base = ftype.substr(0, dash);
+  if (dash != std::string::npos) {
+    const std::string size = ftype.substr(dash + 3);
+    if (size == "Small" || size == "Medium" || size == "Large") {
+      // Q2_K's Medium is plain Q2_K; the others carry the size letter.
+      if (!(base == "Q2_K" && size == "Medium")) {
+        base += "_" + size.substr(0, 1);
+      }
+    }
+  }
+  if (base == "MXFP4 MoE") {
+    base = "MXFP4_MOE";
+  }
+  try {
+    return ParseWeightSetting(base).name;
+  } catch (const UsageError&) {
+    return "";
+  }
+}
+
+namespace {
+
+// One llama-bench result (its JSON object or CSV row, as field -> text).
+Measurement FromLlamaBench(const std::map<std::string, std::string>& f, const std::string& origin,
+                           size_t index, const MeasurementDefaults& d) {
+  auto get = [&](const char* key) -> std::string {
+    auto it = f.find(key);
+    if (it == f.end()) {
+      throw InputError(fmt::format("{}: llama-bench result {} has no '{}'", origin, index + 1, key));
+    }
+    return it->second;
+  };
+  auto number = [&](const char* key) {
+    const std::string v = get(key);
+    double out = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(out) || out < 0) {
+      throw InputError(fmt::format("{}: llama-bench result {}: '{}' is not a number: '{}'", origin,
+                                   index + 1, key, v.substr(0, 40)));
+    }
+    return out;
+  };
+  if (d.model.empty() || d.device.empty()) {
+    throw InputError(fmt::format(
+        "{}: llama-bench output names no slmroof model or device: pass --model and --hw", origin));
+  }
+  Measurement m;
+  m.origin = fmt::format("{}#{}", origin, index + 1);
+  m.id = fmt::format("{}#{}", std::filesystem::path(origin).filename().string(), index + 1);
+  m.model = d.model;
+  m.device = d.device;
+  m.engine = "llama.cpp";
+  std::string backends = ToLower(get("backends"));
+  const size_t comma = backends.find(',');
+  m.backend = backends.substr(0, comma);
+  if (m.backend == "blas") {
+    m.backend = "cpu";
+  }
+  m.unit = !d.unit.empty() ? d.unit : m.backend == "cpu" ? "cpu" : "gpu";
+  m.weights = FileTypeFromModelType(get("model_type"));
+  if (m.weights.empty()) {
+    throw InputError(fmt::format("{}: llama-bench result {}: unknown file type in model_type '{}'",
+                                 origin, index + 1, get("model_type")));
+  }
+  m.kv = f.count("type_k") ? f.at("type_k") : "";
+  m.n_prompt = static_cast<int64_t>(number("n_prompt"));
+  m.n_gen = static_cast<int64_t>(number("n_gen"));
+  m.n_depth = f.count("n_depth") ? static_cast<int64_t>(number("n_depth")) : 0;
+  m.threads = static_cast<int64_t>(number("n_threads"));
+  m.tokens_per_s = number("avg_ts");
+  if (f.count("flash_attn") && (f.at("flash_attn") == "0" || f.at("flash_attn") == "1" ||
+                                f.at("flash_attn") == "false" || f.at("flash_attn") == "true")) {
+    m.flash_attn = f.at("flash_attn") == "1" || f.at("flash_attn") == "true";
+  }
+  if (m.n_gen > 0 && m.n_prompt > 0) {
+    m.exclude = "a combined prompt+generation test (pp+tg) has no single phase";
+    m.phase = "decode";
+  } else {
+    m.phase = m.n_gen > 0 ? "decode" : "prefill";
+  }
+  m.source = origin;
+  m.locator = fmt::format("llama-bench result {} (build {}, {})", index + 1,
+                          f.count("build_commit") ? f.at("build_commit") : "?",
+                          f.count("test_time") ? f.at("test_time") : "?");
+  return m;
+}
+
+std::map<std::string, std::string> Flatten(const nlohmann::json& obj, const std::string& origin) {
+  if (!obj.is_object()) {
+    throw InputError(fmt::format("{}: expected llama-bench result objects", origin));
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : obj.items()) {
+    if (value.is_string()) {
+      out[key] = value.get<std::string>();
+    } else if (value.is_boolean()) {
+      out[key] = value.get<bool>() ? "1" : "0";
+    } else if (value.is_number()) {
+      out[key] = value.dump();
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Measurement> ReadMeasurements(const std::string& path,
+                                          const MeasurementDefaults& defaults) {
   std::error_code ec;
+  const std::string ext = ToLower(std::filesystem::path(path).extension().string());
+  if (ext == ".json" || ext == ".jsonl") {
+    const std::string text = ReadTextFile(path);
+    std::vector<Measurement> out;
+    JsonFields f(path);
+    if (ext == ".json") {
+      const nlohmann::json doc = f.Parse(text);
+      if (!doc.is_array()) {
+        throw InputError(fmt::format("{}: expected llama-bench's JSON array (-o json)", path));
+      }
+      for (size_t i = 0; i < doc.size(); ++i) {
+        out.push_back(FromLlamaBench(Flatten(doc[i], path), path, i, defaults));
+      }
+      return out;
+    }
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) {
+        end = text.size();
+      }
+      const std::string line = text.substr(start, end - start);
+      start = end + 1;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) {
+        continue;
+      }
+      out.push_back(FromLlamaBench(Flatten(f.Parse(line), path), path, out.size(), defaults));
+    }
+    return out;
+  }
   if (!std::filesystem::is_directory(path, ec)) {
+    const std::vector<std::vector<std::string>> rows = ParseCsv(ReadTextFile(path), path);
+    if (!rows.empty() && !IsMeasurementHeader(rows.front()) &&
+        std::find(rows.front().begin(), rows.front().end(), "avg_ts") != rows.front().end()) {
+      // llama-bench -o csv.
+      std::vector<Measurement> out;
+      for (size_t i = 1; i < rows.size(); ++i) {
+        std::map<std::string, std::string> fields;
+        for (size_t c = 0; c < rows.front().size() && c < rows[i].size(); ++c) {
+          fields[rows.front()[c]] = rows[i][c];
+        }
+        out.push_back(FromLlamaBench(fields, path, i - 1, defaults));
+      }
+      return out;
+    }
     return ReadCsvFile(path, false);
   }
   std::vector<std::string> files;

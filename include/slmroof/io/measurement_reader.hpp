@@ -35,8 +35,21 @@ struct Measurement {
 /// breaks); throws InputError naming `origin` and the line of an unterminated quote.
 std::vector<std::vector<std::string>> ParseCsv(const std::string& text, const std::string& origin);
 
-/// Reads measurement rows from a CSV file, or from every *.csv file under a directory (sorted by
-/// path). Throws InputError naming the file, line and column of a malformed value.
-std::vector<Measurement> ReadMeasurements(const std::string& path);
+/// What a file that does not name them in slmroof's terms (llama-bench output) is measured on.
+struct MeasurementDefaults {
+  std::string model;   ///< --model
+  std::string device;  ///< --hw
+  std::string unit;    ///< --unit (default: cpu for llama-bench's CPU backend, else gpu)
+};
+
+/// Reads measurement rows: slmroof's CSV (validation/README), llama-bench's JSON, JSON Lines or
+/// CSV output (`-o json|jsonl|csv`), or every slmroof CSV under a directory (sorted by path).
+/// Throws InputError naming the file, line and field of a malformed value.
+std::vector<Measurement> ReadMeasurements(const std::string& path,
+                                          const MeasurementDefaults& defaults = {});
+
+/// llama.cpp's file-type name from llama-bench's model_type ("llama 1B Q4_K - Medium" ->
+/// "Q4_K_M"); empty when it names none slmroof knows.
+std::string FileTypeFromModelType(const std::string& model_type);
 
 }  // namespace slmroof
