@@ -74,6 +74,7 @@ Roof ResolveRoof(const HardwareSpec& hw, RoofKind kind, const std::string& unit,
   roof.kind = kind;
   roof.capacity_bytes = hw.capacity_bytes;
   roof.power_w = hw.power_w;
+  roof.power_kind = hw.power_kind;
   auto pick = [&](const Figure& f, const std::string& what) {
     if (kind == RoofKind::kMeasured) {
       if (f.measured) {
@@ -89,8 +90,10 @@ Roof ResolveRoof(const HardwareSpec& hw, RoofKind kind, const std::string& unit,
                                    : pick(hw.bandwidth_bytes_per_s, "bandwidth");
   roof.usable_bytes = chosen->usable_bytes.value_or(hw.usable_bytes.value_or(0));
   roof.threads = chosen->threads;
+  // §7.3: the unit's own power where published (a CPU cluster draws less than the board).
   if (chosen->power_w) {
     roof.power_w = chosen->power_w;
+    roof.power_kind = chosen->power_kind;
   }
   for (const auto& [p, figure] : chosen->peak_flops_per_s) {
     roof.peak_flops_per_s[p] = pick(figure, fmt::format("{} peak", PrecisionName(p)));

@@ -27,6 +27,7 @@ struct ComputeUnit {
   std::optional<double> usable_bytes;           ///< this unit's allocation limit (Metal working set)
   std::optional<int64_t> threads;               ///< cores a runtime uses (CPU units)
   std::optional<double> power_w;                ///< this unit's own power under load
+  std::string power_kind;                       ///< typical, tdp or max (the file's power.kind)
 };
 
 /// A validated device description.
@@ -38,6 +39,7 @@ struct HardwareSpec {
   std::optional<double> usable_bytes;  ///< what processes can allocate after the OS's share
   Figure bandwidth_bytes_per_s;
   std::optional<double> power_w;
+  std::string power_kind;          ///< typical, tdp or max
   std::vector<ComputeUnit> units;  ///< the first is the default
 };
 
@@ -59,7 +61,8 @@ struct Roof {
   double capacity_bytes = 0;  ///< 0 when unknown (a device given only on the command line)
   double usable_bytes = 0;    ///< memory a runtime can allocate on this unit; 0 when unknown
   std::optional<int64_t> threads;  ///< the unit's cores (CPU units)
-  std::optional<double> power_w;
+  std::optional<double> power_w;   ///< energy per token uses it (§7.3): the unit's, else the device's
+  std::string power_kind;          ///< what that figure is: typical, tdp or max
   /// Fractions of the bandwidth and of every compute peak a runtime achieves (§7.5); 1 is the
   /// roofline bound. Operators are timed against the reduced ceilings; Φ keeps the device's.
   double bandwidth_fraction = 1;

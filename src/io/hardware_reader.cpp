@@ -32,6 +32,15 @@ Figure ReadFigure(const JsonFields& f, const json& obj, const std::string& path)
   return fig;
 }
 
+// What a power figure is: typical (measured under load), tdp or max; "tdp" when not said.
+std::string PowerKind(const JsonFields& f, const json& power, const std::string& path) {
+  const std::string kind = f.OptString(power, "kind", path).value_or("tdp");
+  if (kind != "typical" && kind != "tdp" && kind != "max") {
+    f.Fail(path, fmt::format("must be typical, tdp or max, got '{}'", kind.substr(0, 40)));
+  }
+  return kind;
+}
+
 // An optional {"value": bytes, "source": ...}; a value above the capacity is an error.
 std::optional<double> OptSourcedBytes(const JsonFields& f, const json& obj, const std::string& key,
                                       const std::string& path, double capacity) {
@@ -67,7 +76,9 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
       f, f.Object(memory, "bandwidth_bytes_per_s", "memory.bandwidth_bytes_per_s"),
       "memory.bandwidth_bytes_per_s");
   if (doc.contains("power") && !doc["power"].is_null()) {
-    hw.power_w = Positive(f, f.Object(doc, "power", "power"), "watts", "power.watts");
+    const json& power = f.Object(doc, "power", "power");
+    hw.power_w = Positive(f, power, "watts", "power.watts");
+    hw.power_kind = PowerKind(f, power, "power.kind");
   }
   const json& units = f.Array(doc, "compute_units", "compute_units");
   if (units.empty()) {
@@ -112,7 +123,9 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
       unit.threads = n;
     }
     if (units[i].contains("power")) {
-      unit.power_w = Positive(f, f.Object(units[i], "power", p + ".power"), "watts", p + ".power.watts");
+      const json& power = f.Object(units[i], "power", p + ".power");
+      unit.power_w = Positive(f, power, "watts", p + ".power.watts");
+      unit.power_kind = PowerKind(f, power, p + ".power.kind");
     }
     hw.units.push_back(std::move(unit));
   }

@@ -130,6 +130,7 @@ ordered_json AnalysisJson(const AnalysisResult& a, bool with_version) {
   hw["overhead_per_layer_s"] = Num(roof.exec.overhead_per_layer_s);
   hw["capacity_bytes"] = roof.capacity_bytes > 0 ? ordered_json(Num(roof.capacity_bytes)) : nullptr;
   hw["power_w"] = Optional(roof.power_w);
+  hw["power_kind"] = roof.power_w ? ordered_json(roof.power_kind) : nullptr;
   j["hardware"] = std::move(hw);
 
   const Scenario& s = a.scenario;

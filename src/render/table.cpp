@@ -52,7 +52,8 @@ void Header(const AnalysisResult& a, std::string* out) {
                       MlaFormName(s.mla));
 }
 
-void PhaseTable(const PhaseResult& p, int64_t seq_len, int64_t batch, std::string* out) {
+void PhaseTable(const PhaseResult& p, const Roof& roof, int64_t seq_len, int64_t batch,
+                std::string* out) {
   const PhaseTotals& t = p.totals;
   if (p.phase == Phase::kPrefill) {
     *out += fmt::format("\nprefill: {} prompt tokens x batch {}\n", seq_len, batch);
@@ -87,7 +88,8 @@ void PhaseTable(const PhaseResult& p, int64_t seq_len, int64_t batch, std::strin
   const char* label = p.phase == Phase::kPrefill ? "time to first token" : "time per output token";
   *out += fmt::format("  {} {}, {:.4g} tokens/s", label, Seconds(t.time_s), t.tokens_per_s);
   if (t.energy_per_token_j) {
-    *out += fmt::format(", {:.3g} J/token", *t.energy_per_token_j);
+    *out += fmt::format(", {:.3g} J/token (at {:.3g} W, {})", *t.energy_per_token_j,
+                        roof.power_w.value_or(0), roof.power_kind);
   }
   *out += "\n";
   *out += fmt::format("  Φ {:.4g} ({}-bound, paper units), Φ-log {:.3g} decades, point {} at OI {} and {}\n",
@@ -122,7 +124,7 @@ std::string RenderTable(const Report& report) {
     }
     Header(a, &out);
     for (const PhaseResult& p : a.phases) {
-      PhaseTable(p, a.scenario.seq_len, a.scenario.batch, &out);
+      PhaseTable(p, a.roof, a.scenario.seq_len, a.scenario.batch, &out);
     }
     Memory(a, &out);
   }
