@@ -9,7 +9,15 @@
 namespace slmroof {
 
 std::string_view RoofKindName(RoofKind k) {
-  return k == RoofKind::kMeasured ? "measured" : "theoretical";
+  switch (k) {
+    case RoofKind::kMeasured:
+      return "measured";
+    case RoofKind::kCalibrated:
+      return "calibrated";
+    case RoofKind::kTheoretical:
+      break;
+  }
+  return "theoretical";
 }
 
 double Roof::PeakFor(Precision p, Precision* used) const {
@@ -71,6 +79,11 @@ Roof ResolveRoof(const HardwareSpec& hw, RoofKind kind, const std::string& unit,
   roof.display_name = hw.display_name;
   roof.unit = chosen->name;
   roof.unit_kind = chosen->kind;
+  roof.calibration = chosen->calibration;
+  for (CalibrationEntry& c : roof.calibration) {
+    c.device = hw.name;
+    c.unit = chosen->name;
+  }
   roof.kind = kind;
   roof.capacity_bytes = hw.capacity_bytes;
   roof.power_w = hw.power_w;

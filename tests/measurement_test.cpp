@@ -4,7 +4,10 @@
 #include <fstream>
 
 #include "slmroof/engine_profile.hpp"
+#include <fmt/format.h>
+
 #include "slmroof/errors.hpp"
+#include "slmroof/io/hardware_reader.hpp"
 #include "slmroof/io/measurement_reader.hpp"
 #include "test_util.hpp"
 
@@ -130,6 +133,29 @@ TEST(Measurements, CalibrationFilesApplyPerUnitThenPerBackend) {
     EXPECT_EQ(std::string(e.what()),
               bad + ": field 'entries[0].bandwidth_fraction' must be between 0.001 and 1");
   }
+}
+
+TEST(Measurements, CalibratedRoofUsesTheDeviceFilesCalibration) {
+  std::string out, err;
+  ASSERT_EQ(testing::RunBinary("analyze llama-3.2-1b --hw apple-m1-pro --roof calibrated "
+                               "--phase decode --format json",
+                               &out, &err),
+            0)
+      << err;
+  EXPECT_EQ(err, "");
+  const HardwareSpec hw = LoadHardware("apple-m1-pro");
+  ASSERT_FALSE(hw.units.front().calibration.empty());
+  const CalibrationEntry& c = hw.units.front().calibration.front();
+  EXPECT_NE(out.find(fmt::format("\"bandwidth_fraction\": {}", c.bandwidth_fraction)),
+            std::string::npos);
+  EXPECT_NE(out.find("\"roof\": \"calibrated\""), std::string::npos);
+  // A device without one says so and keeps the engine's figures.
+  ASSERT_EQ(testing::RunBinary("analyze llama-3.2-1b --hw apple-m2 --roof calibrated --phase decode",
+                               &out, &err),
+            0);
+  EXPECT_EQ(err,
+            "slmroof: warning: 'apple-m2' unit 'gpu' carries no calibration of llama.cpp metal; "
+            "using the engine's figures\n");
 }
 
 }  // namespace

@@ -65,16 +65,6 @@ Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
                        const std::string& device, const std::string& unit_kind,
                        const std::string& device_kind = "");
 
-/// A runtime's fitted figures on one device unit (or on every device: "*"), as `calibrate`
-/// writes them.
-struct CalibrationEntry {
-  std::string engine, backend, device, unit;
-  double bandwidth_fraction = 1;
-  double compute_fraction = 1;
-  double overhead_per_pass_s = 0;
-  double overhead_per_layer_s = 0;
-};
-
 /// Reads a calibration file (`slmroof calibrate -o FILE`); throws InputError naming the field.
 std::vector<CalibrationEntry> LoadCalibration(const std::string& path);
 

@@ -18,6 +18,17 @@ struct Figure {
   std::string source;
 };
 
+/// A runtime's fitted figures on one device unit (or on every device: "*"), as `calibrate`
+/// writes them; a device file may carry its units' own (`--roof calibrated`).
+struct CalibrationEntry {
+  std::string engine, backend, device, unit;
+  double bandwidth_fraction = 1;
+  double compute_fraction = 1;
+  double overhead_per_pass_s = 0;
+  double overhead_per_layer_s = 0;
+  std::string source;
+};
+
 /// One compute engine (CPU, GPU, NPU) of a device; all units share the device's memory.
 struct ComputeUnit {
   std::string name;
@@ -28,6 +39,7 @@ struct ComputeUnit {
   std::optional<int64_t> threads;               ///< cores a runtime uses (CPU units)
   std::optional<double> power_w;                ///< this unit's own power under load
   std::string power_kind;                       ///< typical, tdp or max (the file's power.kind)
+  std::vector<CalibrationEntry> calibration;    ///< runtimes fitted on this unit
 };
 
 /// A validated device description.
@@ -43,10 +55,11 @@ struct HardwareSpec {
   std::vector<ComputeUnit> units;  ///< the first is the default
 };
 
-/// Which ceilings to use.
-enum class RoofKind { kTheoretical, kMeasured };
+/// Which ceilings to use; calibrated: the theoretical ones with the unit's own calibration of
+/// the runtime (the device file's `calibration`).
+enum class RoofKind { kTheoretical, kMeasured, kCalibrated };
 
-/// "theoretical" or "measured".
+/// "theoretical", "measured" or "calibrated".
 std::string_view RoofKindName(RoofKind k);
 
 /// The ceilings an analysis runs against: one bandwidth and a peak per precision.
@@ -63,6 +76,7 @@ struct Roof {
   std::optional<int64_t> threads;  ///< the unit's cores (CPU units)
   std::optional<double> power_w;   ///< energy per token uses it (§7.3): the unit's, else the device's
   std::string power_kind;          ///< what that figure is: typical, tdp or max
+  std::vector<CalibrationEntry> calibration;  ///< the unit's own runtime calibrations
   /// Fractions of the bandwidth and of every compute peak a runtime achieves (§7.5); 1 is the
   /// roofline bound. Operators are timed against the reduced ceilings; Φ keeps the device's.
   double bandwidth_fraction = 1;

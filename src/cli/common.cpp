@@ -199,7 +199,7 @@ void AddRoofOptions(CLI::App& cmd, RoofOptions* o, bool several) {
   }
   cmd.add_option("--unit", o->unit, "Compute unit of the device (cpu, gpu, npu) [default: its first]");
   cmd.add_option("--roof", o->roof, "Ceilings to use")
-      ->check(CLI::IsMember({"theoretical", "measured"}))
+      ->check(CLI::IsMember({"theoretical", "measured", "calibrated"}))
       ->capture_default_str();
   cmd.add_option("--bandwidth", o->bandwidth, "Memory bandwidth, e.g. 120GB/s (overrides the device's)");
   cmd.add_option("--engine", o->engine,
@@ -226,7 +226,9 @@ std::vector<Roof> ResolveRoofs(const RoofOptions& o) {
   if (!o.peak.empty()) {
     overrides.peak = ParsePeakSpec(o.peak);
   }
-  const RoofKind kind = o.roof == "measured" ? RoofKind::kMeasured : RoofKind::kTheoretical;
+  const RoofKind kind = o.roof == "measured"     ? RoofKind::kMeasured
+                        : o.roof == "calibrated" ? RoofKind::kCalibrated
+                                                 : RoofKind::kTheoretical;
   const EngineProfile engine = LoadEngine(o.engine);
   std::vector<CalibrationEntry> calibration;
   if (!o.calibration.empty()) {
@@ -242,6 +244,10 @@ std::vector<Roof> ResolveRoofs(const RoofOptions& o) {
     }
     if (o.keep_fusion) {
       roof->fusion.reset();
+    }
+    if (kind == RoofKind::kCalibrated && !ApplyCalibration(roof->calibration, roof)) {
+      spdlog::warn("'{}' unit '{}' carries no calibration of {} {}; using the engine's figures",
+                   roof->device, roof->unit, roof->engine, roof->backend);
     }
     if (!o.calibration.empty() && !ApplyCalibration(calibration, roof)) {
       spdlog::warn("{}: no entry for {} {} on '{}' unit '{}'; using the engine's figures",
@@ -362,6 +368,7 @@ std::vector<Roof> OtherRoofs(const RoofOptions& o) {
   if (o.hw.empty() || !o.bandwidth.empty() || !o.peak.empty()) {
     return roofs;  // a device from the command line has one roof only
   }
+  // The calibrated roof has the theoretical ceilings.
   const RoofKind used = o.roof == "measured" ? RoofKind::kMeasured : RoofKind::kTheoretical;
   const RoofKind other = used == RoofKind::kMeasured ? RoofKind::kTheoretical : RoofKind::kMeasured;
   for (const std::string& name : o.hw) {

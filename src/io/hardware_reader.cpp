@@ -122,6 +122,31 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
       }
       unit.threads = n;
     }
+    if (units[i].contains("calibration")) {
+      const json& list = f.Array(units[i], "calibration", p + ".calibration");
+      for (size_t k = 0; k < list.size(); ++k) {
+        const std::string q = fmt::format("{}.calibration[{}]", p, k);
+        if (!list[k].is_object()) {
+          f.Fail(q, "must be an object");
+        }
+        CalibrationEntry c;
+        c.engine = f.String(list[k], "engine", q + ".engine");
+        c.backend = f.String(list[k], "backend", q + ".backend");
+        auto bounded = [&](const char* key, double lo, double hi) {
+          const double v = f.Number(list[k], key, q + "." + key);
+          if (!(v >= lo && v <= hi)) {
+            f.Fail(q + "." + key, fmt::format("must be between {} and {}", lo, hi));
+          }
+          return v;
+        };
+        c.bandwidth_fraction = bounded("bandwidth_fraction", 0.001, 1);
+        c.compute_fraction = bounded("compute_fraction", 0.001, 1);
+        c.overhead_per_pass_s = bounded("overhead_per_pass_s", 0, 1);
+        c.overhead_per_layer_s = bounded("overhead_per_layer_s", 0, 1);
+        c.source = f.String(list[k], "source", q + ".source");
+        unit.calibration.push_back(c);
+      }
+    }
     if (units[i].contains("power")) {
       const json& power = f.Object(units[i], "power", p + ".power");
       unit.power_w = Positive(f, power, "watts", p + ".power.watts");
