@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "slmroof/errors.hpp"
+#include "slmroof/io/hardware_reader.hpp"
 #include "slmroof/io/json_fields.hpp"
 #include "slmroof/presets.hpp"
 
@@ -190,28 +191,7 @@ std::vector<CalibrationEntry> LoadCalibration(const std::string& path) {
   const json& entries = f.Array(doc, "entries", "entries");
   std::vector<CalibrationEntry> out;
   for (size_t i = 0; i < entries.size(); ++i) {
-    const std::string p = fmt::format("entries[{}]", i);
-    if (!entries[i].is_object()) {
-      f.Fail(p, "must be an object");
-    }
-    const json& e = entries[i];
-    CalibrationEntry c;
-    c.engine = f.String(e, "engine", p + ".engine");
-    c.backend = f.String(e, "backend", p + ".backend");
-    c.device = f.String(e, "device", p + ".device");
-    c.unit = f.String(e, "unit", p + ".unit");
-    auto bounded = [&](const char* key, double lo, double hi) {
-      const double v = f.Number(e, key, p + "." + key);
-      if (!(v >= lo && v <= hi)) {
-        f.Fail(p + "." + key, fmt::format("must be between {} and {}", lo, hi));
-      }
-      return v;
-    };
-    c.bandwidth_fraction = bounded("bandwidth_fraction", 0.001, 1);
-    c.compute_fraction = bounded("compute_fraction", 0.001, 1);
-    c.overhead_per_pass_s = bounded("overhead_per_pass_s", 0, 1);
-    c.overhead_per_layer_s = bounded("overhead_per_layer_s", 0, 1);
-    out.push_back(c);
+    out.push_back(ParseCalibrationEntry(f, entries[i], fmt::format("entries[{}]", i)));
   }
   return out;
 }

@@ -58,6 +58,31 @@ std::optional<double> OptSourcedBytes(const JsonFields& f, const json& obj, cons
 
 }  // namespace
 
+CalibrationEntry ParseCalibrationEntry(const JsonFields& f, const json& obj,
+                                       const std::string& path) {
+  if (!obj.is_object()) {
+    f.Fail(path, "must be an object");
+  }
+  CalibrationEntry c;
+  c.engine = f.String(obj, "engine", path + ".engine");
+  c.backend = f.String(obj, "backend", path + ".backend");
+  c.device = f.OptString(obj, "device", path + ".device").value_or("*");
+  c.unit = f.OptString(obj, "unit", path + ".unit").value_or("*");
+  c.source = f.OptString(obj, "source", path + ".source").value_or("");
+  auto bounded = [&](const char* key, double lo, double hi) {
+    const double v = f.Number(obj, key, path + "." + key);
+    if (!(v >= lo && v <= hi)) {
+      f.Fail(path + "." + key, fmt::format("must be between {} and {}", lo, hi));
+    }
+    return v;
+  };
+  c.bandwidth_fraction = bounded("bandwidth_fraction", 0.001, 1);
+  c.compute_fraction = bounded("compute_fraction", 0.001, 1);
+  c.overhead_per_pass_s = bounded("overhead_per_pass_s", 0, 1);
+  c.overhead_per_layer_s = bounded("overhead_per_layer_s", 0, 1);
+  return c;
+}
+
 HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origin) {
   JsonFields f(origin);
   const json doc = f.Parse(text);
@@ -125,26 +150,12 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
     if (units[i].contains("calibration")) {
       const json& list = f.Array(units[i], "calibration", p + ".calibration");
       for (size_t k = 0; k < list.size(); ++k) {
-        const std::string q = fmt::format("{}.calibration[{}]", p, k);
-        if (!list[k].is_object()) {
-          f.Fail(q, "must be an object");
+        CalibrationEntry c =
+            ParseCalibrationEntry(f, list[k], fmt::format("{}.calibration[{}]", p, k));
+        if (c.source.empty()) {
+          f.Fail(fmt::format("{}.calibration[{}].source", p, k), "is missing");
         }
-        CalibrationEntry c;
-        c.engine = f.String(list[k], "engine", q + ".engine");
-        c.backend = f.String(list[k], "backend", q + ".backend");
-        auto bounded = [&](const char* key, double lo, double hi) {
-          const double v = f.Number(list[k], key, q + "." + key);
-          if (!(v >= lo && v <= hi)) {
-            f.Fail(q + "." + key, fmt::format("must be between {} and {}", lo, hi));
-          }
-          return v;
-        };
-        c.bandwidth_fraction = bounded("bandwidth_fraction", 0.001, 1);
-        c.compute_fraction = bounded("compute_fraction", 0.001, 1);
-        c.overhead_per_pass_s = bounded("overhead_per_pass_s", 0, 1);
-        c.overhead_per_layer_s = bounded("overhead_per_layer_s", 0, 1);
-        c.source = f.String(list[k], "source", q + ".source");
-        unit.calibration.push_back(c);
+        unit.calibration.push_back(std::move(c));
       }
     }
     if (units[i].contains("power")) {
