@@ -97,6 +97,7 @@ void PhaseKernel::Evaluate(const double* batch, const double* seq_len, size_t n,
   }
   ArrayXd f(m), w(m), a(m), k(m), x(m), q(m), compute(m), memory(m), time(m);
   ArrayXd sf = ArrayXd::Zero(m), sq = sf, sw = sf, sa = sf, sk = sf, st = sf, smem = sf, amax = sf;
+  ArrayXd sx = sf;
   for (const Term& t : terms_) {
     EvalPoly(t.flops, b, bn, bn2, passes, &f);
     EvalPoly(t.weight_bytes, b, bn, bn2, passes, &w);
@@ -116,10 +117,11 @@ void PhaseKernel::Evaluate(const double* batch, const double* seq_len, size_t n,
     sk += t.count * k;
     st += t.count * time;
     smem += (compute > memory).select(0.0, t.count * (time - x));
+    sx += t.count * x;
     amax = amax.max(a / passes);
   }
   for (Eigen::Index i = 0; i < m; ++i) {
-    sums[i] = {sf(i), sq(i), sw(i), sa(i), sk(i), st(i), smem(i), amax(i)};
+    sums[i] = {sf(i), sq(i), sw(i), sa(i), sk(i), st(i), smem(i), sx(i), amax(i)};
   }
 }
 
@@ -135,7 +137,9 @@ void FinishPhase(const PhaseSums& sums, double tokens, const Roof& roof, const S
   t.oi = t.flops / t.bytes;
   t.tokens = tokens;
   t.tokens_per_s = tokens / t.time_s;
-  t.bound = sums.memory_bound_time_s * 2 >= t.time_s ? Bound::kMemory : Bound::kCompute;
+  // §7.2: the limit the larger share of the roofline time (fixed time aside, §7.5) is spent against.
+  t.bound = sums.memory_bound_time_s * 2 >= t.time_s - sums.fixed_time_s ? Bound::kMemory
+                                                                         : Bound::kCompute;
   t.buffer_bytes = sums.max_act_bytes;
   t.energy_per_token_j.reset();
   if (roof.power_w) {
@@ -205,6 +209,16 @@ ModelSummary SummarizeModel(const ModelSpec& model) {
           params.total(), params.active(),    model.NumLayers()};
 }
 
+double WeightsInMemory(const ModelSpec& model, const Scenario& s) {
+  const WeightMix mix = MixOf(model, s.weights);
+  if (!model.tie_word_embeddings || !s.exec.tied_output_duplicated) {
+    return mix.bytes;
+  }
+  const TensorTypes types = AssignTensorTypes(model, s.weights);
+  const double table = static_cast<double>(model.vocab_size) * static_cast<double>(model.hidden_size);
+  return mix.bytes + table * types.Of(TensorRole::kTokenEmbd, -1).bytes();
+}
+
 Scenario WithRuntime(const Scenario& scenario, const Roof& roof) {
   Scenario s = scenario;
   s.exec = roof.exec;
@@ -244,7 +258,7 @@ AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario&
     run(Phase::kDecode, measured.decode);
   }
   a.weights = MixOf(model, scenario.weights);
-  parts.weights_bytes = a.weights.bytes;
+  parts.weights_bytes = WeightsInMemory(model, scenario);
   parts.kv_context = KvContext(scenario);
   parts.kv_cache_bytes = KvCacheBytes(model, scenario);
   parts.output_bytes = OutputBytes(model, static_cast<double>(scenario.batch));

@@ -73,6 +73,26 @@ BackendProfile ReadBackend(const JsonFields& f, const std::string& name, const j
     }
     p.exec.kv_pad = *pad;
   }
+  if (auto pad = f.OptInt(b, "kv_pad_unfused", path + ".kv_pad_unfused")) {
+    if (*pad < 0 || *pad > 65536) {
+      f.Fail(path + ".kv_pad_unfused", "must be 0 to 65536");
+    }
+    p.exec.kv_pad_unfused = *pad;
+  }
+  if (b.contains("mla")) {
+    const json& mla = f.Object(b, "mla", path + ".mla");
+    for (const char* phase : {"prefill", "decode"}) {
+      if (auto form = f.OptString(mla, phase, path + ".mla." + phase)) {
+        if (*form != "absorbed" && *form != "naive") {
+          f.Fail(path + ".mla." + phase, "must be absorbed or naive");
+        }
+        (std::string(phase) == "prefill" ? p.exec.mla_prefill : p.exec.mla_decode) =
+            *form == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
+      }
+    }
+  }
+  p.exec.tied_output_duplicated =
+      f.OptBool(b, "tied_output_duplicated", path + ".tied_output_duplicated").value_or(false);
   p.exec.float_math_from_weights =
       f.OptBool(b, "float_math_from_weights", path + ".float_math_from_weights").value_or(false);
   p.matrix_engines = f.OptBool(b, "matrix_engines", path + ".matrix_engines").value_or(false);

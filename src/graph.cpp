@@ -97,6 +97,12 @@ double KvElementsPerToken(const LayerSpec& layer, MlaForm mla) {
                              (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim));
 }
 
+MlaForm PhaseMla(const Scenario& s, Phase phase) {
+  const std::optional<MlaForm>& runtime =
+      phase == Phase::kPrefill ? s.exec.mla_prefill : s.exec.mla_decode;
+  return runtime.value_or(s.mla);
+}
+
 double KvElementsPerTokenAllLayers(const ModelSpec& model, MlaForm mla) {
   double per_token = 0;
   for (const LayerGroup& g : model.groups) {
@@ -119,12 +125,20 @@ double PaddedContext(double tokens, int64_t pad) {
 }
 
 double KvContext(const Scenario& s) {
-  return PaddedContext(static_cast<double>(s.ctx > 0 ? s.ctx : s.seq_len), s.exec.kv_pad);
+  // The cache holds at least the tokens attended to.
+  const int64_t ctx = std::max(s.ctx, s.seq_len);
+  return PaddedContext(static_cast<double>(ctx), KvPad(s));
+}
+
+int64_t KvPad(const Scenario& s) {
+  return s.fusion == Fusion::kNone && s.exec.kv_pad_unfused > 0 ? s.exec.kv_pad_unfused
+                                                                 : s.exec.kv_pad;
 }
 
 double KvCacheBytes(const ModelSpec& model, const Scenario& s) {
   return KvCacheBytes(static_cast<double>(s.batch), KvContext(s),
-                      KvElementsPerTokenAllLayers(model, s.mla), s.kv.bytes());
+                      KvElementsPerTokenAllLayers(model, PhaseMla(s, Phase::kDecode)),
+                      s.kv.bytes());
 }
 
 double OutputBytes(const ModelSpec& model, double batch) {
@@ -422,7 +436,7 @@ class Builder {
     AddLinear(p + "kv_a_proj", TensorRole::kAttnKvA, d_, dc + dr, false);
     AddNorm(p + "kv_a_norm", NormKind::kRmsNorm, a.kv_lora_rank, count, t_);
     AddRope(p + "rope", (h + 1) * dr, dr, count);
-    if (s_.mla == MlaForm::kAbsorbed) {
+    if (PhaseMla(s_, phase_) == MlaForm::kAbsorbed) {
       // §5.2: W_UK folded into the query, attention as MQA over the latent, W_UV after it.
       AddLinear(p + "q_absorb", TensorRole::kAttnKvB, dn, dc, false, h);
       AddKvWrite(p + "kv_write", dc + dr, count);

@@ -49,7 +49,6 @@ class Runner {
 
  private:
   void RunModel(const ModelSpec& model) {
-    const double kv_elements = KvElementsPerTokenAllLayers(model, spec_.mla);
     for (const Roof& roof : spec_.roofs) {
       for (const WeightSetting& w : spec_.weights) {
         for (const DType& kv : spec_.kv) {
@@ -71,7 +70,8 @@ class Runner {
             if (spec_.operators) {
               RunPerPoint(setting);
             } else {
-              RunBlocks(setting, MixOf(model, w).bytes, kv_elements);
+              RunBlocks(setting, WeightsInMemory(model, s),
+                        KvElementsPerTokenAllLayers(model, PhaseMla(s, Phase::kDecode)));
             }
           }
         }
@@ -121,7 +121,7 @@ class Runner {
               sums[k][i].max_act_bytes;
         }
         parts.weights_bytes = weights_bytes;
-        parts.kv_context = PaddedContext(n[i], setting.scenario.exec.kv_pad);
+        parts.kv_context = PaddedContext(n[i], KvPad(setting.scenario));
         parts.kv_cache_bytes = KvCacheBytes(b[i], parts.kv_context, kv_elements, kv_bytes_per_element);
         parts.output_bytes = OutputBytes(*setting.model, b[i]);
         row.memory = Footprint(parts, roof.usable_bytes, roof.capacity_bytes);

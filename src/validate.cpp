@@ -161,7 +161,7 @@ ValidationReport Validate(const std::vector<Measurement>& rows, const ValidateOp
       }
       // The row's own runtime ran with the attention form its source states; a forced engine
       // (--engine) keeps its own.
-      if (m.flash_attn && options.use_row_backend) {
+      if (m.flash_attn && r.runtime.engine == m.engine) {
         engine_roof.fusion = *m.flash_attn ? Fusion::kFlash : Fusion::kNone;
       }
       engine_roof.compute_fraction *= r.thread_share;
@@ -173,6 +173,9 @@ ValidationReport Validate(const std::vector<Measurement>& rows, const ValidateOp
       AttachRuntime(bound, &hw, &ideal_roof);
       ideal_roof.compute_fraction *= r.thread_share;
       r.ideal_tps = Tps(model, ideal_roof, base);
+      if (!std::isfinite(r.predicted_tps) || !(r.predicted_tps > 0) || !std::isfinite(r.ideal_tps)) {
+        throw InputError("the prediction is not a finite throughput");
+      }
     } catch (const InputError& e) {
       r.skipped = e.what();
     } catch (const UsageError& e) {

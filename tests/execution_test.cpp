@@ -107,6 +107,20 @@ TEST(Execution, FixedOverheadPerPassAndLayer) {
   EXPECT_DOUBLE_EQ(FindOp(BuildOperators(m, s, Phase::kPrefill), "overhead").fixed_s, 3.6e-3);
 }
 
+// A runtime's fixed time counts toward neither bound: a phase of memory-bound operators stays
+// memory-bound however large its overhead.
+TEST(Execution, FixedTimeDoesNotDecideThePhaseBound) {
+  const ModelSpec m = LoadModel(DataPath("tiny.json"));
+  Scenario s;
+  s.seq_len = 8;
+  s.prefill = false;
+  Roof roof = testing::FlatRoof(1e9, 1e15);  // every decode operator memory-bound
+  roof.exec.overhead_per_pass_s = 1.0;       // far more than the operators' time
+  const AnalysisResult a = Analyze(m, roof, s, {});
+  EXPECT_EQ(a.phases[0].totals.bound, Bound::kMemory);
+  EXPECT_GT(a.phases[0].totals.time_s, 1.0);
+}
+
 TEST(Execution, AchievedFractionsScaleTheTimesNotTheDevice) {
   const ModelSpec m = LoadModel(DataPath("tiny.json"));
   Scenario s;
@@ -164,6 +178,10 @@ TEST(Execution, Llama2Q4_0At4096FitsAPi5) {
             0)
       << err;
   const nlohmann::json memory = nlohmann::json::parse(out)["memory"];
+  // 3.56 GiB of Q4_0 weights (llama-bench's figure) and 32 layers · 2 · 4096 · 4096 tokens · 2 B.
+  EXPECT_NEAR(memory["weights_bytes"].get<double>() / (3.56 * 1024 * 1024 * 1024), 1, 0.005);
+  EXPECT_DOUBLE_EQ(memory["kv_cache_bytes"].get<double>(), 32.0 * 2 * 4096 * 4096 * 2);
+  EXPECT_LE(memory["total_bytes"].get<double>(), 8.0 * 1024 * 1024 * 1024);
   EXPECT_EQ(memory["fits"], true) << memory.dump();
 }
 

@@ -3,6 +3,8 @@
 
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "slmroof/engine_profile.hpp"
 #include <fmt/format.h>
 
@@ -99,6 +101,30 @@ TEST(Measurements, ReadsLlamaBenchJsonLinesAndCsv) {
   EXPECT_FALSE(b[1].exclude.empty());  // pp+tg has no single phase
 }
 
+TEST(Measurements, MalformedLlamaBenchValuesAreErrors) {
+  const std::string base =
+      "{\"backends\":\"CPU\",\"model_type\":\"llama 7B Q4_0\",\"n_prompt\":512,\"n_gen\":0,";
+  const struct {
+    const char* fields;
+    const char* message;
+  } kCases[] = {
+      {"\"n_threads\":0,\"avg_ts\":10}", "'n_threads' must be a whole number from 1 to 2^40, got 0"},
+      {"\"n_threads\":2,\"avg_ts\":0}", "'avg_ts' must be positive, got 0"},
+      {"\"n_threads\":1e300,\"avg_ts\":10}", "'n_threads' must be a whole number from 1 to 2^40"},
+      {"\"n_threads\":2.5,\"avg_ts\":10}", "'n_threads' must be a whole number from 1 to 2^40"},
+      {"\"n_threads\":[1],\"avg_ts\":10}", "has no 'n_threads'"},
+  };
+  for (const auto& c : kCases) {
+    const std::string path = Write("bad.jsonl", base + c.fields + "\n");
+    try {
+      ReadMeasurements(path, {"llama-2-7b", "raspberry-pi-5", ""});
+      ADD_FAILURE() << c.fields;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Measurements, CalibrationFilesApplyPerUnitThenPerBackend) {
   const std::string path = Write(
       "cal.json",
@@ -146,8 +172,11 @@ TEST(Measurements, CalibratedRoofUsesTheDeviceFilesCalibration) {
   const HardwareSpec hw = LoadHardware("apple-m1-pro");
   ASSERT_FALSE(hw.units.front().calibration.empty());
   const CalibrationEntry& c = hw.units.front().calibration.front();
-  EXPECT_NE(out.find(fmt::format("\"bandwidth_fraction\": {}", c.bandwidth_fraction)),
-            std::string::npos);
+  const nlohmann::json hw_json = nlohmann::json::parse(out)["hardware"];
+  EXPECT_DOUBLE_EQ(hw_json["bandwidth_fraction"].get<double>(), c.bandwidth_fraction);
+  EXPECT_DOUBLE_EQ(hw_json["compute_fraction"].get<double>(), c.compute_fraction);
+  EXPECT_NEAR(hw_json["overhead_per_pass_s"].get<double>(), c.overhead_per_pass_s, 1e-15);
+  EXPECT_NEAR(hw_json["overhead_per_layer_s"].get<double>(), c.overhead_per_layer_s, 1e-15);
   EXPECT_NE(out.find("\"roof\": \"calibrated\""), std::string::npos);
   // A device without one says so and keeps the engine's figures.
   ASSERT_EQ(testing::RunBinary("analyze llama-3.2-1b --hw apple-m2 --roof calibrated --phase decode",

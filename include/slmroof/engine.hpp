@@ -36,7 +36,8 @@ struct PhaseSums {
   double act_bytes = 0;
   double kv_bytes = 0;
   double time_s = 0;
-  double memory_bound_time_s = 0;  ///< time of the memory-bound operators
+  double memory_bound_time_s = 0;  ///< roofline time of the memory-bound operators
+  double fixed_time_s = 0;         ///< the runtime's fixed time (overhead rows)
   double max_act_bytes = 0;        ///< the largest instance's activations in one pass (§8)
 };
 
@@ -92,6 +93,10 @@ Rip ComputeRip(double oi, double perf_flops_per_s, double ridge_oi, double peak_
 
 /// Name, provenance, parameter counts and depth of a model, as results report them.
 ModelSummary SummarizeModel(const ModelSpec& model);
+
+/// Weights the runtime holds in memory (§8): every tensor at its type, and a tied embedding
+/// table twice where the runtime duplicates it.
+double WeightsInMemory(const ModelSpec& model, const Scenario& scenario);
 
 /// The scenario as the roof's runtime executes it: its execution, and its activation type and
 /// attention form where it sets them (§7.5).

@@ -10,6 +10,9 @@ namespace slmroof {
 /// Whether attention scores reach main memory (none) or stay on chip (flash).
 enum class Fusion { kNone, kFlash };
 
+/// How MLA attention is evaluated (docs/cost-model.md §5).
+enum class MlaForm { kAbsorbed, kNaive };
+
 /// How a runtime executes the operators: an engine profile resolved for one device unit
 /// (docs/cost-model.md §7.5). The defaults are the ideal bound.
 struct Execution {
@@ -21,7 +24,15 @@ struct Execution {
   /// Unfused attention reads the cached keys and values once per query head, not once per KV
   /// head (llama.cpp without flash attention broadcasts K and V across a GQA group).
   bool unfused_kv_per_query_head = false;
-  int64_t kv_pad = 0;  ///< the KV cache holds a multiple of this many tokens
+  int64_t kv_pad = 0;  ///< the KV cache holds a multiple of this many tokens (flash attention)
+  int64_t kv_pad_unfused = 0;  ///< the same without flash attention (0: kv_pad)
+  /// MLA form per phase where the runtime fixes it (vLLM: naive prefill, absorbed decode); the
+  /// cache holds what the decode form caches.
+  std::optional<MlaForm> mla_prefill;
+  std::optional<MlaForm> mla_decode;
+  /// A tied embedding table is loaded twice: once for the input, once as the output on the
+  /// device (llama.cpp's TENSOR_DUPLICATED on GPU backends).
+  bool tied_output_duplicated = false;
 };
 
 }  // namespace slmroof

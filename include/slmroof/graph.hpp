@@ -101,12 +101,18 @@ double PhaseTokens(Phase phase, double batch, double seq_len);
 /// KV-cache elements one token adds to one layer (§4.4, §5.3).
 double KvElementsPerToken(const LayerSpec& layer, MlaForm mla);
 
+/// The MLA form a phase runs in: the runtime's for that phase, else the scenario's (§5, §7.5).
+MlaForm PhaseMla(const Scenario& scenario, Phase phase);
+
 /// KV-cache elements one token adds over all layers.
 double KvElementsPerTokenAllLayers(const ModelSpec& model, MlaForm mla);
 
 /// Tokens the KV cache holds per sequence: the context (--ctx, else seq_len) rounded up to the
 /// runtime's padding (§8).
 double KvContext(const Scenario& scenario);
+
+/// The runtime's KV padding for the scenario's attention form.
+int64_t KvPad(const Scenario& scenario);
 
 /// A context of `tokens` rounded up to a multiple of `pad` (unchanged when pad is 0).
 double PaddedContext(double tokens, int64_t pad);

@@ -14,8 +14,6 @@ namespace slmroof {
 enum class Phase { kPrefill, kDecode };
 
 
-/// How MLA attention is evaluated (docs/cost-model.md §5).
-enum class MlaForm { kAbsorbed, kNaive };
 
 
 /// What is being run: phase shape and storage types.

@@ -46,7 +46,8 @@ struct ValidationReport {
 /// skipped) and the one for the bound.
 struct ValidateOptions {
   std::function<std::optional<EngineProfile>(const std::string& engine)> engine_for;
-  bool use_row_backend = true;  ///< the row's backend, else the engine's default for the unit
+  bool use_row_backend = true;  ///< the row's backend, else the engine's default for the unit.
+                                ///< The row's flash_attn applies when it ran the engine predicting it.
   std::vector<CalibrationEntry> calibration;  ///< applied where it has an entry (--calibration)
 };
 

@@ -157,6 +157,7 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
     o->format_given = cmd.count("--format") > 0;
     o->roof_options.keep_act = cmd.count("--act") > 0;
     o->roof_options.keep_fusion = cmd.count("--fusion") > 0;
+    o->roof_options.keep_mla = cmd.count("--mla") > 0;
     return RunAnalyze(*o);
   };
 }

@@ -93,7 +93,18 @@ int RunCalibrate(const CalibrateOptionsCli& o) {
     // Compute needs prefill rows; a per-pass cost needs models of different sizes or phases.
     const bool fit_compute = prefill >= 2;
     const bool fit_overhead = decode >= 3 && models.size() >= 2;
-    const RuntimeFigures fitted = FitRuntime(members, {}, fit_compute, fit_overhead);
+    // Figures there are too few rows to fit stay at the engine profile's.
+    const Runtime& profile = members.front()->row->runtime;
+    const RuntimeFigures start{profile.bandwidth_fraction, profile.compute_fraction,
+                               profile.exec.overhead_per_pass_s, profile.exec.overhead_per_layer_s};
+    const RuntimeFigures fitted = FitRuntime(members, start, fit_compute, fit_overhead);
+    std::vector<std::string> fitted_names = {"bandwidth_fraction"};
+    if (fit_compute) {
+      fitted_names.push_back("compute_fraction");
+    }
+    if (fit_overhead) {
+      fitted_names.insert(fitted_names.end(), {"overhead_per_pass_s", "overhead_per_layer_s"});
+    }
     entries.push_back({{"engine", engine},
                        {"backend", backend},
                        {"device", device},
@@ -102,6 +113,7 @@ int RunCalibrate(const CalibrateOptionsCli& o) {
                        {"compute_fraction", RoundSig(fitted.compute_fraction)},
                        {"overhead_per_pass_s", RoundSig(fitted.overhead_per_pass_s)},
                        {"overhead_per_layer_s", RoundSig(fitted.overhead_per_layer_s)},
+                       {"fitted", fitted_names},
                        {"rows", static_cast<int64_t>(members.size())},
                        {"prefill_rows", prefill},
                        {"decode_rows", decode},

@@ -23,7 +23,7 @@ const Command kCommands[] = {
     {"sweep", "Evaluate a grid of models, devices and scenarios; one row per point and phase",
      cli::SetupSweep},
     {"validate",
-     "Replay measured tokens/s through the predictor; gate accuracy with --max-error (exit 3)",
+     "Replay measured tokens/s through the predictor; gate accuracy with --max-error (exit 4)",
      cli::SetupValidate},
     {"calibrate", "Fit a runtime's achieved fractions and fixed costs to measurements",
      cli::SetupCalibrate},

@@ -91,6 +91,7 @@ struct RoofOptions {
   std::string calibration;  ///< a calibration file (slmroof calibrate -o)
   bool keep_act = false;     ///< --act was given: it wins over the engine's activation type
   bool keep_fusion = false;  ///< --fusion was given: it wins over the engine's attention form
+  bool keep_mla = false;     ///< --mla was given: it wins over the engine's MLA forms
 };
 
 /// Declares --hw (several when `several`), --unit, --roof, --bandwidth and --peak on `cmd`.

@@ -245,6 +245,10 @@ std::vector<Roof> ResolveRoofs(const RoofOptions& o) {
     if (o.keep_fusion) {
       roof->fusion.reset();
     }
+    if (o.keep_mla) {
+      roof->exec.mla_prefill.reset();
+      roof->exec.mla_decode.reset();
+    }
     if (kind == RoofKind::kCalibrated && !ApplyCalibration(roof->calibration, roof)) {
       spdlog::warn("'{}' unit '{}' carries no calibration of {} {}; using the engine's figures",
                    roof->device, roof->unit, roof->engine, roof->backend);

@@ -224,6 +224,7 @@ std::function<int()> SetupCompare(CLI::App& cmd) {
   return [o, &cmd] {
     o->roof_options.keep_act = cmd.count("--act") > 0;
     o->roof_options.keep_fusion = cmd.count("--fusion") > 0;
+    o->roof_options.keep_mla = cmd.count("--mla") > 0;
     return RunCompare(*o);
   };
 }

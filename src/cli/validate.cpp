@@ -81,17 +81,17 @@ int RunValidate(const ValidateOptionsCli& o) {
     for (const ValidationGroup& g : report.groups) {
       if (g.phase == phase && g.engine == "*") {
         found = true;
-        if (g.median_abs_error > limit) {
+        if (!(g.median_abs_error <= limit)) {  // a NaN statistic fails too
           fmt::print(stderr, "slmroof: error: {} median |error| {:.1f}% over {} rows exceeds {:.1f}%\n",
                      phase, 100 * g.median_abs_error, g.rows, 100 * limit);
-          code = 3;
+          code = 4;
         }
       }
     }
     if (!found) {
       fmt::print(stderr, "slmroof: error: --max-error {}: no {} row could be predicted\n", phase,
                  phase);
-      code = 3;
+      code = 4;
     }
   }
   return code;
@@ -148,7 +148,7 @@ std::function<int()> SetupValidate(CLI::App& cmd) {
   cmd.add_option("--engine", o->engine,
                  "Predict every row with this engine profile (default: each row's own engine)");
   cmd.add_option("--max-error", o->max_error,
-                 "Exit 3 when a phase's median |predicted/measured - 1| exceeds a limit, e.g. "
+                 "Exit 4 when a phase's median |predicted/measured - 1| exceeds a limit, e.g. "
                  "decode=20%,prefill=30%");
   cmd.add_option("--split", o->split,
                  "Rows to replay: all, or the fit or holdout half (docs/accuracy.md §2)")

@@ -120,6 +120,9 @@ class RowReader {
     }
     if (!Text("threads", false).empty()) {
       m.threads = Int("threads", 0);
+      if (*m.threads < 1) {
+        Fail("threads", "must be at least 1");
+      }
     }
     m.tokens_per_s = Number("tokens_per_s");
     m.source = Text("source", false);
@@ -258,6 +261,17 @@ Measurement FromLlamaBench(const std::map<std::string, std::string>& f, const st
     }
     return out;
   };
+  // A count: a whole number from `lo` to 2^40.
+  auto count = [&](const char* key, int64_t lo) {
+    const double v = number(key);
+    if (v < static_cast<double>(lo) || v > static_cast<double>(int64_t{1} << 40) ||
+        v != std::floor(v)) {
+      throw InputError(fmt::format("{}: llama-bench result {}: '{}' must be a whole number from {} "
+                                   "to 2^40, got {}",
+                                   origin, index + 1, key, lo, v));
+    }
+    return static_cast<int64_t>(v);
+  };
   if (d.model.empty() || d.device.empty()) {
     throw InputError(fmt::format(
         "{}: llama-bench output names no slmroof model or device: pass --model and --hw", origin));
@@ -281,11 +295,15 @@ Measurement FromLlamaBench(const std::map<std::string, std::string>& f, const st
                                  origin, index + 1, get("model_type")));
   }
   m.kv = f.count("type_k") ? f.at("type_k") : "";
-  m.n_prompt = static_cast<int64_t>(number("n_prompt"));
-  m.n_gen = static_cast<int64_t>(number("n_gen"));
-  m.n_depth = f.count("n_depth") ? static_cast<int64_t>(number("n_depth")) : 0;
-  m.threads = static_cast<int64_t>(number("n_threads"));
+  m.n_prompt = count("n_prompt", 0);
+  m.n_gen = count("n_gen", 0);
+  m.n_depth = f.count("n_depth") ? count("n_depth", 0) : 0;
+  m.threads = count("n_threads", 1);
   m.tokens_per_s = number("avg_ts");
+  if (!(m.tokens_per_s > 0) || m.tokens_per_s > 1e12) {
+    throw InputError(fmt::format("{}: llama-bench result {}: 'avg_ts' must be positive, got {}",
+                                 origin, index + 1, m.tokens_per_s));
+  }
   if (f.count("flash_attn") && (f.at("flash_attn") == "0" || f.at("flash_attn") == "1" ||
                                 f.at("flash_attn") == "false" || f.at("flash_attn") == "true")) {
     m.flash_attn = f.at("flash_attn") == "1" || f.at("flash_attn") == "true";
