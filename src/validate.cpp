@@ -54,6 +54,8 @@ double Tps(const ModelSpec& model, const Roof& roof, const Scenario& s) {
   return a.phases.front().totals.tokens_per_s;
 }
 
+}  // namespace
+
 double Quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   if (v.empty()) {
@@ -65,8 +67,6 @@ double Quantile(std::vector<double> v, double q) {
   const size_t hi = std::min(lo + 1, v.size() - 1);
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
-
-}  // namespace
 
 std::vector<ValidationGroup> Summarize(const std::vector<ValidationRow>& rows) {
   std::map<std::tuple<std::string, std::string, std::string>, std::vector<const ValidationRow*>> by;

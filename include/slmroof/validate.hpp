@@ -54,6 +54,10 @@ struct ValidateOptions {
 /// Predicts every row and summarises the errors.
 ValidationReport Validate(const std::vector<Measurement>& rows, const ValidateOptions& options);
 
+/// The q-quantile of `values` by linear interpolation between order statistics (R's type 7);
+/// 0 for no values.
+double Quantile(std::vector<double> values, double q);
+
 /// Summaries of the predicted rows of `rows` (per phase, and per phase × engine × family).
 std::vector<ValidationGroup> Summarize(const std::vector<ValidationRow>& rows);
 

@@ -41,17 +41,10 @@ int RunCrossValidation(const std::vector<PreparedRow>& prepared, const std::stri
   }
   std::string text = fmt::format("{:<8} {:<16} {:<28} {:>5} {:>12} {:>10}\n", "phase", "engine",
                                  "device unit", "rows", "median|err|", "p90|err|");
-  for (auto& [key, errors] : by) {
-    std::sort(errors.begin(), errors.end());
-    auto quantile = [&](double q) {
-      const double pos = q * static_cast<double>(errors.size() - 1);
-      const auto lo = static_cast<size_t>(pos);
-      const size_t hi = std::min(lo + 1, errors.size() - 1);
-      return errors[lo] + (pos - static_cast<double>(lo)) * (errors[hi] - errors[lo]);
-    };
+  for (const auto& [key, errors] : by) {
     const auto& [phase, engine, unit] = key;
     text += fmt::format("{:<8} {:<16} {:<28} {:>5} {:>11.1f}% {:>9.1f}%\n", phase, engine, unit,
-                        errors.size(), 100 * quantile(0.5), 100 * quantile(0.9));
+                        errors.size(), 100 * Quantile(errors, 0.5), 100 * Quantile(errors, 0.9));
   }
   Emit(text, output);
   return 0;
@@ -136,7 +129,8 @@ std::function<int()> SetupCalibrate(CLI::App& cmd) {
   cmd.add_option("--engine", o->engine, "Fit this engine profile to every row (default: each row's)");
   cmd.add_option("--per", o->per,
                  "One fit per device unit (unit), per engine backend (backend), or per backend "
-                 "and kind of device (device-kind: entries 'cuda/edge-soc' for engine profiles)")
+                 "and kind of device (device-kind: entries 'cuda/edge-soc' to copy into an engine "
+                 "profile; --calibration does not match them)")
       ->check(CLI::IsMember({"unit", "backend", "device-kind"}))
       ->capture_default_str();
   cmd.add_option("--split", o->split,
