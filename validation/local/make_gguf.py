@@ -18,7 +18,7 @@ imported at run time, not copied).  Needs numpy (Debian: python3-numpy).
 
 Usage:
   python3 make_gguf.py --gguf-py /tmp/llamacpp/src/gguf-py \
-      --config /work/main/configs/qwen2.5-0.5b.json --out qwen2.5-0.5b-F16.gguf
+      --config configs/qwen2.5-0.5b.json --out qwen2.5-0.5b-F16.gguf
 """
 import argparse
 import json
