@@ -1,0 +1,99 @@
+// Standard attention (MHA, GQA, MQA) and the attention core MLA shares (docs/cost-model.md
+// §4.4–§4.8).
+#include "graph/builder.hpp"
+
+namespace slmroof::graph_detail {
+
+// §4.6: number of query-key scores per head summed over the batch.
+CostPoly Builder::ScoresPerHead() const {
+  if (phase_ == Phase::kDecode) {
+    return kBN;
+  }
+  // Unfused kernels compute the full square and mask it; flash kernels skip masked tiles:
+  // B·N(N+1)/2.
+  return s_.fusion == Fusion::kFlash ? (kBN2 + kBN) * 0.5 : kBN2;
+}
+
+// §4.6–§4.8: attention over the cache. `k_width`/`v_width` per head, `kv_heads` cached heads,
+// `v_shares_k` when the value rows are a view of the key rows (absorbed MLA).
+void Builder::AddAttentionCore(const std::string& prefix, double heads, double kv_heads, double k_width,
+                      double v_width, bool v_shares_k, int64_t count) {
+  const CostPoly scores = heads * ScoresPerHead();
+  // Cached rows per KV head, read once per sequence; per query head where an unfused runtime
+  // broadcasts a GQA group's K and V (§7.5).
+  const bool per_query =
+      s_.fusion == Fusion::kNone && s_.exec.unfused_kv_per_query_head;
+  const CostPoly keys = kBN * (per_query ? heads : kv_heads);
+  const CostPoly q_read = t_ * heads * k_width * ba_;
+  const CostPoly o_write = t_ * heads * v_width * ba_;
+  const CostPoly k_read = keys * k_width * bkv_;
+  const CostPoly v_read = keys * v_width * bkv_;
+  if (s_.fusion == Fusion::kFlash) {
+    const CostPoly flops = 2 * scores * k_width + 5 * scores + 2 * scores * v_width;
+    Add({prefix + "attention",
+         OpKind::kAttention,
+         count,
+         flops,
+         {},
+         q_read + o_write,
+         v_shares_k ? k_read : k_read + v_read,
+         attn_math_,
+       {},
+       {}});
+    return;
+  }
+  Add({prefix + "attn_score",
+       OpKind::kAttnScore,
+       count,
+       2 * scores * k_width,
+       {},
+       q_read + scores * ba_,
+       k_read,
+       attn_math_,
+       {},
+       {}});
+  Add({prefix + "softmax",
+       OpKind::kSoftmax,
+       count,
+       5 * scores,
+       {},
+       2 * scores * ba_,
+       {},
+       Precision::kFp32,
+       {},
+       {}});
+  Add({prefix + "attn_value",
+       OpKind::kAttnValue,
+       count,
+       2 * scores * v_width,
+       {},
+       scores * ba_ + o_write,
+       v_read,
+       attn_math_,
+       {},
+       {}});
+}
+
+void Builder::AddStandardAttention(const AttentionSpec& a, const std::string& p, int64_t count) {
+  const double h = static_cast<double>(a.num_heads);
+  const double hkv = static_cast<double>(a.num_kv_heads);
+  const double dh = static_cast<double>(a.head_dim);
+  const double dv = static_cast<double>(a.v_head_dim);
+  AddLinear(p + "q_proj", TensorRole::kAttnQ, d_, h * dh, a.qkv_bias);
+  AddLinear(p + "k_proj", TensorRole::kAttnK, d_, hkv * dh, a.qkv_bias);
+  AddLinear(p + "v_proj", TensorRole::kAttnV, d_, hkv * dv, a.qkv_bias);
+  if (a.qk_norm) {
+    // §4.3: one RMSNorm row per head; the scale vector is shared by the heads.
+    AddNorm(p + "q_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * h);
+    AddNorm(p + "k_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * hkv);
+  }
+  if (a.rope_dim > 0) {
+    const double r = static_cast<double>(a.rope_dim);
+    AddRope(p + "rope", (h + hkv) * r, r, count);
+  }
+  AddKvWrite(p + "kv_write", hkv * (dh + dv), count);
+  AddAttentionCore(p, h, hkv, dh, dv, false, count);
+  AddLinear(p + "o_proj", TensorRole::kAttnOutput, h * dv, d_, a.o_bias);
+}
+
+}  // namespace slmroof::graph_detail

@@ -1,0 +1,98 @@
+#pragma once
+
+// Private to the cost model: the builder of one phase's operators (docs/cost-model.md §4–§6).
+// Its methods live beside the block kind they build: builder.cpp (embedding, projections,
+// norms, layers, LM head), attention.cpp (standard attention and the attention core), mla.cpp
+// (multi-head latent attention), ffn.cpp (feed-forward).
+
+#include <string>
+#include <vector>
+
+#include "slmroof/graph.hpp"
+#include "slmroof/weights.hpp"
+
+namespace slmroof::graph_detail {
+
+// Builds the operators of one phase. Symbols follow docs/cost-model.md §1.
+class Builder {
+ public:
+  Builder(const ModelSpec& model, const Scenario& s, Phase phase)
+      : model_(model),
+        s_(s),
+        phase_(phase),
+        t_(phase == Phase::kPrefill ? kBN : kB),
+        d_(static_cast<double>(model.hidden_size)),
+        types_(AssignTensorTypes(model, s.weights)),
+        ba_(s.act.bytes()),
+        bkv_(s.kv.bytes()),
+        attn_math_(WiderPrecision(s.act.math, s.kv.math)) {}
+
+  std::vector<OperatorCost> Build();
+
+ private:
+  // The monomials of §1.1: B and B·N (B·N² only appears in prefill scores).
+  static constexpr CostPoly kB{{0, 1, 0, 0}};
+  static constexpr CostPoly kBN{{0, 0, 1, 0}};
+  static constexpr CostPoly kBN2{{0, 0, 0, 1}};
+  static CostPoly Const(double v) { return {{v, 0, 0, 0, 0}}; }
+  // Weights every forward pass streams again: a micro-batched prefill reads them once per pass
+  // (§1.1, §7.5).
+  static CostPoly PerPass(double v) { return {{0, 0, 0, 0, v}}; }
+
+  void Add(OperatorCost op) { ops_.push_back(std::move(op)); }
+
+  // §2.3: the precision a matrix product with weights of `type` runs in; an engine profile may
+  // say that quantized weights meet int8 activations (llama.cpp CPU/CUDA) or are dequantized to
+  // fp16 (Metal), and that float weights set the math precision (§7.5).
+  Precision Matmul(const DType& type) const;
+
+  // Bytes per element of the current group's 1-D tensors (§2.2).
+  double VectorBytes() const { return types_.Of(TensorRole::kVector, first_).bytes(); }
+
+  // §4.2: a projection of every token from width `in` to width `out`, once per head when
+  // `heads` > 1 (the absorbed MLA products of §5.2 apply a separate matrix to each head). Layers
+  // of the group whose `role` tensor has another storage type get a row of their own (§2.2).
+  void AddLinear(const std::string& name, TensorRole role, double in, double out, bool bias,
+                 double heads = 1);
+
+  // §4.3: RMSNorm costs 4 FLOP per element, LayerNorm 7; both read and write each row once.
+  void AddNorm(const std::string& name, NormKind kind, int64_t width, int64_t count,
+               const CostPoly& rows);
+
+  // §4.5: rotating `rotated` elements per token costs 3 FLOP each; the cos/sin row is fp32.
+  void AddRope(const std::string& name, double rotated, double rope_dim, int64_t count);
+
+  // §4.4: new keys and values are converted to the cache type and written.
+  void AddKvWrite(const std::string& name, double elements_per_token, int64_t count);
+
+  // §4.6: number of query-key scores per head summed over the batch.
+  CostPoly ScoresPerHead() const;
+
+  // §4.6–§4.8: attention over the cache. `k_width`/`v_width` per head, `kv_heads` cached heads,
+  // `v_shares_k` when the value rows are a view of the key rows (absorbed MLA).
+  void AddAttentionCore(const std::string& prefix, double heads, double kv_heads, double k_width,
+                        double v_width, bool v_shares_k, int64_t count);
+
+  void AddStandardAttention(const AttentionSpec& a, const std::string& p, int64_t count);
+
+  // §5: multi-head latent attention, absorbed or naive.
+  void AddMlaAttention(const AttentionSpec& a, const std::string& p, int64_t count);
+
+  void AddFfn(const FfnSpec& f, const std::string& p, int64_t count);
+
+  void AddLayer(const LayerSpec& layer, int64_t repeat, const std::string& p);
+
+  const ModelSpec& model_;
+  const Scenario& s_;
+  Phase phase_;
+  CostPoly t_;  // tokens in the pass: B·N prefill, B decode
+  double d_;
+  TensorTypes types_;
+  double ba_, bkv_;
+  Precision attn_math_;
+  int64_t first_ = -1;   // first layer of the group being built; -1 outside the layers
+  int64_t repeat_ = 1;   // layers in that group
+  std::vector<OperatorCost> ops_;
+};
+
+}  // namespace slmroof::graph_detail
