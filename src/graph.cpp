@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-
 #include "graph/builder.hpp"
 #include "slmroof/weights.hpp"
 
