@@ -96,7 +96,7 @@ BackendProfile ReadBackend(const JsonFields& f, const std::string& name, const j
   p.exec.float_math_from_weights =
       f.OptBool(b, "float_math_from_weights", path + ".float_math_from_weights").value_or(false);
   p.matrix_engines = f.OptBool(b, "matrix_engines", path + ".matrix_engines").value_or(false);
-  p.bandwidth_fraction = ReadSourced(f, b, "bandwidth_fraction", path, 0.01, 1, 1);
+  p.bandwidth_fraction = ReadSourced(f, b, "bandwidth_fraction", path, 0.001, 1, 1);
   p.compute_fraction = ReadSourced(f, b, "compute_fraction", path, 0.001, 1, 1);
   p.exec.overhead_per_pass_s = ReadSourced(f, b, "overhead_per_pass_s", path, 0, 1, 0).value;
   p.exec.overhead_per_layer_s = ReadSourced(f, b, "overhead_per_layer_s", path, 0, 1, 0).value;
@@ -106,10 +106,7 @@ BackendProfile ReadBackend(const JsonFields& f, const std::string& name, const j
 
 EngineProfile ParseEngineJson(const std::string& text, const std::string& origin) {
   JsonFields f(origin);
-  const json doc = f.Parse(text);
-  if (!doc.is_object()) {
-    throw InputError(fmt::format("{}: expected a JSON object at the top level", origin));
-  }
+  const json doc = f.ParseObject(text);
   EngineProfile e;
   e.name = f.String(doc, "name", "name");
   e.display_name = f.OptString(doc, "display_name", "display_name").value_or(e.name);

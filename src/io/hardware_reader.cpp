@@ -85,10 +85,7 @@ CalibrationEntry ParseCalibrationEntry(const JsonFields& f, const json& obj,
 
 HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origin) {
   JsonFields f(origin);
-  const json doc = f.Parse(text);
-  if (!doc.is_object()) {
-    throw InputError(fmt::format("{}: expected a JSON object at the top level", origin));
-  }
+  const json doc = f.ParseObject(text);
   HardwareSpec hw;
   hw.name = f.String(doc, "name", "name");
   hw.display_name = f.OptString(doc, "display_name", "display_name").value_or(hw.name);

@@ -36,6 +36,14 @@ json JsonFields::Parse(const std::string& text) const {
   }
 }
 
+json JsonFields::ParseObject(const std::string& text) const {
+  json doc = Parse(text);
+  if (!doc.is_object()) {
+    throw InputError(fmt::format("{}: expected a JSON object at the top level", origin_));
+  }
+  return doc;
+}
+
 void JsonFields::Fail(const std::string& path, const std::string& what) const {
   throw InputError(fmt::format("{}: field '{}' {}", origin_, path, what));
 }

@@ -377,10 +377,7 @@ const std::vector<std::string>& SupportedModelTypes() {
 
 ModelSpec ParseModelJson(const std::string& text, const std::string& origin, const std::string& name) {
   JsonFields f(origin);
-  const json doc = f.Parse(text);
-  if (!doc.is_object()) {
-    throw InputError(fmt::format("{}: expected a JSON object at the top level", origin));
-  }
+  const json doc = f.ParseObject(text);
   ModelSpec m;
   if (doc.contains("slmroof_model")) {
     m = ReadNative(f, doc, name);

@@ -17,6 +17,10 @@ class JsonFields {
   /// Parses `text`; throws InputError "<origin>: malformed JSON: ...".
   nlohmann::json Parse(const std::string& text) const;
 
+  /// Parses a document that must be an object; throws InputError "<origin>: expected a JSON
+  /// object at the top level" otherwise.
+  nlohmann::json ParseObject(const std::string& text) const;
+
   /// Required fields; `path` is the dotted field name used in messages ("layers[0].repeat").
   int64_t Int(const nlohmann::json& obj, const std::string& key, const std::string& path) const;
   double Number(const nlohmann::json& obj, const std::string& key, const std::string& path) const;
