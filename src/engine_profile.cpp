@@ -9,6 +9,7 @@
 #include "slmroof/io/hardware_reader.hpp"
 #include "slmroof/io/json_fields.hpp"
 #include "slmroof/presets.hpp"
+#include "slmroof/text.hpp"
 
 namespace slmroof {
 
@@ -17,16 +18,13 @@ using nlohmann::json;
 namespace {
 
 SourcedValue ReadSourced(const JsonFields& f, const json& obj, const std::string& key,
-                         const std::string& path, double lo, double hi, double fallback) {
+                         const std::string& path, RealRange range, double fallback) {
   if (!obj.contains(key)) {
     return {fallback, ""};
   }
   const json& v = f.Object(obj, key, path + "." + key);
   SourcedValue out;
-  out.value = f.Number(v, "value", path + "." + key + ".value");
-  if (!(out.value >= lo && out.value <= hi)) {
-    f.Fail(path + "." + key + ".value", fmt::format("must be between {} and {}", lo, hi));
-  }
+  out.value = f.Number(v, "value", path + "." + key + ".value", range);
   out.source = f.String(v, "source", path + "." + key + ".source");
   return out;
 }
@@ -48,10 +46,7 @@ BackendProfile ReadBackend(const JsonFields& f, const std::string& name, const j
     }
     p.fusion = *att == "flash" ? Fusion::kFlash : Fusion::kNone;
   }
-  if (auto u = f.OptInt(b, "n_ubatch", path + ".n_ubatch")) {
-    if (*u < 0 || *u > (int64_t{1} << 24)) {
-      f.Fail(path + ".n_ubatch", "must be 0 (one pass) to 2^24");
-    }
+  if (auto u = f.OptInt(b, "n_ubatch", path + ".n_ubatch", limits::kUbatch)) {
     p.exec.n_ubatch = *u;
   }
   if (auto q = f.OptString(b, "quantized_math", path + ".quantized_math")) {
@@ -67,16 +62,10 @@ BackendProfile ReadBackend(const JsonFields& f, const std::string& name, const j
     }
     p.exec.unfused_kv_per_query_head = *kv == "per_query_head";
   }
-  if (auto pad = f.OptInt(b, "kv_pad", path + ".kv_pad")) {
-    if (*pad < 0 || *pad > 65536) {
-      f.Fail(path + ".kv_pad", "must be 0 to 65536");
-    }
+  if (auto pad = f.OptInt(b, "kv_pad", path + ".kv_pad", limits::kKvPad)) {
     p.exec.kv_pad = *pad;
   }
-  if (auto pad = f.OptInt(b, "kv_pad_unfused", path + ".kv_pad_unfused")) {
-    if (*pad < 0 || *pad > 65536) {
-      f.Fail(path + ".kv_pad_unfused", "must be 0 to 65536");
-    }
+  if (auto pad = f.OptInt(b, "kv_pad_unfused", path + ".kv_pad_unfused", limits::kKvPad)) {
     p.exec.kv_pad_unfused = *pad;
   }
   if (b.contains("mla")) {
@@ -96,13 +85,15 @@ BackendProfile ReadBackend(const JsonFields& f, const std::string& name, const j
   p.exec.float_math_from_weights =
       f.OptBool(b, "float_math_from_weights", path + ".float_math_from_weights").value_or(false);
   p.matrix_engines = f.OptBool(b, "matrix_engines", path + ".matrix_engines").value_or(false);
-  p.bandwidth_fraction = ReadSourced(f, b, "bandwidth_fraction", path, 0.001, 1, 1);
-  p.compute_fraction = ReadSourced(f, b, "compute_fraction", path, 0.001, 1, 1);
-  p.exec.overhead_per_pass_s = ReadSourced(f, b, "overhead_per_pass_s", path, 0, 1, 0).value;
-  p.exec.overhead_per_layer_s = ReadSourced(f, b, "overhead_per_layer_s", path, 0, 1, 0).value;
+  p.bandwidth_fraction = ReadSourced(f, b, "bandwidth_fraction", path, limits::kAchievedFraction, 1);
+  p.compute_fraction = ReadSourced(f, b, "compute_fraction", path, limits::kAchievedFraction, 1);
+  p.exec.overhead_per_pass_s = ReadSourced(f, b, "overhead_per_pass_s", path, limits::kOverheadSeconds, 0).value;
+  p.exec.overhead_per_layer_s = ReadSourced(f, b, "overhead_per_layer_s", path, limits::kOverheadSeconds, 0).value;
   p.notes = f.OptString(b, "notes", path + ".notes").value_or("");
   return p;
 }
+
+}  // namespace
 
 EngineProfile ParseEngineJson(const std::string& text, const std::string& origin) {
   JsonFields f(origin);
@@ -129,8 +120,6 @@ EngineProfile ParseEngineJson(const std::string& text, const std::string& origin
   return e;
 }
 
-}  // namespace
-
 EngineProfile LoadEngine(const std::string& name_or_path) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(name_or_path, ec)) {
@@ -140,8 +129,11 @@ EngineProfile LoadEngine(const std::string& name_or_path) {
   if (const PresetText* p = FindPreset(presets, name_or_path)) {
     return ParseEngineJson(p->text, fmt::format("engine '{}'", p->name));
   }
+  if (LooksLikePath(name_or_path)) {
+    ReadTextFile(name_or_path);  // throws, saying why it cannot be read
+  }
   const std::string hint = ClosestName(name_or_path, PresetNames(presets));
-  throw InputError(fmt::format("unknown engine '{}'{} (engines: {})", name_or_path,
+  throw InputError(fmt::format("unknown engine {}{} (engines: {})", Excerpt(name_or_path),
                                hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint),
                                fmt::join(PresetNames(presets), ", ")));
 }
@@ -200,10 +192,16 @@ Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
 }
 
 std::vector<CalibrationEntry> LoadCalibration(const std::string& path) {
-  JsonFields f(path);
-  const json doc = f.Parse(ReadTextFile(path));
+  return ParseCalibrationJson(ReadTextFile(path), path);
+}
+
+std::vector<CalibrationEntry> ParseCalibrationJson(const std::string& text,
+                                                   const std::string& origin) {
+  JsonFields f(origin);
+  const json doc = f.Parse(text);
   if (!doc.is_object()) {
-    throw InputError(fmt::format("{}: expected a calibration object (slmroof calibrate -o)", path));
+    throw InputError(
+        fmt::format("{}: expected a calibration object (slmroof calibrate -o)", origin));
   }
   const json& entries = f.Array(doc, "entries", "entries");
   std::vector<CalibrationEntry> out;

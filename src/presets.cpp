@@ -1,8 +1,9 @@
 #include "slmroof/presets.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <vector>
-
 
 namespace slmroof {
 
@@ -13,6 +14,12 @@ const PresetText* FindPreset(const std::vector<PresetText>& presets, const std::
     }
   }
   return nullptr;
+}
+
+bool LooksLikePath(const std::string& name) {
+  struct stat st {};
+  return lstat(name.c_str(), &st) == 0 || name.find('/') != std::string::npos ||
+         name.ends_with(".json");
 }
 
 std::vector<std::string> PresetNames(const std::vector<PresetText>& presets) {

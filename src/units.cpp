@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "slmroof/errors.hpp"
+#include "slmroof/limits.hpp"
+#include "slmroof/text.hpp"
 
 namespace slmroof {
 
@@ -93,13 +95,13 @@ double ParseQuantity(std::string_view text, std::string_view what, const std::ve
 }  // namespace
 
 double ParseBandwidth(std::string_view text, std::string_view what) {
-  return ParseQuantity(text, what, {"bytes/s", "byte/s", "b/s", "bps"}, "120GB/s", 1, 1e18,
-                       "bytes/s");
+  return ParseQuantity(text, what, {"bytes/s", "byte/s", "b/s", "bps"}, "120GB/s",
+                       limits::kBandwidth.min, limits::kBandwidth.max, "bytes/s");
 }
 
 double ParseRate(std::string_view text, std::string_view what) {
-  return ParseQuantity(text, what, {"flop/s", "flops", "op/s", "ops"}, "3.5TFLOPS", 1e-3, 1e21,
-                       "per second");
+  return ParseQuantity(text, what, {"flop/s", "flops", "op/s", "ops"}, "3.5TFLOPS",
+                       limits::kPeak.min, limits::kPeak.max, "per second");
 }
 
 std::vector<std::pair<std::string, std::string>> ParseKeyValueList(std::string_view text,

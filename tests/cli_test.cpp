@@ -69,7 +69,7 @@ TEST(Cli, BadInputFailsCleanly) {
        "slmroof: error: unknown model 'qwen2.5-1.5', did you mean 'qwen2.5-1.5b'? (see 'slmroof list models')\n"},
       {"analyze --hw jetson-nano", 1,
        "slmroof: error: unknown hardware 'jetson-nano', did you mean 'jetson-orin-nano'? (see 'slmroof list hardware')\n"},
-      {"analyze /no/such/model.json", 1, "slmroof: error: cannot open '/no/such/model.json'\n"},
+      {"analyze /no/such/model.json", 1, "slmroof: error: cannot open '/no/such/model.json': No such file or directory\n"},
       {"analyze --hw rtx-3090 --unit npu", 1,
        "slmroof: error: hardware 'rtx-3090' has no compute unit 'npu' (units: gpu, gpu-tensor)\n"},
       {"", 2, nullptr},

@@ -157,7 +157,7 @@ TEST(Measurements, CalibrationFilesApplyPerUnitThenPerBackend) {
     FAIL();
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()),
-              bad + ": field 'entries[0].bandwidth_fraction' must be between 0.001 and 1");
+              bad + ": field 'entries[0].bandwidth_fraction' must be a number in [0.001, 1], got 2");
   }
 }
 

@@ -281,7 +281,7 @@ TEST(Sweep, JsonLinesCarryTheCsvColumns) {
 
 TEST(Sweep, BadGridsAreUsageErrors) {
   const std::pair<const char*, const char*> kCases[] = {
-      {"sweep --seq ''", "slmroof: error: --seq: empty value in ''\n"},
+      {"sweep --seq ''", "slmroof: error: --seq: the value is empty\n"},
       {"sweep --seq 128:4096:+0", "slmroof: error: --seq: step 0 in '128:4096:+0' never reaches 4096\n"},
       {"sweep --seq 4096:128:256",
        "slmroof: error: --seq: '4096:128:256' goes down from 4096 to 128 but its step 256 goes up; "
@@ -290,7 +290,7 @@ TEST(Sweep, BadGridsAreUsageErrors) {
        "slmroof: error: --seq: 0 in '0:4096:+256' is outside [1, 1073741824]\n"},
       {"sweep --batch 1:8:x1", "slmroof: error: --batch: factor 1 in '1:8:x1' must be at least 2\n"},
       {"sweep --layers 0:8", "slmroof: error: --layers: 0 in '0:8' is outside [1, 4096]\n"},
-      {"sweep --layers ''", "slmroof: error: --layers: empty value in ''\n"},
+      {"sweep --layers ''", "slmroof: error: --layers: the value is empty\n"},
       {"sweep --seq 10:1:+-2",
        "slmroof: error: --seq: step '+-2' in '10:1:+-2' is not +K, -K, xK or /K with an integer "
        "K\n"},

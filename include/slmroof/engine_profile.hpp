@@ -42,6 +42,9 @@ struct EngineProfile {
 /// Loads an engine profile by name (embedded, from engines/) or from a file.
 EngineProfile LoadEngine(const std::string& name_or_path);
 
+/// Builds an engine profile from engines/ JSON text; `origin` names the file in errors.
+EngineProfile ParseEngineJson(const std::string& text, const std::string& origin);
+
 /// Names of the embedded engine profiles.
 std::vector<std::string> EngineNames();
 
@@ -67,6 +70,10 @@ Runtime ResolveRuntime(const EngineProfile& engine, const std::string& backend,
 
 /// Reads a calibration file (`slmroof calibrate -o FILE`); throws InputError naming the field.
 std::vector<CalibrationEntry> LoadCalibration(const std::string& path);
+
+/// The same from the file's text; `origin` names it in errors.
+std::vector<CalibrationEntry> ParseCalibrationJson(const std::string& text,
+                                                   const std::string& origin);
 
 /// Replaces the roof runtime's fractions and fixed costs by the calibration's entry for its
 /// engine, backend, device and unit (else for its engine and backend on any device); returns

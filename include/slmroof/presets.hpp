@@ -23,6 +23,11 @@ const std::vector<PresetText>& EmbeddedEnginePresets();
 /// The preset called `name`, or nullptr.
 const PresetText* FindPreset(const std::vector<PresetText>& presets, const std::string& name);
 
+/// Whether a name that is neither a regular file nor a preset is meant as a file: something
+/// exists at that path (a directory, FIFO, dangling link), or it holds a '/' or ends in ".json".
+/// Loaders then read it as a file, so the error says why it cannot be read.
+bool LooksLikePath(const std::string& name);
+
 /// Names of the presets, sorted.
 std::vector<std::string> PresetNames(const std::vector<PresetText>& presets);
 

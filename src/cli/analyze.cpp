@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "slmroof/engine.hpp"
 #include "slmroof/errors.hpp"
+#include "slmroof/limits.hpp"
 #include "slmroof/io/model_reader.hpp"
 #include "slmroof/plot.hpp"
 #include "slmroof/render.hpp"
@@ -101,13 +102,17 @@ int RunAnalyze(const AnalyzeOptions& o) {
   } else {
     text = RenderTable(report);
   }
-  Emit(text, o.output);
+  // The chart is rendered before anything is written: a failing chart leaves no -o file and
+  // prints nothing.
+  std::vector<std::unique_ptr<Output>> plots;
   if (!o.plot.path.empty()) {
     RooflineOptions chart;
     chart.extra_roofs = OtherRoofs(o.roof_options);
-    WritePlots(o.plot, {RooflineSvg(report.analyses, chart)}, "slmroof analyze",
-               format == "table" ? text : RenderTable(report));
+    plots = StagePlots(o.plot, {RooflineSvg(report.analyses, chart)}, "slmroof analyze",
+                       format == "table" ? text : RenderTable(report));
   }
+  Emit(text, o.output);
+  PublishPlots(plots);
   return 0;
 }
 
@@ -123,13 +128,13 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
       ->check(CLI::IsMember({"prefill", "decode", "both"}))
       ->capture_default_str();
   cmd.add_option("--seq", o->seq, "Prompt length (prefill) and context length (decode)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30))
+      ->check(CLI::Range(limits::kSeqLen.min, limits::kSeqLen.max))
       ->capture_default_str();
   cmd.add_option("--ctx", o->ctx,
                  "Context the KV cache is sized for, as a runtime allocates it (-c) [default: --seq]")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+      ->check(CLI::Range(limits::kContext.min, limits::kContext.max));
   cmd.add_option("--batch", o->batch, "Sequences processed together")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+      ->check(CLI::Range(limits::kBatch.min, limits::kBatch.max))
       ->capture_default_str();
   const std::vector<std::string> types = DTypeNames();
   cmd.add_option("--weights", o->weights,

@@ -117,7 +117,7 @@ int RunCalibrate(const CalibrateOptionsCli& o) {
   j["schema_version"] = 1;
   j["split"] = o.split;
   j["entries"] = std::move(entries);
-  Emit(j.dump(2) + "\n", o.output);
+  Emit(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", o.output);
   return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "slmroof/errors.hpp"
+#include "slmroof/text.hpp"
 
 namespace slmroof {
 
@@ -30,6 +31,21 @@ const Command kCommands[] = {
     {"list", "List the built-in models or hardware", cli::SetupList},
 };
 
+// An empty value (--hw '', a model named '') is a usage error, never "use the default".
+void RefuseEmptyValues(const CLI::App& cmd) {
+  for (const CLI::Option* opt : cmd.get_options()) {
+    if (opt->get_type_size() == 0) {
+      continue;  // a flag
+    }
+    for (const std::string& value : opt->results()) {
+      if (value.empty()) {
+        const std::string name = opt->get_name();
+        throw UsageError(fmt::format("{}: the value is empty", name.empty() ? "argument" : name));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int Run(int argc, char** argv) {
@@ -42,6 +58,15 @@ int Run(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(c.name, c.description);
     runners.emplace_back(sub, c.setup(*sub));
   }
+  // CLI11 takes an empty word for no value at all: caught here, before it can shift the others.
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i][0] == '\0') {
+      const bool after_option = i > 1 && argv[i - 1][0] == '-' && argv[i - 1][1] != '\0';
+      throw UsageError(after_option
+                           ? fmt::format("{}: the value is empty", OneLine(argv[i - 1], 100))
+                           : fmt::format("argument {} is empty", i));
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -52,6 +77,7 @@ int Run(int argc, char** argv) {
   }
   for (auto& [sub, run] : runners) {
     if (sub->parsed()) {
+      RefuseEmptyValues(*sub);
       return run();
     }
   }

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 
 #include "slmroof/hardware.hpp"
 #include "slmroof/result.hpp"
+#include "slmroof/temp_files.hpp"
 #include "slmroof/validate.hpp"
 #include "slmroof/weights.hpp"
 
@@ -42,24 +44,42 @@ void AddMeasurementDefaults(CLI::App& cmd, MeasurementDefaults* d);
 /// skipped), or every row with `forced` on its default backend.
 ValidateOptions RowEngines(const std::optional<EngineProfile>& forced);
 
-/// Where a subcommand's data goes: stdout, or a temporary file beside `path` that Commit()
-/// renames into place, so that a failed run leaves no half-written file.
+/// Where a subcommand's data goes: stdout, or a temporary file beside `path` (beside the file a
+/// symbolic link names) that Publish() renames into place, so that a failed run leaves no file.
+/// With `hold_stdout`, data for stdout is kept in memory until Publish(), so that nothing is
+/// printed when a later step (a chart) fails. `what` names the option in errors (-o, --plot).
 class Output {
  public:
-  explicit Output(const std::string& path);
+  explicit Output(const std::string& path, const std::string& what = "-o", bool hold_stdout = false);
   ~Output();
   Output(const Output&) = delete;
   Output& operator=(const Output&) = delete;
   std::FILE* file() const { return file_; }
-  /// Flushes, closes and renames; throws InputError when the file cannot be written.
-  void Commit();
+  /// Flushes and closes; throws InputError when the data could not be written. Nothing is
+  /// visible at the destination yet.
+  void Close();
+  /// Renames the temporary file into place, or prints what was held for stdout.
+  void Publish();
+  /// Close() then Publish().
+  void Commit() {
+    Close();
+    Publish();
+  }
+  /// The temporary file, for a program that writes it itself (rsvg-convert); empty for stdout,
+  /// a FIFO or a device.
+  const std::string& temp_path() const;
+  const std::string& path() const { return path_; }
 
  private:
+  std::string what_;
   std::string path_;
-  std::string target_;  ///< the regular file the rename replaces (path_, or where it links to)
-  std::string tmp_;
+  std::string target_;  ///< the file the rename replaces (path_, or where its links lead)
+  std::unique_ptr<TempFile> tmp_;
   bool in_place_ = false;  ///< a FIFO or device, written directly
   std::FILE* file_ = nullptr;
+  bool holding_ = false;  ///< stdout data is held in memory until Publish()
+  char* held_ = nullptr;  ///< open_memstream's buffer
+  size_t held_size_ = 0;
 };
 
 /// Writes `text` to stdout, or atomically to `path`.
@@ -71,6 +91,17 @@ std::vector<std::string> DTypeNames();
 /// Warns on stderr, once per pair, where an operator's precision has no peak on the unit and
 /// runs against another precision's ceiling (§7.1).
 void WarnPeakFallbacks(const AnalysisResult& a);
+
+/// One side of `compare`: the model to load and the scenario settings it runs under.
+struct Side {
+  std::string model;
+  Scenario scenario;
+};
+
+/// Parses a `compare` argument "MODEL" or "MODEL@key=value,..." (keys weights, act, kv, fusion,
+/// mla): `shared` with this side's overrides applied. An existing file's path is taken whole even
+/// when it holds '@'. `role` ("base", "candidate") names the argument in a UsageError.
+Side ParseSide(const std::string& arg, const char* role, const Scenario& shared);
 
 /// Validates a --weights value: a llama.cpp file type, a storage type or pure:TYPE.
 CLI::Validator WeightSettingCheck();
@@ -117,10 +148,16 @@ void AddPlotOptions(CLI::App& cmd, PlotOptions* o);
 /// Checks the options before any work is done: a known format, and rsvg-convert present for PNG.
 void CheckPlotOptions(const PlotOptions& o);
 
-/// Writes the charts as one HTML page (with `table_text`), or as SVG/PNG files: the first chart
-/// to the path given and the others beside it with -2, -3, ... before the extension.
-void WritePlots(const PlotOptions& o, const std::vector<std::string>& svgs,
-                const std::string& title, const std::string& table_text);
+/// Renders the charts into temporary files (one HTML page with `table_text`, or SVG/PNG files:
+/// the first chart for the path given and the others beside it with -2, -3, ... before the
+/// extension); nothing is visible until PublishPlots(), and a failure leaves nothing behind.
+std::vector<std::unique_ptr<Output>> StagePlots(const PlotOptions& o,
+                                               const std::vector<std::string>& svgs,
+                                               const std::string& title,
+                                               const std::string& table_text);
+
+/// Moves staged charts into place.
+void PublishPlots(const std::vector<std::unique_ptr<Output>>& staged);
 
 /// The same device's roof of the other kind (measured when `roof` is theoretical, and the other
 /// way round), when its file has such figures; drawn dashed beside the roof used.

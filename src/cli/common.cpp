@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -16,32 +15,52 @@
 #include "slmroof/errors.hpp"
 #include "slmroof/io/hardware_reader.hpp"
 #include "slmroof/plot.hpp"
+#include "slmroof/text.hpp"
 #include "slmroof/units.hpp"
 
 namespace slmroof::cli {
 
 namespace {
 
-// The temporary file being written, for the signal handler: Ctrl-C leaves nothing behind.
-char g_tmp_path[4096] = "";
-
-extern "C" void RemoveTmpAndReraise(int sig) {
-  if (g_tmp_path[0] != '\0') {
-    unlink(g_tmp_path);
-  }
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
+[[noreturn]] void CannotWrite(const std::string& what, const std::string& path, int error) {
+  throw InputError(fmt::format("{}: cannot write {}: {}", what, Excerpt(path, 200), std::strerror(error)));
 }
 
-[[noreturn]] void CannotWrite(const std::string& path, int error) {
-  throw InputError(fmt::format("-o: cannot write '{}': {}", path, std::strerror(error)));
+[[noreturn]] void CannotWriteStdout(int error) {
+  throw InputError(fmt::format("cannot write to stdout: {}", std::strerror(error)));
+}
+
+// Where writing to `path` lands: the file at the end of its chain of symbolic links (which may
+// not exist yet: a dangling link is written through, not replaced).
+std::string FollowLinks(const std::string& path) {
+  std::filesystem::path p = path;
+  for (int hops = 0; hops < 40; ++hops) {
+    std::error_code ec;
+    if (!std::filesystem::is_symlink(std::filesystem::symlink_status(p, ec))) {
+      return p.string();
+    }
+    const std::filesystem::path next = std::filesystem::read_symlink(p, ec);
+    if (ec) {
+      return p.string();
+    }
+    p = next.is_absolute() ? next : p.parent_path() / next;
+  }
+  return p.string();  // a loop: creating the temporary file beside it reports ELOOP or ENOENT
 }
 
 }  // namespace
 
-Output::Output(const std::string& path) {
+Output::Output(const std::string& path, const std::string& what, bool hold_stdout) : what_(what) {
   if (path.empty() || path == "-") {
-    file_ = stdout;
+    if (hold_stdout) {
+      holding_ = true;
+      file_ = open_memstream(&held_, &held_size_);
+      if (!file_) {
+        throw InputError(fmt::format("cannot hold the output in memory: {}", std::strerror(errno)));
+      }
+    } else {
+      file_ = stdout;
+    }
     return;
   }
   path_ = path;
@@ -51,25 +70,20 @@ Output::Output(const std::string& path) {
   if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
     file_ = std::fopen(path.c_str(), "wb");
     if (!file_) {
-      CannotWrite(path, errno);
+      CannotWrite(what_, path, errno);
     }
     in_place_ = true;
     return;
   }
   // A regular file (or none yet) is written beside itself and renamed over it when complete;
   // through a symbolic link, beside the file it names. Each run gets its own temporary name.
-  target_ = path;
-  if (std::filesystem::is_symlink(std::filesystem::symlink_status(path, ec))) {
-    const std::filesystem::path real = std::filesystem::canonical(path, ec);
-    if (!ec) {
-      target_ = real.string();
-    }
-  }
+  target_ = FollowLinks(path);
   std::string name = target_ + ".slmroof-XXXXXX";
   const int fd = mkstemp(name.data());
   if (fd < 0) {
-    CannotWrite(path, errno);
+    CannotWrite(what_, path, errno);
   }
+  tmp_ = std::make_unique<TempFile>(name);
   // mkstemp creates 0600; give the file the mode it would have had (or already has).
   struct stat existing {};
   if (stat(target_.c_str(), &existing) == 0) {
@@ -79,67 +93,78 @@ Output::Output(const std::string& path) {
     umask(mask);
     fchmod(fd, 0666 & ~mask);
   }
-  tmp_ = name;
-  if (tmp_.size() < sizeof g_tmp_path) {
-    std::memcpy(g_tmp_path, tmp_.c_str(), tmp_.size() + 1);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
-      std::signal(sig, RemoveTmpAndReraise);
-    }
-  }
   file_ = fdopen(fd, "wb");
   if (!file_) {
     const int error = errno;
     close(fd);
-    unlink(tmp_.c_str());
-    CannotWrite(path, error);
+    CannotWrite(what_, path, error);
   }
 }
 
 Output::~Output() {
-  if (file_ && file_ != stdout) {  // not committed
+  if (file_ && file_ != stdout) {  // not closed: an error happened on the way
     std::fclose(file_);
-    if (!tmp_.empty()) {
-      unlink(tmp_.c_str());  // leave nothing behind
-      g_tmp_path[0] = '\0';
-    }
   }
+  std::free(held_);
+  // tmp_, when not published, removes the temporary file.
 }
 
-void Output::Commit() {
+void Output::Close() {
   if (file_ == stdout) {
     if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
-      throw InputError(fmt::format("cannot write to stdout: {}", std::strerror(errno)));
+      CannotWriteStdout(errno);
     }
+    return;
+  }
+  if (file_ == nullptr) {
     return;
   }
   const bool written = std::fflush(file_) == 0 && std::ferror(file_) == 0;
   const int error = errno;
   const bool closed = std::fclose(file_) == 0;
+  const int close_error = errno;
   file_ = nullptr;
-  if (in_place_) {
+  if (holding_) {
     if (!written || !closed) {
-      CannotWrite(path_, error);
+      throw InputError(fmt::format("cannot hold the output in memory: {}", std::strerror(error)));
     }
     return;
   }
+  if (!written || !closed) {
+    CannotWrite(what_, path_, !written ? error : close_error);
+  }
+}
+
+void Output::Publish() {
+  if (holding_) {
+    if (std::fwrite(held_, 1, held_size_, stdout) != held_size_ || std::fflush(stdout) != 0) {
+      CannotWriteStdout(errno);
+    }
+    return;
+  }
+  if (!tmp_) {
+    return;  // stdout (already written) or a FIFO/device (written in place)
+  }
   std::error_code ec;
-  if (written && closed) {
-    std::filesystem::rename(tmp_, target_, ec);
+  std::filesystem::rename(tmp_->path(), target_, ec);
+  if (ec) {
+    CannotWrite(what_, path_, ec.value());
   }
-  g_tmp_path[0] = '\0';
-  if (!written || !closed || ec) {
-    unlink(tmp_.c_str());
-    CannotWrite(path_, ec ? ec.value() : error);
-  }
+  tmp_->Release();
+}
+
+const std::string& Output::temp_path() const {
+  static const std::string kNone;
+  return tmp_ ? tmp_->path() : kNone;
 }
 
 void Emit(const std::string& text, const std::string& path) {
   Output out(path);
   if (std::fwrite(text.data(), 1, text.size(), out.file()) != text.size()) {
     if (out.file() == stdout) {
-      throw InputError(fmt::format("cannot write to stdout: {}", std::strerror(errno)));
+      CannotWriteStdout(errno);
     }
-    CannotWrite(path, errno);
+    CannotWrite("-o", path, errno);
   }
   out.Commit();
 }
@@ -340,15 +365,25 @@ void CheckPlotOptions(const PlotOptions& o) {
   }
 }
 
-void WritePlots(const PlotOptions& o, const std::vector<std::string>& svgs,
-                const std::string& title, const std::string& table_text) {
+std::vector<std::unique_ptr<Output>> StagePlots(const PlotOptions& o,
+                                               const std::vector<std::string>& svgs,
+                                               const std::string& title,
+                                               const std::string& table_text) {
+  std::vector<std::unique_ptr<Output>> staged;
   const std::string format = PlotFormat(o);
+  auto write = [&](const std::string& text, const std::string& path) {
+    staged.push_back(std::make_unique<Output>(path, "--plot"));
+    Output& out = *staged.back();
+    if (std::fwrite(text.data(), 1, text.size(), out.file()) != text.size()) {
+      CannotWrite("--plot", path, errno);
+    }
+    out.Close();
+  };
   if (format == "html") {
-    Emit(HtmlReport(svgs, title, table_text), o.path);
-    return;
+    write(HtmlReport(svgs, title, table_text), o.path);
+    return staged;
   }
   const std::filesystem::path first(o.path);
-  std::vector<std::string> written;
   for (size_t i = 0; i < svgs.size(); ++i) {
     std::filesystem::path path = first;
     if (i > 0) {
@@ -356,11 +391,26 @@ void WritePlots(const PlotOptions& o, const std::vector<std::string>& svgs,
                                         first.extension().string()));
     }
     if (format == "png") {
-      SvgToPng(svgs[i], path.string());
+      staged.push_back(std::make_unique<Output>(path.string(), "--plot"));
+      Output& out = *staged.back();
+      out.Close();
+      if (out.temp_path().empty()) {  // a FIFO or device: rsvg-convert writes to it in place
+        SvgToPng(svgs[i], path.string());
+      } else {
+        SvgToPng(svgs[i], out.temp_path());
+      }
     } else {
-      Emit(svgs[i], path.string());
+      write(svgs[i], path.string());
     }
-    written.push_back(path.string());
+  }
+  return staged;
+}
+
+void PublishPlots(const std::vector<std::unique_ptr<Output>>& staged) {
+  std::vector<std::string> written;
+  for (const std::unique_ptr<Output>& out : staged) {
+    out->Publish();
+    written.push_back(out->path());
   }
   if (written.size() > 1) {
     spdlog::info("wrote {} charts: {}", written.size(), fmt::join(written, ", "));

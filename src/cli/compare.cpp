@@ -11,6 +11,7 @@
 #include "slmroof/compare.hpp"
 #include "slmroof/engine.hpp"
 #include "slmroof/errors.hpp"
+#include "slmroof/limits.hpp"
 #include "slmroof/io/model_reader.hpp"
 #include "slmroof/plot.hpp"
 #include "slmroof/render.hpp"
@@ -37,12 +38,6 @@ struct CompareOptions {
   PlotOptions plot;
 };
 
-// One side of the comparison: the model to load and the scenario settings it runs under.
-struct Side {
-  std::string model;
-  Scenario scenario;
-};
-
 constexpr size_t kMaxPoints = 10000;
 const std::vector<std::string> kFusionNames = {"none", "flash"};
 const std::vector<std::string> kMlaNames = {"absorbed", "naive"};
@@ -58,7 +53,8 @@ std::string OneOf(const std::string& where, const std::string& key, const std::s
   return lower;
 }
 
-// "MODEL" or "MODEL@key=value,...": the shared settings with this side's overrides applied.
+}  // namespace
+
 Side ParseSide(const std::string& arg, const char* role, const Scenario& shared) {
   Side side{arg, shared};
   std::error_code ec;
@@ -89,6 +85,8 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared)
   return side;
 }
 
+namespace {
+
 ModelSpec LoadAndWarn(const std::string& name) {
   ModelSpec model = LoadModel(name);
   for (const std::string& w : model.warnings) {
@@ -111,16 +109,18 @@ int RunCompare(const CompareOptions& o) {
   shared.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
   Side base = ParseSide(o.base, "base", shared);
   Side candidate = ParseSide(o.candidate, "candidate", shared);
-  const IntAxis seqs = ParseIntAxis(o.seq, "--seq", 1, int64_t{1} << 30);
-  const IntAxis batches = ParseIntAxis(o.batch, "--batch", 1, int64_t{1} << 20);
+  const IntAxis seqs = ParseIntAxis(o.seq, "--seq", limits::kSeqLen.min, limits::kSeqLen.max);
+  const IntAxis batches = ParseIntAxis(o.batch, "--batch", limits::kBatch.min, limits::kBatch.max);
 
   CheckPlotOptions(o.plot);
   const std::vector<Roof> roofs = ResolveRoofs(o.roof_options);
   // Every point keeps two whole analyses for the renderers, so the grid has to stay small.
-  const size_t points = roofs.size() * seqs.size() * batches.size();
-  if (points > kMaxPoints) {
+  // Counted in double: a product of axis sizes in size_t could wrap around to a small number.
+  const double points = static_cast<double>(roofs.size()) * static_cast<double>(seqs.size()) *
+                        static_cast<double>(batches.size());
+  if (points > static_cast<double>(kMaxPoints)) {
     throw UsageError(
-        fmt::format("compare: {} points (devices x --seq x --batch) is more than {}; "
+        fmt::format("compare: {:.0f} points (devices x --seq x --batch) is more than {}; "
                     "narrow --seq or --batch",
                     points, kMaxPoints));
   }
@@ -144,8 +144,8 @@ int RunCompare(const CompareOptions& o) {
     }
   }
   const Comparison comparison = BuildComparison(base_results, candidate_results, thresholds);
-  Emit(o.format == "json" ? RenderCompareJson(comparison) : RenderCompareTable(comparison),
-       o.output);
+  // Charts are rendered before anything is written: a failing chart leaves nothing.
+  std::vector<std::unique_ptr<Output>> plots;
   if (!o.plot.path.empty()) {
     // One roofline chart per point: base and candidate against the device's roof.
     RooflineOptions chart;
@@ -156,8 +156,11 @@ int RunCompare(const CompareOptions& o) {
                                 base_results[i].roof.display_name);
       svgs.push_back(RooflineSvg({base_results[i], candidate_results[i]}, chart));
     }
-    WritePlots(o.plot, svgs, "slmroof compare", RenderCompareTable(comparison));
+    plots = StagePlots(o.plot, svgs, "slmroof compare", RenderCompareTable(comparison));
   }
+  Emit(o.format == "json" ? RenderCompareJson(comparison) : RenderCompareTable(comparison),
+       o.output);
+  PublishPlots(plots);
   for (const std::string& line : CrossedThresholdMessages(comparison)) {
     fmt::print(stderr, "slmroof: error: {}\n", line);
   }

@@ -58,7 +58,7 @@ std::function<int()> SetupList(CLI::App& cmd) {
                             PrecisionName(used), u.name);
       }
     }
-    Emit(*format == "json" ? rows.dump(2) + "\n" : text, "");
+    Emit(*format == "json" ? rows.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n" : text, "");
     return 0;
   };
 }

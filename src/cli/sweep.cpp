@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "slmroof/errors.hpp"
+#include "slmroof/limits.hpp"
 #include "slmroof/graph.hpp"
 #include "slmroof/io/model_reader.hpp"
 #include "slmroof/plot.hpp"
@@ -91,10 +92,10 @@ class Progress {
 int RunSweepCommand(const SweepOptions& o) {
   // Everything that can be wrong with the command line is checked before any row is printed.
   SweepSpec spec;
-  spec.seq_len = ParseIntAxis(o.seq, "--seq", 1, int64_t{1} << 30);
-  spec.batch = ParseIntAxis(o.batch, "--batch", 1, int64_t{1} << 20);
+  spec.seq_len = ParseIntAxis(o.seq, "--seq", limits::kSeqLen.min, limits::kSeqLen.max);
+  spec.batch = ParseIntAxis(o.batch, "--batch", limits::kBatch.min, limits::kBatch.max);
   if (o.layers_given) {
-    spec.layers = ParseIntAxis(o.layers, "--layers", 1, 4096);
+    spec.layers = ParseIntAxis(o.layers, "--layers", limits::kDepth.min, limits::kDepth.max);
   }
   spec.prefill = o.phase != "decode";
   spec.decode = o.phase != "prefill";
@@ -151,7 +152,9 @@ int RunSweepCommand(const SweepOptions& o) {
   const SweepFormat format = name == "csv"     ? SweepFormat::kCsv
                              : name == "jsonl" ? SweepFormat::kJsonl
                                                : SweepFormat::kTable;
-  Output out(o.output);
+  // With a chart, rows for stdout are held until the chart is rendered: a failing chart prints
+  // nothing and leaves no file.
+  Output out(o.output, "-o", !o.plot.path.empty());
   SweepPlotSink lines;
   SweepAnalysesSink analyses;
   {
@@ -166,7 +169,8 @@ int RunSweepCommand(const SweepOptions& o) {
     RunSweep(spec, tee, [&progress](double done, double total) { progress(done, total); });
     writer->Finish();
   }
-  out.Commit();
+  out.Close();
+  std::vector<std::unique_ptr<Output>> plots;
   if (!o.plot.path.empty()) {
     // Lines against the axis that varies; a grid of single points is a roofline chart of its
     // phase totals (one workload on several devices, or several models on one).
@@ -180,8 +184,10 @@ int RunSweepCommand(const SweepOptions& o) {
       }
       svgs.push_back(RooflineSvg(analyses.analyses(), chart));
     }
-    WritePlots(o.plot, svgs, "slmroof sweep", "");
+    plots = StagePlots(o.plot, svgs, "slmroof sweep", "");
   }
+  out.Publish();
+  PublishPlots(plots);
   return 0;
 }
 

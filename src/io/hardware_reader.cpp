@@ -7,6 +7,7 @@
 #include "slmroof/errors.hpp"
 #include "slmroof/io/json_fields.hpp"
 #include "slmroof/presets.hpp"
+#include "slmroof/text.hpp"
 
 namespace slmroof {
 
@@ -14,20 +15,11 @@ using nlohmann::json;
 
 namespace {
 
-double Positive(const JsonFields& f, const json& obj, const std::string& key, const std::string& path) {
-  const double v = f.Number(obj, key, path);
-  if (v <= 0) {
-    f.Fail(path, fmt::format("must be positive, got {}", v));
-  }
-  return v;
-}
-
-Figure ReadFigure(const JsonFields& f, const json& obj, const std::string& path) {
+// A device figure within the same bounds as its command-line override (limits.hpp).
+Figure ReadFigure(const JsonFields& f, const json& obj, const std::string& path, RealRange range) {
   Figure fig;
-  fig.theoretical = Positive(f, obj, "theoretical", path + ".theoretical");
-  if (f.OptNumber(obj, "measured", path + ".measured")) {
-    fig.measured = Positive(f, obj, "measured", path + ".measured");
-  }
+  fig.theoretical = f.Number(obj, "theoretical", path + ".theoretical", range);
+  fig.measured = f.OptNumber(obj, "measured", path + ".measured", range);
   fig.source = f.String(obj, "source", path + ".source");
   return fig;
 }
@@ -48,7 +40,7 @@ std::optional<double> OptSourcedBytes(const JsonFields& f, const json& obj, cons
     return std::nullopt;
   }
   const json& v = f.Object(obj, key, path);
-  const double bytes = Positive(f, v, "value", path + ".value");
+  const double bytes = f.Number(v, "value", path + ".value", limits::kCapacity);
   if (bytes > capacity) {
     f.Fail(path + ".value", fmt::format("{} is more than the capacity {}", bytes, capacity));
   }
@@ -69,17 +61,13 @@ CalibrationEntry ParseCalibrationEntry(const JsonFields& f, const json& obj,
   c.device = f.OptString(obj, "device", path + ".device").value_or("*");
   c.unit = f.OptString(obj, "unit", path + ".unit").value_or("*");
   c.source = f.OptString(obj, "source", path + ".source").value_or("");
-  auto bounded = [&](const char* key, double lo, double hi) {
-    const double v = f.Number(obj, key, path + "." + key);
-    if (!(v >= lo && v <= hi)) {
-      f.Fail(path + "." + key, fmt::format("must be between {} and {}", lo, hi));
-    }
-    return v;
+  auto bounded = [&](const char* key, RealRange range) {
+    return f.Number(obj, key, path + "." + key, range);
   };
-  c.bandwidth_fraction = bounded("bandwidth_fraction", 0.001, 1);
-  c.compute_fraction = bounded("compute_fraction", 0.001, 1);
-  c.overhead_per_pass_s = bounded("overhead_per_pass_s", 0, 1);
-  c.overhead_per_layer_s = bounded("overhead_per_layer_s", 0, 1);
+  c.bandwidth_fraction = bounded("bandwidth_fraction", limits::kAchievedFraction);
+  c.compute_fraction = bounded("compute_fraction", limits::kAchievedFraction);
+  c.overhead_per_pass_s = bounded("overhead_per_pass_s", limits::kOverheadSeconds);
+  c.overhead_per_layer_s = bounded("overhead_per_layer_s", limits::kOverheadSeconds);
   return c;
 }
 
@@ -91,15 +79,15 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
   hw.display_name = f.OptString(doc, "display_name", "display_name").value_or(hw.name);
   hw.kind = f.OptString(doc, "kind", "kind").value_or("");
   const json& memory = f.Object(doc, "memory", "memory");
-  hw.capacity_bytes = Positive(f, memory, "capacity_bytes", "memory.capacity_bytes");
+  hw.capacity_bytes = f.Number(memory, "capacity_bytes", "memory.capacity_bytes", limits::kCapacity);
   hw.usable_bytes = OptSourcedBytes(f, memory, "usable_bytes", "memory.usable_bytes",
                                     hw.capacity_bytes);
   hw.bandwidth_bytes_per_s = ReadFigure(
       f, f.Object(memory, "bandwidth_bytes_per_s", "memory.bandwidth_bytes_per_s"),
-      "memory.bandwidth_bytes_per_s");
+      "memory.bandwidth_bytes_per_s", limits::kBandwidth);
   if (doc.contains("power") && !doc["power"].is_null()) {
     const json& power = f.Object(doc, "power", "power");
-    hw.power_w = Positive(f, power, "watts", "power.watts");
+    hw.power_w = f.Number(power, "watts", "power.watts", limits::kPower);
     hw.power_kind = PowerKind(f, power, "power.kind");
   }
   const json& units = f.Array(doc, "compute_units", "compute_units");
@@ -124,7 +112,7 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
       if (!value.is_object()) {
         f.Fail(pp, "must be an object with 'theoretical' and 'source'");
       }
-      unit.peak_flops_per_s[precision] = ReadFigure(f, value, pp);
+      unit.peak_flops_per_s[precision] = ReadFigure(f, value, pp, limits::kPeak);
     }
     if (unit.peak_flops_per_s.empty()) {
       f.Fail(p + ".peak_flops_per_s", "must list at least one precision");
@@ -132,17 +120,13 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
     if (units[i].contains("bandwidth_bytes_per_s")) {
       unit.bandwidth_bytes_per_s =
           ReadFigure(f, f.Object(units[i], "bandwidth_bytes_per_s", p + ".bandwidth_bytes_per_s"),
-                     p + ".bandwidth_bytes_per_s");
+                     p + ".bandwidth_bytes_per_s", limits::kBandwidth);
     }
     unit.usable_bytes =
         OptSourcedBytes(f, units[i], "usable_bytes", p + ".usable_bytes", hw.capacity_bytes);
     if (units[i].contains("threads")) {
       const json& t = f.Object(units[i], "threads", p + ".threads");
-      const int64_t n = f.Int(t, "value", p + ".threads.value");
-      if (n < 1 || n > 4096) {
-        f.Fail(p + ".threads.value", "must be 1 to 4096");
-      }
-      unit.threads = n;
+      unit.threads = f.Int(t, "value", p + ".threads.value", limits::kThreads);
     }
     if (units[i].contains("calibration")) {
       const json& list = f.Array(units[i], "calibration", p + ".calibration");
@@ -157,7 +141,7 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
     }
     if (units[i].contains("power")) {
       const json& power = f.Object(units[i], "power", p + ".power");
-      unit.power_w = Positive(f, power, "watts", p + ".power.watts");
+      unit.power_w = f.Number(power, "watts", p + ".power.watts", limits::kPower);
       unit.power_kind = PowerKind(f, power, p + ".power.kind");
     }
     hw.units.push_back(std::move(unit));
@@ -174,11 +158,11 @@ HardwareSpec LoadHardware(const std::string& name_or_path) {
   if (const PresetText* p = FindPreset(presets, name_or_path)) {
     return ParseHardwareJson(p->text, fmt::format("preset '{}'", p->name));
   }
-  if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json")) {
-    throw InputError(fmt::format("cannot open '{}'", name_or_path));
+  if (LooksLikePath(name_or_path)) {
+    ReadTextFile(name_or_path);  // throws, saying why it cannot be read
   }
   const std::string hint = ClosestName(name_or_path, PresetNames(presets));
-  throw InputError(fmt::format("unknown hardware '{}'{} (see 'slmroof list hardware')", name_or_path,
+  throw InputError(fmt::format("unknown hardware {}{} (see 'slmroof list hardware')", Excerpt(name_or_path),
                                hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint)));
 }
 

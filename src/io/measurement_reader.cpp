@@ -192,7 +192,7 @@ bool IsMeasurementHeader(const std::vector<std::string>& header) {
 // `in_directory`: a CSV found by walking a directory that is no measurement file (no
 // tokens_per_s column, e.g. validation/gguf-sizes.csv) is passed over.
 std::vector<Measurement> ReadCsvFile(const std::string& path, bool in_directory) {
-  const std::vector<std::vector<std::string>> rows = ParseCsv(ReadTextFile(path), path);
+  const std::vector<std::vector<std::string>> rows = ParseCsv(ReadTextFile(path, limits::kMaxMeasurementBytes), path);
   if (rows.empty()) {
     throw InputError(fmt::format("{}: empty file (expected a header row)", path));
   }
@@ -338,57 +338,85 @@ std::map<std::string, std::string> Flatten(const nlohmann::json& obj, const std:
   return out;
 }
 
+// llama-bench's JSON array (-o json), or one result object per line (-o jsonl).
+std::vector<Measurement> FromLlamaBenchJson(const std::string& text, const std::string& origin,
+                                            bool lines, const MeasurementDefaults& defaults) {
+  std::vector<Measurement> out;
+  JsonFields f(origin);
+  if (!lines) {
+    const nlohmann::json doc = f.Parse(text);
+    if (!doc.is_array()) {
+      throw InputError(fmt::format("{}: expected llama-bench's JSON array (-o json)", origin));
+    }
+    for (size_t i = 0; i < doc.size(); ++i) {
+      out.push_back(FromLlamaBench(Flatten(doc[i], origin), origin, i, defaults));
+    }
+    return out;
+  }
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    out.push_back(FromLlamaBench(Flatten(f.Parse(line), origin), origin, out.size(), defaults));
+  }
+  return out;
+}
+
+// CSV rows: llama-bench's (-o csv, an avg_ts column) or slmroof's (a tokens_per_s column).
+std::vector<Measurement> FromCsvRows(const std::vector<std::vector<std::string>>& rows,
+                                     const std::string& origin,
+                                     const MeasurementDefaults& defaults) {
+  if (rows.empty()) {
+    throw InputError(fmt::format("{}: empty file (expected a header row)", origin));
+  }
+  std::vector<Measurement> out;
+  if (!IsMeasurementHeader(rows.front()) &&
+      std::find(rows.front().begin(), rows.front().end(), "avg_ts") != rows.front().end()) {
+    for (size_t i = 1; i < rows.size(); ++i) {
+      std::map<std::string, std::string> fields;
+      for (size_t c = 0; c < rows.front().size() && c < rows[i].size(); ++c) {
+        fields[rows.front()[c]] = rows[i][c];
+      }
+      out.push_back(FromLlamaBench(fields, origin, i - 1, defaults));
+    }
+    return out;
+  }
+  const RowReader reader(rows.front(), origin);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    out.push_back(reader.Read(rows[i], static_cast<int64_t>(i) + 1));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<Measurement> ParseMeasurements(const std::string& text, const std::string& origin,
+                                           const MeasurementDefaults& defaults) {
+  const std::string ext = ToLower(std::filesystem::path(origin).extension().string());
+  if (ext == ".json" || ext == ".jsonl") {
+    return FromLlamaBenchJson(text, origin, ext == ".jsonl", defaults);
+  }
+  return FromCsvRows(ParseCsv(text, origin), origin, defaults);
+}
 
 std::vector<Measurement> ReadMeasurements(const std::string& path,
                                           const MeasurementDefaults& defaults) {
   std::error_code ec;
   const std::string ext = ToLower(std::filesystem::path(path).extension().string());
   if (ext == ".json" || ext == ".jsonl") {
-    const std::string text = ReadTextFile(path);
-    std::vector<Measurement> out;
-    JsonFields f(path);
-    if (ext == ".json") {
-      const nlohmann::json doc = f.Parse(text);
-      if (!doc.is_array()) {
-        throw InputError(fmt::format("{}: expected llama-bench's JSON array (-o json)", path));
-      }
-      for (size_t i = 0; i < doc.size(); ++i) {
-        out.push_back(FromLlamaBench(Flatten(doc[i], path), path, i, defaults));
-      }
-      return out;
-    }
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string::npos) {
-        end = text.size();
-      }
-      const std::string line = text.substr(start, end - start);
-      start = end + 1;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) {
-        continue;
-      }
-      out.push_back(FromLlamaBench(Flatten(f.Parse(line), path), path, out.size(), defaults));
-    }
-    return out;
+    const std::string text = ReadTextFile(path, limits::kMaxMeasurementBytes);
+    return ParseMeasurements(text, path, defaults);
   }
   if (!std::filesystem::is_directory(path, ec)) {
-    const std::vector<std::vector<std::string>> rows = ParseCsv(ReadTextFile(path), path);
-    if (!rows.empty() && !IsMeasurementHeader(rows.front()) &&
-        std::find(rows.front().begin(), rows.front().end(), "avg_ts") != rows.front().end()) {
-      // llama-bench -o csv.
-      std::vector<Measurement> out;
-      for (size_t i = 1; i < rows.size(); ++i) {
-        std::map<std::string, std::string> fields;
-        for (size_t c = 0; c < rows.front().size() && c < rows[i].size(); ++c) {
-          fields[rows.front()[c]] = rows[i][c];
-        }
-        out.push_back(FromLlamaBench(fields, path, i - 1, defaults));
-      }
-      return out;
-    }
-    return ReadCsvFile(path, false);
+    const std::vector<std::vector<std::string>> rows = ParseCsv(ReadTextFile(path, limits::kMaxMeasurementBytes), path);
+    return FromCsvRows(rows, path, defaults);
   }
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(path, ec)) {

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include <fmt/format.h>
 
 #include "slmroof/errors.hpp"
 #include "slmroof/io/json_fields.hpp"
 #include "slmroof/presets.hpp"
+#include "slmroof/text.hpp"
 #include "slmroof/units.hpp"
 
 namespace slmroof {
@@ -115,14 +117,12 @@ class HfReader {
     ModelSpec m;
     m.name = name;
     m.family = type;
-    m.vocab_size = Int("vocab_size");
-    m.hidden_size = Int("hidden_size");
+    m.vocab_size = Int("vocab_size", limits::kVocab);
+    m.hidden_size = Int("hidden_size", limits::kHidden);
     m.tie_word_embeddings = Bool("tie_word_embeddings", fam->tie_default);
     m.final_norm = fam->norm;
-    const int64_t layers = Int("num_hidden_layers");
-    if (layers <= 0) {
-      f_.Fail("num_hidden_layers", fmt::format("must be a positive integer, got {}", layers));
-    }
+    // Bounded before the per-layer loop below runs.
+    const int64_t layers = Int("num_hidden_layers", limits::kLayers);
     const LayerSpec dense = BaseLayer(*fam, m.hidden_size);
     if (!IsMoe()) {
       AppendLayers(&m, dense, layers);
@@ -130,14 +130,14 @@ class HfReader {
     }
     // DeepSeek MoE: the first `first_k_dense_replace` layers are dense, then every
     // `moe_layer_freq`-th layer is MoE.
-    const int64_t first_dense = OptInt("first_k_dense_replace").value_or(0);
-    const int64_t freq = std::max<int64_t>(1, OptInt("moe_layer_freq").value_or(1));
+    const int64_t first_dense = OptInt("first_k_dense_replace", limits::kLayerIndex).value_or(0);
+    const int64_t freq = std::max<int64_t>(1, OptInt("moe_layer_freq", limits::kLayerIndex).value_or(1));
     LayerSpec moe = dense;
     FfnSpec& ffn = moe.ffn;
-    ffn.num_experts = Int("n_routed_experts");
-    ffn.num_shared_experts = OptInt("n_shared_experts").value_or(0);
-    ffn.experts_per_token = Int("num_experts_per_tok");
-    ffn.expert_intermediate_size = Int("moe_intermediate_size");
+    ffn.num_experts = Int("n_routed_experts", {1, limits::kExperts.max});
+    ffn.num_shared_experts = OptInt("n_shared_experts", limits::kSharedExperts).value_or(0);
+    ffn.experts_per_token = Int("num_experts_per_tok", {limits::kExpertsPerToken.min, ffn.num_experts});
+    ffn.expert_intermediate_size = Int("moe_intermediate_size", limits::kIntermediate);
     ffn.intermediate_size = (ffn.num_shared_experts + ffn.experts_per_token) * ffn.expert_intermediate_size;
     ffn.bias = false;
     int64_t moe_layers = 0;
@@ -157,8 +157,10 @@ class HfReader {
   }
 
  private:
-  int64_t Int(const char* key) const { return f_.Int(cfg_, key, key); }
-  std::optional<int64_t> OptInt(const char* key) const { return f_.OptInt(cfg_, key, key); }
+  int64_t Int(const char* key, IntRange range) const { return f_.Int(cfg_, key, key, range); }
+  std::optional<int64_t> OptInt(const char* key, IntRange range) const {
+    return f_.OptInt(cfg_, key, key, range);
+  }
   bool Bool(const char* key, bool fallback) const { return f_.OptBool(cfg_, key, key).value_or(fallback); }
 
   // Some published configs (MiniCPM3-4B) have no model_type; their architectures name it.
@@ -177,7 +179,7 @@ class HfReader {
       }
     }
     f_.Fail("model_type", fmt::format("is missing and 'architectures' ({}) names no model slmroof reads",
-                                      archs.dump()));
+                                      DescribeJson(archs)));
   }
 
   bool IsMoe() const { return cfg_.contains("n_routed_experts") && !cfg_["n_routed_experts"].is_null(); }
@@ -187,25 +189,20 @@ class HfReader {
     layer.norm = fam.norm;
     layer.norms_per_layer = fam.norms_per_layer;
     AttentionSpec& a = layer.attention;
-    a.num_heads = Int("num_attention_heads");
-    if (a.num_heads <= 0) {
-      f_.Fail("num_attention_heads", fmt::format("must be a positive integer, got {}", a.num_heads));
-    }
+    a.num_heads = Int("num_attention_heads", limits::kHeads);
     const bool bias = Bool("attention_bias", fam.model_type == std::string("gpt_neox"));
     if (fam.mla) {
       a.kind = AttentionKind::kMla;
-      a.q_lora_rank = OptInt("q_lora_rank").value_or(0);
-      a.kv_lora_rank = Int("kv_lora_rank");
-      a.qk_nope_head_dim = Int("qk_nope_head_dim");
-      a.qk_rope_head_dim = Int("qk_rope_head_dim");
+      a.q_lora_rank = OptInt("q_lora_rank", limits::kQLoraRank).value_or(0);
+      a.kv_lora_rank = Int("kv_lora_rank", limits::kLoraRank);
+      a.qk_nope_head_dim = Int("qk_nope_head_dim", limits::kHeadDim);
+      a.qk_rope_head_dim = Int("qk_rope_head_dim", limits::kHeadDim);
       // MiniCPM3 publishes no v_head_dim: its value heads are hidden_size / heads wide.
-      a.v_head_dim = OptInt("v_head_dim").value_or(DividedHidden(hidden, a.num_heads));
+      a.v_head_dim = OptInt("v_head_dim", limits::kHeadDim).value_or(DividedHidden(hidden, a.num_heads));
     } else {
-      a.num_kv_heads = OptInt("num_key_value_heads").value_or(a.num_heads);
-      if (a.num_kv_heads <= 0) {
-        f_.Fail("num_key_value_heads", fmt::format("must be a positive integer, got {}", a.num_kv_heads));
-      }
-      a.head_dim = OptInt("head_dim").value_or(0);
+      a.num_kv_heads = OptInt("num_key_value_heads", limits::kHeads).value_or(a.num_heads);
+      // Some configs write head_dim 0 (or null) for "hidden_size / heads".
+      a.head_dim = OptInt("head_dim", {0, limits::kHeadDim.max}).value_or(0);
       if (a.head_dim == 0) {
         a.head_dim = DividedHidden(hidden, a.num_heads);
       }
@@ -213,13 +210,11 @@ class HfReader {
       a.qkv_bias = bias || fam.qkv_bias;
       a.o_bias = bias;
       a.qk_norm = fam.qk_norm;
-      double fraction = f_.OptNumber(cfg_, "partial_rotary_factor", "partial_rotary_factor").value_or(1.0);
+      double fraction =
+          f_.OptNumber(cfg_, "partial_rotary_factor", "partial_rotary_factor", limits::kFraction)
+              .value_or(1.0);
       if (fam.model_type == std::string("gpt_neox")) {
-        fraction = f_.OptNumber(cfg_, "rotary_pct", "rotary_pct").value_or(0.25);
-      }
-      if (fraction < 0 || fraction > 1) {
-        f_.Fail(fam.model_type == std::string("gpt_neox") ? "rotary_pct" : "partial_rotary_factor",
-                "must lie in [0, 1]");
+        fraction = f_.OptNumber(cfg_, "rotary_pct", "rotary_pct", limits::kFraction).value_or(0.25);
       }
       a.rope_dim = static_cast<int64_t>(std::floor(static_cast<double>(a.head_dim) * fraction));
     }
@@ -233,7 +228,7 @@ class HfReader {
       act = f_.OptString(cfg_, "hidden_act", "hidden_act");
     }
     ffn.activation = ParseActivation(f_, act.value_or(fam.default_act), act_key);
-    ffn.intermediate_size = Int("intermediate_size");
+    ffn.intermediate_size = Int("intermediate_size", limits::kIntermediate);
     ffn.bias = Bool("mlp_bias", fam.model_type == std::string("gpt_neox"));
     return layer;
   }
@@ -267,23 +262,27 @@ NormKind ParseNorm(const JsonFields& f, const json& obj, const std::string& path
 AttentionSpec ParseNativeAttention(const JsonFields& f, const json& obj, const std::string& p) {
   AttentionSpec a;
   const std::string type = f.String(obj, "type", p + ".type");
-  a.num_heads = f.Int(obj, "num_heads", p + ".num_heads");
+  a.num_heads = f.Int(obj, "num_heads", p + ".num_heads", limits::kHeads);
   if (type == "mla") {
     a.kind = AttentionKind::kMla;
-    a.q_lora_rank = f.OptInt(obj, "q_lora_rank", p + ".q_lora_rank").value_or(0);
-    a.kv_lora_rank = f.Int(obj, "kv_lora_rank", p + ".kv_lora_rank");
-    a.qk_nope_head_dim = f.Int(obj, "qk_nope_head_dim", p + ".qk_nope_head_dim");
-    a.qk_rope_head_dim = f.Int(obj, "qk_rope_head_dim", p + ".qk_rope_head_dim");
-    a.v_head_dim = f.Int(obj, "v_head_dim", p + ".v_head_dim");
+    a.q_lora_rank = f.OptInt(obj, "q_lora_rank", p + ".q_lora_rank", limits::kQLoraRank).value_or(0);
+    a.kv_lora_rank = f.Int(obj, "kv_lora_rank", p + ".kv_lora_rank", limits::kLoraRank);
+    a.qk_nope_head_dim = f.Int(obj, "qk_nope_head_dim", p + ".qk_nope_head_dim", limits::kHeadDim);
+    a.qk_rope_head_dim = f.Int(obj, "qk_rope_head_dim", p + ".qk_rope_head_dim", limits::kHeadDim);
+    a.v_head_dim = f.Int(obj, "v_head_dim", p + ".v_head_dim", limits::kHeadDim);
     return a;
   }
   if (type != "standard") {
     f.Fail(p + ".type", fmt::format("must be \"standard\" or \"mla\", got \"{}\"", type));
   }
-  a.num_kv_heads = f.OptInt(obj, "num_kv_heads", p + ".num_kv_heads").value_or(a.num_heads);
-  a.head_dim = f.Int(obj, "head_dim", p + ".head_dim");
-  a.v_head_dim = f.OptInt(obj, "v_head_dim", p + ".v_head_dim").value_or(a.head_dim);
-  a.rope_dim = f.OptInt(obj, "rope_dim", p + ".rope_dim").value_or(a.head_dim);
+  a.num_kv_heads = f.OptInt(obj, "num_kv_heads", p + ".num_kv_heads", limits::kHeads).value_or(a.num_heads);
+  if (a.num_heads % a.num_kv_heads != 0) {
+    f.Fail(p + ".num_kv_heads",
+           fmt::format("({}) must divide num_heads ({})", a.num_kv_heads, a.num_heads));
+  }
+  a.head_dim = f.Int(obj, "head_dim", p + ".head_dim", limits::kHeadDim);
+  a.v_head_dim = f.OptInt(obj, "v_head_dim", p + ".v_head_dim", limits::kHeadDim).value_or(a.head_dim);
+  a.rope_dim = f.OptInt(obj, "rope_dim", p + ".rope_dim", {0, a.head_dim}).value_or(a.head_dim);
   a.qkv_bias = f.OptBool(obj, "qkv_bias", p + ".qkv_bias").value_or(false);
   a.o_bias = f.OptBool(obj, "o_bias", p + ".o_bias").value_or(false);
   a.qk_norm = f.OptBool(obj, "qk_norm", p + ".qk_norm").value_or(false);
@@ -302,23 +301,27 @@ FfnSpec ParseNativeFfn(const JsonFields& f, const json& obj, const std::string& 
   }
   ffn.activation = ParseActivation(f, f.String(obj, "activation", p + ".activation"), p + ".activation");
   ffn.bias = f.OptBool(obj, "bias", p + ".bias").value_or(false);
-  ffn.num_experts = f.OptInt(obj, "num_experts", p + ".num_experts").value_or(0);
+  ffn.num_experts = f.OptInt(obj, "num_experts", p + ".num_experts", limits::kExperts).value_or(0);
   if (ffn.num_experts > 0) {
-    ffn.num_shared_experts = f.OptInt(obj, "num_shared_experts", p + ".num_shared_experts").value_or(0);
-    ffn.experts_per_token = f.Int(obj, "experts_per_token", p + ".experts_per_token");
-    ffn.expert_intermediate_size = f.Int(obj, "expert_intermediate_size", p + ".expert_intermediate_size");
+    ffn.num_shared_experts =
+        f.OptInt(obj, "num_shared_experts", p + ".num_shared_experts", limits::kSharedExperts).value_or(0);
+    ffn.experts_per_token = f.Int(obj, "experts_per_token", p + ".experts_per_token",
+                                  {limits::kExpertsPerToken.min, ffn.num_experts});
+    ffn.expert_intermediate_size = f.Int(obj, "expert_intermediate_size",
+                                         p + ".expert_intermediate_size", limits::kIntermediate);
     ffn.intermediate_size = (ffn.num_shared_experts + ffn.experts_per_token) * ffn.expert_intermediate_size;
     if (ffn.bias) {
       f.Fail(p + ".bias", "is not supported together with experts");
     }
   } else {
-    ffn.intermediate_size = f.Int(obj, "intermediate_size", p + ".intermediate_size");
+    ffn.intermediate_size = f.Int(obj, "intermediate_size", p + ".intermediate_size", limits::kIntermediate);
   }
   return ffn;
 }
 
 ModelSpec ReadNative(const JsonFields& f, const json& doc, const std::string& name) {
-  const int64_t version = f.Int(doc, "slmroof_model", "slmroof_model");
+  const int64_t version =
+      f.Int(doc, "slmroof_model", "slmroof_model", {0, std::numeric_limits<int64_t>::max()});
   if (version != 1) {
     f.Fail("slmroof_model", fmt::format("is {}, but this slmroof reads version 1", version));
   }
@@ -327,11 +330,16 @@ ModelSpec ReadNative(const JsonFields& f, const json& doc, const std::string& na
   m.display_name = f.OptString(doc, "display_name", "display_name").value_or(m.name);
   m.source = f.OptString(doc, "source", "source").value_or("");
   m.family = "native";
-  m.vocab_size = f.Int(doc, "vocab_size", "vocab_size");
-  m.hidden_size = f.Int(doc, "hidden_size", "hidden_size");
+  m.vocab_size = f.Int(doc, "vocab_size", "vocab_size", limits::kVocab);
+  m.hidden_size = f.Int(doc, "hidden_size", "hidden_size", limits::kHidden);
   m.tie_word_embeddings = f.OptBool(doc, "tie_word_embeddings", "tie_word_embeddings").value_or(false);
   m.final_norm = ParseNorm(f, doc, "norm");
   const json& layers = f.Array(doc, "layers", "layers");
+  if (layers.size() > static_cast<size_t>(limits::kLayers.max)) {
+    f.Fail("layers", fmt::format("has {} entries, more than the {} layers a model may have",
+                                 layers.size(), limits::kLayers.max));
+  }
+  int64_t total_layers = 0;
   for (size_t i = 0; i < layers.size(); ++i) {
     const std::string p = fmt::format("layers[{}]", i);
     const json& g = layers[i];
@@ -340,15 +348,19 @@ ModelSpec ReadNative(const JsonFields& f, const json& doc, const std::string& na
     }
     LayerSpec layer;
     layer.norm = m.final_norm;
-    layer.norms_per_layer = f.OptInt(g, "norms_per_layer", p + ".norms_per_layer").value_or(2);
+    layer.norms_per_layer =
+        f.OptInt(g, "norms_per_layer", p + ".norms_per_layer", limits::kNormsPerLayer).value_or(2);
     if (layer.norms_per_layer != 2 && layer.norms_per_layer != 4) {
       f.Fail(p + ".norms_per_layer", "must be 2 or 4");
     }
     layer.attention = ParseNativeAttention(f, f.Object(g, "attention", p + ".attention"), p + ".attention");
     layer.ffn = ParseNativeFfn(f, f.Object(g, "ffn", p + ".ffn"), p + ".ffn");
-    const int64_t repeat = f.OptInt(g, "repeat", p + ".repeat").value_or(1);
-    if (repeat <= 0) {
-      f.Fail(p + ".repeat", fmt::format("must be a positive integer, got {}", repeat));
+    // The sum of repeats is checked as it grows, so it cannot overflow.
+    const int64_t repeat = f.OptInt(g, "repeat", p + ".repeat", limits::kLayers).value_or(1);
+    total_layers += repeat;
+    if (total_layers > limits::kLayers.max) {
+      f.Fail(p + ".repeat", fmt::format("brings the model to {} layers, more than {}", total_layers,
+                                        limits::kLayers.max));
     }
     if (layer.ffn.num_experts > 0) {
       m.warnings.push_back(fmt::format(
@@ -404,18 +416,19 @@ ModelSpec ParseModelJson(const std::string& text, const std::string& origin, con
 ModelSpec LoadModel(const std::string& name_or_path) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(name_or_path, ec)) {
-    const std::string stem = std::filesystem::path(name_or_path).stem().string();
+    // The stem names the model in every output: kept valid UTF-8 whatever the file system holds.
+    const std::string stem = ValidUtf8(std::filesystem::path(name_or_path).stem().string());
     return ParseModelJson(ReadTextFile(name_or_path), name_or_path, stem);
   }
   const auto& presets = EmbeddedModelPresets();
   if (const PresetText* p = FindPreset(presets, ToLower(name_or_path))) {
     return ParseModelJson(p->text, fmt::format("preset '{}'", p->name), p->name);
   }
-  if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json")) {
-    throw InputError(fmt::format("cannot open '{}'", name_or_path));
+  if (LooksLikePath(name_or_path)) {
+    ReadTextFile(name_or_path);  // throws, saying why it cannot be read
   }
   const std::string hint = ClosestName(ToLower(name_or_path), PresetNames(presets));
-  throw InputError(fmt::format("unknown model '{}'{} (see 'slmroof list models')", name_or_path,
+  throw InputError(fmt::format("unknown model {}{} (see 'slmroof list models')", Excerpt(name_or_path),
                                hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint)));
 }
 

@@ -15,6 +15,7 @@
 
 #include "plot/svg.hpp"
 #include "slmroof/errors.hpp"
+#include "slmroof/temp_files.hpp"
 #include "slmroof/plot.hpp"
 
 extern char** environ;
@@ -70,24 +71,6 @@ std::string TempDir() {
   const char* t = std::getenv("TMPDIR");
   return t != nullptr && *t != '\0' ? t : "/tmp";
 }
-
-// Removes the file when it goes out of scope, unless released.
-class TempFile {
- public:
-  explicit TempFile(std::string path) : path_(std::move(path)) {}
-  ~TempFile() {
-    if (!path_.empty()) {
-      std::remove(path_.c_str());
-    }
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-  void Release() { path_.clear(); }
-
- private:
-  std::string path_;
-};
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

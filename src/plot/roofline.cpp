@@ -480,8 +480,9 @@ void RooflineChart::CeilingLabels() {
       if (!Positive(peak)) {
         continue;
       }
-      auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) {
-        return std::fabs(x.first - peak) <= 1e-9 * peak;
+      // Init-capture: clang 14 does not let a lambda capture a structured binding (C++20 does).
+      auto g = std::find_if(groups.begin(), groups.end(), [p = peak](const auto& x) {
+        return std::fabs(x.first - p) <= 1e-9 * p;
       });
       if (g == groups.end()) {
         groups.push_back({peak, {precision}});

@@ -131,7 +131,7 @@ std::string RenderCompareJson(const Comparison& c) {
     thresholds.push_back(std::move(j));
   }
   out["thresholds"] = std::move(thresholds);
-  return out.dump(2) + "\n";
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string RenderCompareTable(const Comparison& c) {

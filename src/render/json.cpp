@@ -218,7 +218,7 @@ std::string RenderJson(const Report& report) {
     }
     out["rip_comparison"] = std::move(cmp);
   }
-  return out.dump(2) + "\n";
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace slmroof

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "slmroof/text.hpp"
+
 namespace slmroof::number {
 
 namespace {
@@ -86,7 +88,8 @@ char* WriteSig10(double v, char* out) {
   return std::to_chars(out, out + kMaxChars, v, std::chars_format::general, 10).ptr;
 }
 
-void AppendCsvField(std::string_view text, std::string* out) {
+void AppendCsvField(std::string_view raw, std::string* out) {
+  const std::string text = ValidUtf8(raw);  // a file name may hold any bytes
   if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
     *out += text;
     return;

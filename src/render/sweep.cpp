@@ -165,7 +165,7 @@ class Appender : public Fields {
         *buf_ += v;
         *buf_ += '"';
       } else {
-        *buf_ += nlohmann::json(std::string(v)).dump();
+        *buf_ += nlohmann::json(std::string(v)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       }
     } else {
       number::AppendCsvField(v, buf_);

@@ -114,7 +114,7 @@ std::string RenderValidateJson(const ValidationReport& report) {
   j["summary"] = std::move(groups);
   j["rows"] = std::move(rows);
   j["skipped"] = std::move(skipped);
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace slmroof

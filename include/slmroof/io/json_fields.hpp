@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "slmroof/limits.hpp"
+
 namespace slmroof {
 
 /// Reads typed fields from a parsed JSON document; every error names the origin and the field.
@@ -14,7 +16,8 @@ class JsonFields {
   /// `origin` names the file or preset in messages.
   explicit JsonFields(std::string origin) : origin_(std::move(origin)) {}
 
-  /// Parses `text`; throws InputError "<origin>: malformed JSON: ...".
+  /// Parses `text`, refusing more than limits::kMaxJsonBytes or nesting deeper than
+  /// limits::kMaxJsonDepth; throws InputError "<origin>: malformed JSON: ...".
   nlohmann::json Parse(const std::string& text) const;
 
   /// Parses a document that must be an object; throws InputError "<origin>: expected a JSON
@@ -22,8 +25,11 @@ class JsonFields {
   nlohmann::json ParseObject(const std::string& text) const;
 
   /// Required fields; `path` is the dotted field name used in messages ("layers[0].repeat").
-  int64_t Int(const nlohmann::json& obj, const std::string& key, const std::string& path) const;
-  double Number(const nlohmann::json& obj, const std::string& key, const std::string& path) const;
+  /// Numbers must lie in `range` (limits.hpp): out of it, the message names the range.
+  int64_t Int(const nlohmann::json& obj, const std::string& key, const std::string& path,
+              IntRange range) const;
+  double Number(const nlohmann::json& obj, const std::string& key, const std::string& path,
+                RealRange range) const;
   std::string String(const nlohmann::json& obj, const std::string& key, const std::string& path) const;
   const nlohmann::json& Object(const nlohmann::json& obj, const std::string& key,
                                const std::string& path) const;
@@ -32,9 +38,9 @@ class JsonFields {
 
   /// Optional fields: absent or null gives nullopt; a value of the wrong type is an error.
   std::optional<int64_t> OptInt(const nlohmann::json& obj, const std::string& key,
-                                const std::string& path) const;
+                                const std::string& path, IntRange range) const;
   std::optional<double> OptNumber(const nlohmann::json& obj, const std::string& key,
-                                  const std::string& path) const;
+                                  const std::string& path, RealRange range) const;
   std::optional<std::string> OptString(const nlohmann::json& obj, const std::string& key,
                                        const std::string& path) const;
   std::optional<bool> OptBool(const nlohmann::json& obj, const std::string& key,
@@ -46,11 +52,17 @@ class JsonFields {
   const std::string& origin() const { return origin_; }
 
  private:
+  void CheckShape(const std::string& text) const;
   const nlohmann::json* Find(const nlohmann::json& obj, const std::string& key) const;
   std::string origin_;
 };
 
-/// Reads a whole file; throws InputError "cannot open '<path>'" when it cannot.
-std::string ReadTextFile(const std::string& path);
+/// Reads a whole regular file of at most `max_bytes`; throws InputError naming the path and the
+/// reason (the system's, or that it is a directory, FIFO or device, or too large).
+std::string ReadTextFile(const std::string& path, size_t max_bytes = limits::kMaxJsonBytes);
+
+/// A JSON value for an error message: a number as written, a short string excerpt, or the size of
+/// an array or object (never a dump of it).
+std::string DescribeJson(const nlohmann::json& v);
 
 }  // namespace slmroof

@@ -48,6 +48,12 @@ struct MeasurementDefaults {
 std::vector<Measurement> ReadMeasurements(const std::string& path,
                                           const MeasurementDefaults& defaults = {});
 
+/// The rows of one file's text: llama-bench JSON when `origin` ends in .json, JSON Lines in
+/// .jsonl, else CSV (slmroof's, or llama-bench's by its avg_ts column). `origin` names the file
+/// in errors; ReadMeasurements reads a single file the same way.
+std::vector<Measurement> ParseMeasurements(const std::string& text, const std::string& origin,
+                                           const MeasurementDefaults& defaults = {});
+
 /// llama.cpp's file-type name from llama-bench's model_type ("llama 1B Q4_K - Medium" ->
 /// "Q4_K_M"); empty when it names none slmroof knows.
 std::string FileTypeFromModelType(const std::string& model_type);
