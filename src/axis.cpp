@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "slmroof/errors.hpp"
+#include "slmroof/text.hpp"
 #include "slmroof/units.hpp"
 
 namespace slmroof {
@@ -52,7 +53,7 @@ IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, 
   IntAxis axis;
   auto check = [&](int64_t v, std::string_view item) {
     if (v < min || v > max) {
-      throw UsageError(fmt::format("{}: {} in '{}' is outside [{}, {}]", what, v, item, min, max));
+      throw UsageError(fmt::format("{}: {} in {} is outside [{}, {}]", what, v, Excerpt(item), min, max));
     }
   };
   size_t pos = 0;
@@ -61,7 +62,7 @@ IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, 
     const std::string_view item = Trim(text.substr(pos, comma - pos));
     pos = comma + 1;
     if (item.empty()) {
-      throw UsageError(fmt::format("{}: empty value in '{}'", what, text));
+      throw UsageError(fmt::format("{}: empty value in {}", what, Excerpt(text)));
     }
     std::vector<std::string_view> parts;
     for (size_t p = 0;;) {
@@ -73,11 +74,11 @@ IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, 
       p = colon + 1;
     }
     if (parts.size() > 3) {
-      throw UsageError(fmt::format("{}: '{}' is not a value or START:STOP[:STEP]", what, item));
+      throw UsageError(fmt::format("{}: {} is not a value or START:STOP[:STEP]", what, Excerpt(item)));
     }
     int64_t start = 0;
     if (!ParseInt(parts[0], &start)) {
-      throw UsageError(fmt::format("{}: '{}' is not an integer (in '{}')", what, parts[0], item));
+      throw UsageError(fmt::format("{}: {} is not an integer (in {})", what, Excerpt(parts[0]), Excerpt(item)));
     }
     if (parts.size() == 1) {
       check(start, item);
@@ -86,7 +87,7 @@ IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, 
     }
     int64_t stop = 0;
     if (!ParseInt(parts[1], &stop)) {
-      throw UsageError(fmt::format("{}: '{}' is not an integer (in '{}')", what, parts[1], item));
+      throw UsageError(fmt::format("{}: {} is not an integer (in {})", what, Excerpt(parts[1]), Excerpt(item)));
     }
     const std::string_view step_text = parts.size() == 3 ? parts[2] : std::string_view("+1");
     const bool geometric = !step_text.empty() && (step_text[0] == 'x' || step_text[0] == '/');
@@ -94,25 +95,25 @@ IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, 
     if (!ParseInt(geometric ? step_text.substr(1) : step_text, &step) ||
         (geometric && step_text.size() > 1 && step_text[1] == '+')) {
       throw UsageError(
-          fmt::format("{}: step '{}' in '{}' is not +K, -K, xK or /K with an integer K", what,
-                      step_text, item));
+          fmt::format("{}: step {} in {} is not +K, -K, xK or /K with an integer K", what,
+                      Excerpt(step_text), Excerpt(item)));
     }
     if (step == 0) {
-      throw UsageError(fmt::format("{}: step 0 in '{}' never reaches {}", what, item, stop));
+      throw UsageError(fmt::format("{}: step 0 in {} never reaches {}", what, Excerpt(item), stop));
     }
     check(start, item);
     check(stop, item);
     const bool down = geometric ? step_text[0] == '/' : step < 0;
     if (geometric && start <= 0) {
       throw UsageError(
-          fmt::format("{}: a geometric range such as '{}' must start above 0", what, item));
+          fmt::format("{}: a geometric range such as {} must start above 0", what, Excerpt(item)));
     }
     if (geometric && step < 2) {
-      throw UsageError(fmt::format("{}: factor {} in '{}' must be at least 2", what, step, item));
+      throw UsageError(fmt::format("{}: factor {} in {} must be at least 2", what, step, Excerpt(item)));
     }
     if (start != stop && (stop < start) != down) {
       throw UsageError(
-          fmt::format("{}: '{}' goes {} from {} to {} but its step {} goes {}; use {}", what, item,
+          fmt::format("{}: {} goes {} from {} to {} but its step {} goes {}; use {}", what, Excerpt(item),
                       stop < start ? "down" : "up", start, stop, step_text, down ? "down" : "up",
                       stop < start ? "a negative step (-K) or /K" : "a positive step (+K) or xK"));
     }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "slmroof/errors.hpp"
+#include "slmroof/text.hpp"
 #include "slmroof/units.hpp"
 
 namespace slmroof {
@@ -134,7 +135,7 @@ const CompareMetric* FindCompareMetric(std::string_view name) {
 
 Threshold ParseThreshold(std::string_view expr) {
   auto fail = [&](const std::string& why) {
-    return UsageError(fmt::format("--fail-if '{}': {}", expr, why));
+    return UsageError(fmt::format("--fail-if {}: {}", Excerpt(expr, 80), why));
   };
   Threshold t;
   t.expr = std::string(expr);
@@ -151,7 +152,7 @@ Threshold ParseThreshold(std::string_view expr) {
   if (t.metric == nullptr) {
     const std::vector<std::string> names = MetricNames();
     const std::string hint = ClosestName(name, names);
-    throw fail(fmt::format("unknown metric '{}'{} (known: {})", name,
+    throw fail(fmt::format("unknown metric {}{} (known: {})", Excerpt(name),
                            hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint),
                            fmt::join(names, ", ")));
   }
@@ -165,7 +166,7 @@ Threshold ParseThreshold(std::string_view expr) {
   } else if (rest.starts_with("<")) {
     t.op = ThresholdOp::kLess;
   } else {
-    throw fail(fmt::format("expected >, >=, < or <= after '{}'", name));
+    throw fail(fmt::format("expected >, >=, < or <= after {}", Excerpt(name)));
   }
   rest = Trim(rest.substr(ThresholdOpName(t.op).size()));
   if (rest.ends_with("%")) {
@@ -176,7 +177,7 @@ Threshold ParseThreshold(std::string_view expr) {
     throw fail(fmt::format("missing value after '{}'", ThresholdOpName(t.op)));
   }
   if (!ParseSignedDecimal(rest, &t.value)) {
-    throw fail(fmt::format("'{}' is not a number (examples: +5%, -10%, 0.5, 1e6)", rest));
+    throw fail(fmt::format("{} is not a number (examples: +5%, -10%, 0.5, 1e6)", Excerpt(rest)));
   }
   return t;
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "slmroof/errors.hpp"
+#include "slmroof/text.hpp"
 #include "slmroof/units.hpp"
 
 namespace slmroof {
@@ -98,7 +99,7 @@ const DType& DTypeByName(std::string_view name) {
   for (const DType& t : AllDTypes()) {
     names.push_back(t.name);
   }
-  throw UsageError(fmt::format("unknown data type '{}' (known: {})", name, fmt::join(names, ", ")));
+  throw UsageError(fmt::format("unknown data type {} (known: {})", Excerpt(name), fmt::join(names, ", ")));
 }
 
 std::string_view PrecisionName(Precision p) {

@@ -14,6 +14,7 @@ const std::vector<DocumentedLimit>& DocumentedLimits() {
       {"any JSON file", "size in bytes", 0, static_cast<double>(kMaxJsonBytes)},
       {"measurement file", "size in bytes", 0, static_cast<double>(kMaxMeasurementBytes)},
       {"any JSON file", "nesting depth", 1, kMaxJsonDepth},
+      {"any JSON file", "bytes in a string field", 0, static_cast<double>(kMaxStringBytes)},
       i("model", "vocab_size", kVocab),
       i("model", "hidden_size", kHidden),
       i("model", "layers in all (num_hidden_layers, sum of repeat)", kLayers),

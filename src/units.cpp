@@ -80,14 +80,14 @@ double ParseQuantity(std::string_view text, std::string_view what, const std::ve
   double value = 0;
   std::string_view rest;
   if (!SplitNumber(text, &value, &rest) || !ApplySuffix(&value, rest, units)) {
-    throw UsageError(fmt::format("{}: cannot read '{}' as a quantity (example: {})", what, text, example));
+    throw UsageError(fmt::format("{}: cannot read {} as a quantity (example: {})", what, Excerpt(text), example));
   }
   if (!std::isfinite(value) || value <= 0) {
-    throw UsageError(fmt::format("{}: '{}' must be positive and finite", what, text));
+    throw UsageError(fmt::format("{}: {} must be positive and finite", what, Excerpt(text)));
   }
   if (value < min || value > max) {
     throw UsageError(
-        fmt::format("{}: '{}' is outside [{:g}, {:g}] {}", what, text, min, max, unit));
+        fmt::format("{}: {} is outside [{:g}, {:g}] {}", what, Excerpt(text), min, max, unit));
   }
   return value;
 }
@@ -117,7 +117,7 @@ std::vector<std::pair<std::string, std::string>> ParseKeyValueList(std::string_v
     const std::string_view item = Trim(text.substr(start, comma - start));
     const size_t eq = item.find('=');
     if (eq == std::string_view::npos) {
-      throw UsageError(fmt::format("{}: '{}' is not of the form {}", what, item, form));
+      throw UsageError(fmt::format("{}: {} is not of the form {}", what, Excerpt(item), form));
     }
     items.emplace_back(ToLower(Trim(item.substr(0, eq))), std::string(Trim(item.substr(eq + 1))));
     start = comma + 1;
@@ -134,7 +134,7 @@ PeakSpec ParsePeakSpec(std::string_view text) {
   for (const auto& [name, rate] : ParseKeyValueList(text, "--peak", "precision=rate")) {
     Precision p;
     if (!ParsePrecision(name, &p)) {
-      throw UsageError(fmt::format("--peak: unknown precision '{}' (known: fp32, fp16, bf16, int8, int4)", name));
+      throw UsageError(fmt::format("--peak: unknown precision {} (known: fp32, fp16, bf16, int8, int4)", Excerpt(name)));
     }
     spec.each[p] = ParseRate(rate, fmt::format("--peak {}", name));
   }

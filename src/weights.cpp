@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "slmroof/errors.hpp"
+#include "slmroof/text.hpp"
 #include "slmroof/units.hpp"
 
 namespace slmroof {
@@ -195,7 +196,7 @@ WeightSetting ParseWeightSetting(std::string_view text) {
   if (lower.starts_with("pure:")) {
     const DType& t = DTypeByName(lower.substr(5));
     if (!t.ggml) {
-      throw UsageError(fmt::format("'{}': pure: takes a ggml type, not '{}'", text, t.name));
+      throw UsageError(fmt::format("{}: pure: takes a ggml type, not '{}'", Excerpt(text), t.name));
     }
     s.name = "pure:" + t.name;
     s.type = &t;
@@ -218,7 +219,7 @@ WeightSetting ParseWeightSetting(std::string_view text) {
   }
   const std::vector<std::string> names = WeightSettingNames();
   const std::string hint = ClosestName(std::string(text), names);
-  throw UsageError(fmt::format("unknown weight type '{}'{} (known: {}; or pure:TYPE)", text,
+  throw UsageError(fmt::format("unknown weight type {}{} (known: {}; or pure:TYPE)", Excerpt(text),
                                hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint),
                                fmt::join(names, ", ")));
 }

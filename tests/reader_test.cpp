@@ -116,7 +116,7 @@ TEST(Reader, NativeFieldsNamePath) {
             "m.json: field 'layers[0].ffn.intermediate_size' is missing");
   EXPECT_EQ(ModelError(R"({"slmroof_model": 1, "vocab_size": 10, "hidden_size": 8, "layers": [
     {"attention": {"type": "sparse", "num_heads": 2}, "ffn": {}}]})"),
-            "m.json: field 'layers[0].attention.type' must be \"standard\" or \"mla\", got \"sparse\"");
+            "m.json: field 'layers[0].attention.type' must be \"standard\" or \"mla\", got 'sparse'");
   EXPECT_EQ(ModelError(R"({"slmroof_model": 2})"),
             "m.json: field 'slmroof_model' is 2, but this slmroof reads version 1");
 }

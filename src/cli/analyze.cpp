@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "slmroof/engine.hpp"
 #include "slmroof/errors.hpp"
+#include "slmroof/text.hpp"
 #include "slmroof/limits.hpp"
 #include "slmroof/io/model_reader.hpp"
 #include "slmroof/plot.hpp"
@@ -30,7 +31,7 @@ MeasuredTps ParseMeasuredTps(const std::string& text, const Scenario& s) {
   }
   for (const auto& [key, rate] : ParseKeyValueList(text, "--measured-tps", "prefill=X or decode=Y")) {
     if (key != "prefill" && key != "decode") {
-      throw UsageError(fmt::format("--measured-tps: '{}' is not prefill=X or decode=Y", key));
+      throw UsageError(fmt::format("--measured-tps: {} is not prefill=X or decode=Y", Excerpt(key)));
     }
     (key == "prefill" ? m.prefill : m.decode) = ParseRate(rate, "--measured-tps " + key);
   }

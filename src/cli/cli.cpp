@@ -1,5 +1,7 @@
 #include "slmroof/cli.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
@@ -65,6 +67,19 @@ int Run(int argc, char** argv) {
       throw UsageError(after_option
                            ? fmt::format("{}: the value is empty", OneLine(argv[i - 1], 100))
                            : fmt::format("argument {} is empty", i));
+    }
+  }
+  // A mistyped subcommand gets the closest name rather than CLI11's "A subcommand is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const Command& c : kCommands) {
+      names.emplace_back(c.name);
+    }
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      const std::string hint = ClosestName(argv[1], names);
+      throw UsageError(fmt::format("unknown subcommand {}{} (subcommands: {})", Excerpt(argv[1]),
+                                   hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint),
+                                   fmt::join(names, ", ")));
     }
   }
   try {

@@ -11,6 +11,7 @@
 #include "slmroof/compare.hpp"
 #include "slmroof/engine.hpp"
 #include "slmroof/errors.hpp"
+#include "slmroof/text.hpp"
 #include "slmroof/limits.hpp"
 #include "slmroof/io/model_reader.hpp"
 #include "slmroof/plot.hpp"
@@ -48,7 +49,7 @@ std::string OneOf(const std::string& where, const std::string& key, const std::s
   const std::string lower = ToLower(value);
   if (std::find(allowed.begin(), allowed.end(), lower) == allowed.end()) {
     throw UsageError(
-        fmt::format("{}: {} '{}' is not one of {}", where, key, value, fmt::join(allowed, ", ")));
+        fmt::format("{}: {} {} is not one of {}", where, key, Excerpt(value), fmt::join(allowed, ", ")));
   }
   return lower;
 }
@@ -63,7 +64,7 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared)
     return side;
   }
   side.model = arg.substr(0, at);
-  const std::string where = fmt::format("{} '{}'", role, arg);
+  const std::string where = fmt::format("{} {}", role, Excerpt(arg, 80));
   for (const auto& [key, value] :
        ParseKeyValueList(std::string_view(arg).substr(at + 1), where, "key=value")) {
     if (key == "weights") {
@@ -79,7 +80,7 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared)
           OneOf(where, key, value, kMlaNames) == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
     } else {
       throw UsageError(
-          fmt::format("{}: unknown key '{}' (keys: weights, act, kv, fusion, mla)", where, key));
+          fmt::format("{}: unknown key {} (keys: weights, act, kv, fusion, mla)", where, Excerpt(key)));
     }
   }
   return side;

@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "slmroof/errors.hpp"
+#include "slmroof/text.hpp"
 #include "slmroof/render.hpp"
 #include "slmroof/units.hpp"
 #include "slmroof/calibrate.hpp"
@@ -36,7 +37,7 @@ std::map<std::string, double> ParseMaxError(const std::string& text) {
   }
   for (const auto& [phase, value] : ParseKeyValueList(text, "--max-error", "PHASE=PERCENT%")) {
     if (phase != "prefill" && phase != "decode") {
-      throw UsageError(fmt::format("--max-error: '{}' is not prefill or decode", phase));
+      throw UsageError(fmt::format("--max-error: {} is not prefill or decode", Excerpt(phase)));
     }
     std::string number = value;
     if (!number.empty() && number.back() == '%') {
@@ -53,7 +54,7 @@ std::map<std::string, double> ParseMaxError(const std::string& text) {
       used = 0;
     }
     if (used != number.size() || !(v >= 0 && v <= 1000)) {
-      throw UsageError(fmt::format("--max-error: '{}' is not a percentage from 0 to 1000", value));
+      throw UsageError(fmt::format("--max-error: {} is not a percentage from 0 to 1000", Excerpt(value)));
     }
     out[phase] = v / 100;
   }

@@ -28,7 +28,7 @@ Figure ReadFigure(const JsonFields& f, const json& obj, const std::string& path,
 std::string PowerKind(const JsonFields& f, const json& power, const std::string& path) {
   const std::string kind = f.OptString(power, "kind", path).value_or("tdp");
   if (kind != "typical" && kind != "tdp" && kind != "max") {
-    f.Fail(path, fmt::format("must be typical, tdp or max, got '{}'", kind.substr(0, 40)));
+    f.Fail(path, fmt::format("must be typical, tdp or max, got {}", Excerpt(kind)));
   }
   return kind;
 }

@@ -165,7 +165,7 @@ json JsonFields::ParseObject(const std::string& text) const {
 }
 
 void JsonFields::Fail(const std::string& path, const std::string& what) const {
-  throw InputError(fmt::format("{}: field '{}' {}", OneLine(origin_, 200), OneLine(path, 200), what));
+  throw InputError(fmt::format("{}: field '{}' {}", OneLine(origin_, 200), OneLine(path, 120), what));
 }
 
 const json* JsonFields::Find(const json& obj, const std::string& key) const {
@@ -231,7 +231,19 @@ std::optional<std::string> JsonFields::OptString(const json& obj, const std::str
   if (!v->is_string()) {
     Fail(path, fmt::format("must be a string, got {}", DescribeJson(*v)));
   }
-  return v->get<std::string>();
+  const std::string& text = v->get_ref<const std::string&>();
+  if (text.size() > limits::kMaxStringBytes) {
+    Fail(path, fmt::format("is {} bytes long, more than {}: {}", text.size(), limits::kMaxStringBytes,
+                           Excerpt(text)));
+  }
+  // Names and sources end up in tables and charts: no control characters (the parser has
+  // already refused invalid UTF-8).
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      Fail(path, fmt::format("holds a control character: {}", Excerpt(text)));
+    }
+  }
+  return text;
 }
 
 std::optional<bool> JsonFields::OptBool(const json& obj, const std::string& key,

@@ -36,8 +36,8 @@ Activation ParseActivation(const JsonFields& f, const std::string& value, const 
   if (v == "relu2" || v == "relu_squared" || v == "squared_relu") {
     return Activation::kReluSquared;
   }
-  f.Fail(path, fmt::format("names an unknown activation '{}' (known: silu, gelu, gelu_pytorch_tanh, "
-                           "relu, relu2)", value));
+  f.Fail(path, fmt::format("names an unknown activation {} (known: silu, gelu, gelu_pytorch_tanh, "
+                           "relu, relu2)", Excerpt(value)));
 }
 
 // Appends `layer` to the model, merging it into the previous group when identical.
@@ -111,7 +111,7 @@ class HfReader {
       }
     }
     if (fam == nullptr) {
-      f_.Fail("model_type", fmt::format("is '{}', which slmroof does not read (supported: {})", type,
+      f_.Fail("model_type", fmt::format("is {}, which slmroof does not read (supported: {})", Excerpt(type),
                                         fmt::join(SupportedModelTypes(), ", ")));
     }
     ModelSpec m;
@@ -256,7 +256,7 @@ NormKind ParseNorm(const JsonFields& f, const json& obj, const std::string& path
   if (v == "layernorm") {
     return NormKind::kLayerNorm;
   }
-  f.Fail(path, fmt::format("must be \"rmsnorm\" or \"layernorm\", got \"{}\"", v));
+  f.Fail(path, fmt::format("must be \"rmsnorm\" or \"layernorm\", got {}", Excerpt(v)));
 }
 
 AttentionSpec ParseNativeAttention(const JsonFields& f, const json& obj, const std::string& p) {
@@ -273,7 +273,7 @@ AttentionSpec ParseNativeAttention(const JsonFields& f, const json& obj, const s
     return a;
   }
   if (type != "standard") {
-    f.Fail(p + ".type", fmt::format("must be \"standard\" or \"mla\", got \"{}\"", type));
+    f.Fail(p + ".type", fmt::format("must be \"standard\" or \"mla\", got {}", Excerpt(type)));
   }
   a.num_kv_heads = f.OptInt(obj, "num_kv_heads", p + ".num_kv_heads", limits::kHeads).value_or(a.num_heads);
   if (a.num_heads % a.num_kv_heads != 0) {
@@ -297,7 +297,7 @@ FfnSpec ParseNativeFfn(const JsonFields& f, const json& obj, const std::string& 
   } else if (type == "mlp") {
     ffn.kind = FfnKind::kMlp;
   } else {
-    f.Fail(p + ".type", fmt::format("must be \"gated\" or \"mlp\", got \"{}\"", type));
+    f.Fail(p + ".type", fmt::format("must be \"gated\" or \"mlp\", got {}", Excerpt(type)));
   }
   ffn.activation = ParseActivation(f, f.String(obj, "activation", p + ".activation"), p + ".activation");
   ffn.bias = f.OptBool(obj, "bias", p + ".bias").value_or(false);
