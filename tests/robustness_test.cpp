@@ -1,13 +1,21 @@
 // The bad-input matrix run end to end (docs/robustness.md): the right exit code and exact message,
 // nothing on stdout, no file left behind, within a CPU-time limit and a few hundred MB.
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 #include <gtest/gtest.h>
 
 #include "robustness/runner.hpp"
+#include "slmroof/limits.hpp"
 
 namespace slmroof::robustness {
 namespace {
@@ -66,23 +74,119 @@ std::string ReadDoc() {
   return s.str();
 }
 
-// docs/robustness.md shows the matrix between two markers; SLMROOF_UPDATE_DOCS=1 rewrites it.
-TEST(RobustnessMatrix, DocsListEveryCase) {
-  const std::string begin = "<!-- matrix:begin -->\n";
-  const std::string end = "<!-- matrix:end -->";
+// Checks that docs/robustness.md holds `table` between <!-- NAME:begin --> and <!-- NAME:end -->;
+// with SLMROOF_UPDATE_DOCS=1 set, rewrites that part instead.
+void ExpectDocSection(const std::string& name, const std::string& table) {
+  const std::string begin = "<!-- " + name + ":begin -->\n";
+  const std::string end = "<!-- " + name + ":end -->";
   std::string doc = ReadDoc();
   const size_t b = doc.find(begin);
   const size_t e = doc.find(end);
   ASSERT_NE(b, std::string::npos);
   ASSERT_NE(e, std::string::npos);
-  const std::string table = MatrixMarkdown();
   if (std::getenv("SLMROOF_UPDATE_DOCS") != nullptr) {
     doc.replace(b + begin.size(), e - b - begin.size(), table);
     std::ofstream(std::string(SLMROOF_SOURCE_DIR) + "/docs/robustness.md") << doc;
     return;
   }
   EXPECT_EQ(doc.substr(b + begin.size(), e - b - begin.size()), table)
-      << "run: SLMROOF_UPDATE_DOCS=1 ./build/slmroof_tests --gtest_filter=RobustnessMatrix.Docs*";
+      << "run: SLMROOF_UPDATE_DOCS=1 ./build/tests/slmroof_tests --gtest_filter='*Docs*'";
+}
+
+TEST(RobustnessMatrix, DocsListEveryCase) { ExpectDocSection("matrix", MatrixMarkdown()); }
+
+// The bounds table of docs/robustness.md is limits.hpp's, number for number.
+TEST(Bounds, DocsListEveryBound) {
+  auto number = [](double v) {
+    return v == std::floor(v) && std::fabs(v) < 1e15 ? fmt::format("{:.0f}", v) : fmt::format("{:g}", v);
+  };
+  std::string table = "| input | field | min | max |\n|---|---|---|---|\n";
+  for (const DocumentedLimit& l : DocumentedLimits()) {
+    table += fmt::format("| {} | {} | {} | {} |\n", l.input, l.field, number(l.min), number(l.max));
+  }
+  ExpectDocSection("bounds", table);
+}
+
+}  // namespace
+}  // namespace slmroof::robustness
+
+namespace slmroof::robustness {
+namespace {
+
+bool ValidUtf8Text(const std::string& s) {
+  // Decodes as nlohmann does: a dump with the strict handler throws on invalid UTF-8.
+  try {
+    nlohmann::json(s).dump();
+    return true;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
+// A model file whose name is not valid UTF-8 still gives valid UTF-8 (and valid JSON) in every
+// format; it used to be an internal error in JSON and invalid UTF-8 in JSON Lines.
+TEST(Output, FileNamesThatAreNotUtf8StayValid) {
+  const std::string name = "bad\xff\xfe-name.json";
+  auto setup = [&](const std::string& dir) {
+    std::ifstream in(std::string(SLMROOF_SOURCE_DIR) + "/configs/qwen2.5-0.5b.json");
+    std::ofstream(dir + "/" + name) << in.rdbuf();
+  };
+  const std::vector<std::vector<std::string>> runs = {
+      {"analyze", name, "--format", "json"},
+      {"analyze", name, "--format", "csv"},
+      {"analyze", name},
+      {"sweep", name, "--format", "jsonl", "--seq", "1,2"},
+      {"sweep", name, "--format", "csv", "--seq", "1,2"},
+      {"compare", name, "qwen2.5-0.5b", "--format", "json"},
+  };
+  for (const std::vector<std::string>& args : runs) {
+    Case c;
+    c.args = args;
+    c.setup = setup;
+    const Outcome o = RunCase(c, 10);
+    EXPECT_EQ(o.exit_code, 0) << args[1] << ": " << o.err;
+    EXPECT_TRUE(ValidUtf8Text(o.out)) << fmt::format("{}", fmt::join(args, " "));
+    if (args.size() > 2) {  // the table names the model by its display name instead
+      EXPECT_NE(o.out.find("bad\xEF\xBF\xBD\xEF\xBF\xBD-name"), std::string::npos)
+          << "the name is shown with U+FFFD for each invalid byte";
+    }
+    const bool jsonl = std::find(args.begin(), args.end(), "jsonl") != args.end();
+    const bool json = std::find(args.begin(), args.end(), "json") != args.end();
+    if (jsonl) {
+      std::istringstream lines(o.out);
+      for (std::string line; std::getline(lines, line);) {
+        EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded());
+      }
+    }
+    if (json) {
+      EXPECT_FALSE(nlohmann::json::parse(o.out, nullptr, false).is_discarded());
+    }
+  }
+}
+
+// -o through a symbolic link writes the file the link names, also when it does not exist yet
+// (a dangling link); the link itself stays a link.
+TEST(Output, WritesThroughSymbolicLinks) {
+  for (const bool dangling : {true, false}) {
+    Case c;
+    c.args = {"analyze", "qwen2.5-0.5b", "--format", "json", "-o", "link.json"};
+    c.setup = [dangling](const std::string& dir) {
+      mkdir((dir + "/sub").c_str(), 0755);
+      if (!dangling) {
+        std::ofstream(dir + "/sub/target.json") << "old";
+      }
+      ASSERT_EQ(symlink("sub/target.json", (dir + "/link.json").c_str()), 0);
+    };
+    const Outcome o = RunCase(c, 10);
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    const std::vector<std::string> expected = {"link.json", "sub", "sub/target.json"};
+    EXPECT_EQ(o.files_after, expected);
+    // The new file is the analysis (the only file created, or the replaced target).
+    if (dangling) {
+      ASSERT_EQ(o.new_file_texts.size(), 1u);
+      EXPECT_FALSE(nlohmann::json::parse(o.new_file_texts[0], nullptr, false).is_discarded());
+    }
+  }
 }
 
 }  // namespace

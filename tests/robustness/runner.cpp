@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <fmt/format.h>
@@ -24,7 +26,7 @@ std::vector<std::string> ListFiles(const std::string& dir) {
   std::error_code ec;
   for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    files.push_back(std::filesystem::relative(it->path(), dir).string());
+    files.push_back(it->path().lexically_relative(dir).string());
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -148,6 +150,12 @@ Outcome RunCase(const Case& c, int cpu_limit_s) {
   o.cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
             static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
   o.files_after = ListFiles(dir);
+  for (const std::string& f : o.files_after) {
+    if (std::find(o.files_before.begin(), o.files_before.end(), f) == o.files_before.end()) {
+      std::ifstream in(dir + "/" + f, std::ios::binary);
+      o.new_file_texts.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+  }
   std::error_code ec;
   std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::add, ec);

@@ -45,6 +45,7 @@ struct Outcome {
   double cpu_s = 0;
   std::vector<std::string> files_before;  ///< every path under the run directory
   std::vector<std::string> files_after;
+  std::vector<std::string> new_file_texts;  ///< the contents of files the run created
 };
 
 /// Runs `c` in a fresh directory with a CPU limit of `cpu_limit_s` seconds (a hang is killed
