@@ -108,10 +108,10 @@ TEST(Measurements, MalformedLlamaBenchValuesAreErrors) {
     const char* fields;
     const char* message;
   } kCases[] = {
-      {"\"n_threads\":0,\"avg_ts\":10}", "'n_threads' must be a whole number from 1 to 2^40, got 0"},
+      {"\"n_threads\":0,\"avg_ts\":10}", "'n_threads' must be a whole number from 1 to 2^30, got 0"},
       {"\"n_threads\":2,\"avg_ts\":0}", "'avg_ts' must be positive, got 0"},
-      {"\"n_threads\":1e300,\"avg_ts\":10}", "'n_threads' must be a whole number from 1 to 2^40"},
-      {"\"n_threads\":2.5,\"avg_ts\":10}", "'n_threads' must be a whole number from 1 to 2^40"},
+      {"\"n_threads\":1e300,\"avg_ts\":10}", "'n_threads' must be a whole number from 1 to 2^30"},
+      {"\"n_threads\":2.5,\"avg_ts\":10}", "'n_threads' must be a whole number from 1 to 2^30"},
       {"\"n_threads\":[1],\"avg_ts\":10}", "has no 'n_threads'"},
   };
   for (const auto& c : kCases) {

@@ -10,6 +10,7 @@
 
 #include "slmroof/errors.hpp"
 #include "slmroof/io/json_fields.hpp"
+#include "slmroof/text.hpp"
 #include "slmroof/units.hpp"
 #include "slmroof/weights.hpp"
 
@@ -109,7 +110,7 @@ class RowReader {
     m.kv = Text("kv", false);
     m.phase = Text("phase", true);
     if (m.phase != "prefill" && m.phase != "decode") {
-      Fail("phase", fmt::format("must be prefill or decode, got '{}'", m.phase));
+      Fail("phase", fmt::format("must be prefill or decode, got {}", Excerpt(m.phase)));
     }
     m.n_prompt = Int("n_prompt", 0);
     m.n_depth = Int("n_depth", 0);
@@ -133,7 +134,7 @@ class RowReader {
     if (index_.count("flash_attn") != 0 && !Text("flash_attn", false).empty()) {
       const std::string fa = Text("flash_attn", false);
       if (fa != "0" && fa != "1") {
-        Fail("flash_attn", fmt::format("must be 0, 1 or empty, got '{}'", Clip(fa)));
+        Fail("flash_attn", fmt::format("must be 0, 1 or empty, got {}", Excerpt(fa)));
       }
       m.flash_attn = fa == "1";
     }
@@ -161,8 +162,8 @@ class RowReader {
     }
     int64_t out = 0;
     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    if (ec != std::errc() || end != v.data() + v.size() || out < 0 || out > (int64_t{1} << 40)) {
-      Fail(column, fmt::format("must be a whole number from 0 to 2^40, got '{}'", Clip(v)));
+    if (ec != std::errc() || end != v.data() + v.size() || out < 0 || out > limits::kSeqLen.max) {
+      Fail(column, fmt::format("must be a whole number from 0 to 2^30, got {}", Excerpt(v)));
     }
     return out;
   }
@@ -172,12 +173,11 @@ class RowReader {
     double out = 0;
     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
     if (ec != std::errc() || end != v.data() + v.size() || !(out > 0) || out > 1e12) {
-      Fail(column, fmt::format("must be a positive number, got '{}'", Clip(v)));
+      Fail(column, fmt::format("must be a positive number up to 1e12, got {}", Excerpt(v)));
     }
     return out;
   }
 
-  static std::string Clip(const std::string& v) { return v.size() > 40 ? v.substr(0, 40) + "..." : v; }
 
   std::string origin_;
   std::map<std::string, size_t> index_;
@@ -256,18 +256,18 @@ Measurement FromLlamaBench(const std::map<std::string, std::string>& f, const st
     double out = 0;
     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
     if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(out) || out < 0) {
-      throw InputError(fmt::format("{}: llama-bench result {}: '{}' is not a number: '{}'", origin,
-                                   index + 1, key, v.substr(0, 40)));
+      throw InputError(fmt::format("{}: llama-bench result {}: '{}' is not a number: {}", origin,
+                                   index + 1, key, Excerpt(v)));
     }
     return out;
   };
-  // A count: a whole number from `lo` to 2^40.
+  // A count: a whole number from `lo` to 2^30 (the bound on sequence lengths, limits.hpp).
   auto count = [&](const char* key, int64_t lo) {
     const double v = number(key);
-    if (v < static_cast<double>(lo) || v > static_cast<double>(int64_t{1} << 40) ||
+    if (v < static_cast<double>(lo) || v > static_cast<double>(limits::kSeqLen.max) ||
         v != std::floor(v)) {
       throw InputError(fmt::format("{}: llama-bench result {}: '{}' must be a whole number from {} "
-                                   "to 2^40, got {}",
+                                   "to 2^30, got {}",
                                    origin, index + 1, key, lo, v));
     }
     return static_cast<int64_t>(v);
@@ -291,8 +291,8 @@ Measurement FromLlamaBench(const std::map<std::string, std::string>& f, const st
   m.unit = !d.unit.empty() ? d.unit : m.backend == "cpu" ? "cpu" : "gpu";
   m.weights = FileTypeFromModelType(get("model_type"));
   if (m.weights.empty()) {
-    throw InputError(fmt::format("{}: llama-bench result {}: unknown file type in model_type '{}'",
-                                 origin, index + 1, get("model_type")));
+    throw InputError(fmt::format("{}: llama-bench result {}: unknown file type in model_type {}",
+                                 origin, index + 1, Excerpt(get("model_type"))));
   }
   m.kv = f.count("type_k") ? f.at("type_k") : "";
   m.n_prompt = count("n_prompt", 0);
