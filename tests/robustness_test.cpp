@@ -3,10 +3,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -16,6 +20,7 @@
 
 #include "robustness/runner.hpp"
 #include "slmroof/limits.hpp"
+#include "slmroof/temp_files.hpp"
 
 namespace slmroof::robustness {
 namespace {
@@ -191,3 +196,45 @@ TEST(Output, WritesThroughSymbolicLinks) {
 
 }  // namespace
 }  // namespace slmroof::robustness
+
+namespace slmroof {
+namespace {
+
+// Every temporary file (of -o, of a chart, the SVG handed to rsvg-convert) is a TempFile: a
+// terminating signal removes all that are alive, and the process still dies of the signal.
+TEST(TempFiles, SignalsRemoveEveryLiveTemporaryFile) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGUSR1}) {
+    char dir_template[] = "/tmp/slmroof-tempfile-XXXXXX";
+    const std::string dir = mkdtemp(dir_template);
+    const std::string kept = dir + "/kept";
+    const std::string a = dir + "/a.slmroof-1";
+    const std::string b = dir + "/b.slmroof-2";
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const rlimit no_core{0, 0};
+      setrlimit(RLIMIT_CORE, &no_core);
+      InstallSignalHandling();
+      for (const std::string& p : {kept, a, b}) {
+        std::ofstream(p) << "x";
+      }
+      TempFile released(kept);
+      released.Release();  // renamed into place: no longer the handler's to remove
+      TempFile first(a);
+      TempFile second(b);
+      raise(sig);
+      _exit(0);  // not reached
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFSIGNALED(status)) << sig;
+    EXPECT_EQ(WTERMSIG(status), sig);
+    EXPECT_EQ(access(a.c_str(), F_OK), -1) << strsignal(sig);
+    EXPECT_EQ(access(b.c_str(), F_OK), -1) << strsignal(sig);
+    EXPECT_EQ(access(kept.c_str(), F_OK), 0) << strsignal(sig);
+    std::remove(kept.c_str());
+    rmdir(dir.c_str());
+  }
+}
+
+}  // namespace
+}  // namespace slmroof
