@@ -99,7 +99,9 @@ TEST(Execution, FixedOverheadPerPassAndLayer) {
     EXPECT_DOUBLE_EQ(a1.phases[p].totals.flops, a0.phases[p].totals.flops);
     EXPECT_DOUBLE_EQ(a1.phases[p].totals.bytes, a0.phases[p].totals.bytes);
   }
-  const Operator& o = FindOp(BuildOperators(m, s, Phase::kDecode), "overhead");
+  // The operators outlive the reference FindOp returns into them.
+  const std::vector<Operator> decode_ops = BuildOperators(m, s, Phase::kDecode);
+  const Operator& o = FindOp(decode_ops, "overhead");
   EXPECT_DOUBLE_EQ(o.fixed_s, 1.2e-3);
   EXPECT_EQ(o.kind, OpKind::kOverhead);
   // Prefill in 3 passes pays it three times.
