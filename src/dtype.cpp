@@ -99,7 +99,9 @@ const DType& DTypeByName(std::string_view name) {
   for (const DType& t : AllDTypes()) {
     names.push_back(t.name);
   }
-  throw UsageError(fmt::format("unknown data type {} (known: {})", Excerpt(name), fmt::join(names, ", ")));
+  const std::string hint = ClosestName(ToLower(name), names);
+  throw UsageError(fmt::format("unknown data type {}{} (see 'slmroof list weights')", Excerpt(name),
+                               hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint)));
 }
 
 std::string_view PrecisionName(Precision p) {

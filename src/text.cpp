@@ -81,8 +81,12 @@ std::string ValidUtf8(std::string_view text) {
 std::string Excerpt(std::string_view text, size_t max_chars) {
   std::string out = "'";
   size_t i = 0;
-  for (size_t chars = 0; i < text.size() && chars < max_chars; ++chars) {
+  // Escapes (\xNN) count by what they print, so an excerpt of binary bytes stays as short.
+  for (size_t chars = 0; i < text.size() && chars < max_chars;) {
+    const size_t before = out.size();
     i += AppendPrintable(text, i, &out);
+    const size_t printed = out.size() - before;
+    chars += printed > 1 && out[before] == '\\' ? printed : 1;
   }
   out += "'";
   if (i < text.size()) {

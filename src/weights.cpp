@@ -219,9 +219,9 @@ WeightSetting ParseWeightSetting(std::string_view text) {
   }
   const std::vector<std::string> names = WeightSettingNames();
   const std::string hint = ClosestName(std::string(text), names);
-  throw UsageError(fmt::format("unknown weight type {}{} (known: {}; or pure:TYPE)", Excerpt(text),
-                               hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint),
-                               fmt::join(names, ", ")));
+  throw UsageError(fmt::format("unknown weight type {}{} (a llama.cpp file type, a storage type or "
+                               "pure:TYPE: see 'slmroof list weights')",
+                               Excerpt(text), hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint)));
 }
 
 std::vector<std::string> WeightSettingNames() {

@@ -10,8 +10,9 @@ namespace slmroof {
 /// CSV and tables stay valid UTF-8 whatever a file name holds.
 std::string ValidUtf8(std::string_view text);
 
-/// A short, printable excerpt of a value for an error message: at most `max_chars` characters,
-/// control characters and invalid UTF-8 shown as \n, \t or \xNN, and "... (N bytes)" when cut.
+/// A short, printable excerpt of a value for an error message: about `max_chars` characters
+/// (an escape counts as the characters it prints), control characters and invalid UTF-8 shown
+/// as \n, \t or \xNN, and "... (N bytes)" when cut.
 /// The excerpt is quoted ('...').
 std::string Excerpt(std::string_view text, size_t max_chars = 40);
 

@@ -30,7 +30,7 @@ const Command kCommands[] = {
      cli::SetupValidate},
     {"calibrate", "Fit a runtime's achieved fractions and fixed costs to measurements",
      cli::SetupCalibrate},
-    {"list", "List the built-in models or hardware", cli::SetupList},
+    {"list", "List the built-in models, hardware or weight types", cli::SetupList},
 };
 
 // An empty value (--hw '', a model named '') is a usage error, never "use the default".

@@ -70,8 +70,11 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared)
     if (key == "weights") {
       side.scenario.weights = ParseWeightSettingAt(where, value);
     } else if (key == "act" || key == "kv") {
-      const DType& t = DTypeByName(OneOf(where, key, value, DTypeNames()));
-      (key == "act" ? side.scenario.act : side.scenario.kv) = t;
+      try {
+        (key == "act" ? side.scenario.act : side.scenario.kv) = DTypeByName(value);
+      } catch (const UsageError& e) {
+        throw UsageError(fmt::format("{}: {}: {}", where, key, e.what()));
+      }
     } else if (key == "fusion") {
       side.scenario.fusion =
           OneOf(where, key, value, kFusionNames) == "flash" ? Fusion::kFlash : Fusion::kNone;

@@ -8,13 +8,16 @@
 #include "slmroof/io/model_reader.hpp"
 #include "slmroof/presets.hpp"
 #include "slmroof/render.hpp"
+#include "slmroof/weights.hpp"
 
 namespace slmroof::cli {
 
 std::function<int()> SetupList(CLI::App& cmd) {
   auto what = std::make_shared<std::string>();
   auto format = std::make_shared<std::string>("table");
-  cmd.add_option("what", *what, "models or hardware")->required()->check(CLI::IsMember({"models", "hardware"}));
+  cmd.add_option("what", *what, "models, hardware or weights (file and storage types)")
+      ->required()
+      ->check(CLI::IsMember({"models", "hardware", "weights"}));
   cmd.add_option("--format", *format, "Output format")->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   return [what, format] {
@@ -36,6 +39,22 @@ std::function<int()> SetupList(CLI::App& cmd) {
         text += fmt::format("{:<18} {:<30} {:>7.3g}B params  {:>3} layers  {:<10} {}\n", m.name,
                             m.display_name, params.total() / 1e9, m.NumLayers(), attention, m.family);
       }
+    } else if (*what == "weights") {
+      // What --weights, --act and --kv take: llama.cpp file types, then single storage types.
+      for (const LlamaFileType& f : LlamaFileTypes()) {
+        const DType& t = DTypeByName(f.default_type);
+        rows.push_back({{"name", f.name}, {"kind", "llama.cpp file type"},
+                        {"default_type", t.name}, {"bits_per_weight", RoundSig(t.bits)}});
+        text += fmt::format("{:<14} llama.cpp file type: most tensors {} ({:.4g} bits per weight), the "
+                            "others as llama-quantize types them\n",
+                            f.name, t.name, t.bits);
+      }
+      for (const DType& t : AllDTypes()) {
+        rows.push_back({{"name", t.name}, {"kind", t.ggml ? "ggml type" : "storage type"},
+                        {"bits_per_weight", RoundSig(t.bits)}, {"description", t.description}});
+        text += fmt::format("{:<14} {:>6.4g} bits  {}\n", t.name, t.bits, t.description);
+      }
+      text += "pure:TYPE      every tensor of the model as one ggml type (llama-quantize --pure)\n";
     } else {
       for (const std::string& name : PresetNames(EmbeddedHardwarePresets())) {
         const PresetText* p = FindPreset(EmbeddedHardwarePresets(), name);

@@ -281,7 +281,7 @@ const std::vector<Case>& Matrix() {
     add("option", "--seq 2^64 - 1", Analyze({"--seq", "18446744073709551615"}), 2, "slmroof: error: --seq: Value 18446744073709551615 not in range 1 to 1073741824\nRun 'slmroof --help' for usage.\n");
     add("option", "--batch -1", Analyze({"--batch", "-1"}), 2, "slmroof: error: --batch: Value -1 not in range 1 to 1048576\nRun 'slmroof --help' for usage.\n");
     add("option", "--ctx 0", Analyze({"--ctx", "0"}), 2, "slmroof: error: --ctx: Value 0 not in range 1 to 1073741824\nRun 'slmroof --help' for usage.\n");
-    add("option", "--weights unknown type", Analyze({"--weights", "Q9_K"}), 2, "slmroof: error: --weights: unknown weight type 'Q9_K', did you mean 'Q6_K'? (known: F32, F16, BF16, Q8_0, Q6_K, Q5_K_M, Q5_K_S, Q5_1, Q5_0, Q4_K_M, Q4_K_S, Q4_1, Q4_0, IQ4_XS, IQ4_NL, MXFP4_MOE, Q3_K_L, Q3_K_M, Q3_K_S, IQ3_M, IQ3_S, IQ3_XS, IQ3_XXS, Q2_K, Q2_K_S, IQ2_M, IQ2_S, IQ2_XS, IQ2_XXS, TQ2_0, IQ1_M, TQ1_0, IQ1_S, fp32, fp16, int8, int4, int4-g32, q5_k, q4_k, mxfp4, nvfp4, q3_k, q2_0, q1_0, mlx-8bit-g64, mlx-6bit-g64, mlx-5bit-g64, mlx-5bit-g32, mlx-4bit-g64, mlx-4bit-g32; or pure:TYPE)\nRun 'slmroof --help' for usage.\n");
+    add("option", "--weights unknown type", Analyze({"--weights", "Q9_K"}), 2, "slmroof: error: --weights: unknown weight type 'Q9_K', did you mean 'Q6_K'? (a llama.cpp file type, a storage type or pure:TYPE: see 'slmroof list weights')\nRun 'slmroof --help' for usage.\n");
     add("option", "--format unknown", Analyze({"--format", "xml"}), 2, "slmroof: error: --format: xml not in {table,json,csv}\nRun 'slmroof --help' for usage.\n");
     add("option", "--plot-format without --plot", Analyze({"--plot-format", "svg"}), 2, "slmroof: error: --plot-format needs --plot FILE\n");
     add("option", "--unit the device lacks", Analyze({"--unit", "npu"}), 1, "slmroof: error: hardware 'jetson-orin-nano-super' has no compute unit 'npu' (units: gpu, gpu-tensor, cpu)\n");
@@ -300,7 +300,7 @@ const std::vector<Case>& Matrix() {
     add("option", "compare MODEL@key=value with an unknown key",
         {"compare", "qwen2.5-0.5b@color=red", "qwen2.5-1.5b"}, 2, "slmroof: error: base 'qwen2.5-0.5b@color=red': unknown key 'color' (keys: weights, act, kv, fusion, mla)\n");
     add("option", "compare MODEL@weights=unknown", {"compare", "qwen2.5-0.5b@weights=q9", "qwen2.5-1.5b"},
-        2, "slmroof: error: base 'qwen2.5-0.5b@weights=q9': unknown weight type 'q9', did you mean 'F32'? (known: F32, F16, BF16, Q8_0, Q6_K, Q5_K_M, Q5_K_S, Q5_1, Q5_0, Q4_K_M, Q4_K_S, Q4_1, Q4_0, IQ4_XS, IQ4_NL, MXFP4_MOE, Q3_K_L, Q3_K_M, Q3_K_S, IQ3_M, IQ3_S, IQ3_XS, IQ3_XXS, Q2_K, Q2_K_S, IQ2_M, IQ2_S, IQ2_XS, IQ2_XXS, TQ2_0, IQ1_M, TQ1_0, IQ1_S, fp32, fp16, int8, int4, int4-g32, q5_k, q4_k, mxfp4, nvfp4, q3_k, q2_0, q1_0, mlx-8bit-g64, mlx-6bit-g64, mlx-5bit-g64, mlx-5bit-g32, mlx-4bit-g64, mlx-4bit-g32; or pure:TYPE)\n");
+        2, "slmroof: error: base 'qwen2.5-0.5b@weights=q9': unknown weight type 'q9', did you mean 'F32'? (a llama.cpp file type, a storage type or pure:TYPE: see 'slmroof list weights')\n");
     add("option", "validate --max-error garbage", {"validate", "x.csv", "--max-error", "decode=lots"}, 2,
         "slmroof: error: --max-error: 'decode=lots' needs a percentage, e.g. decode=20%\n", File("x.csv", ""));
 
