@@ -99,11 +99,12 @@ EngineProfile ParseEngineJson(const std::string& text, const std::string& origin
   JsonFields f(origin);
   const json doc = f.ParseObject(text);
   EngineProfile e;
-  e.name = f.String(doc, "name", "name");
-  e.display_name = f.OptString(doc, "display_name", "display_name").value_or(e.name);
+  e.name = f.Name(doc, "name", "name");
+  e.display_name = f.OptString(doc, "display_name", "display_name", 256).value_or(e.name);
   e.source = f.OptString(doc, "source", "source").value_or("");
   const json& backends = f.Object(doc, "backends", "backends");
   for (const auto& [name, b] : backends.items()) {
+    f.CheckNameKey(name, "backends." + name);
     e.backends.push_back(ReadBackend(f, name, b, "backends." + name));
   }
   if (e.backends.empty()) {
@@ -111,10 +112,8 @@ EngineProfile ParseEngineJson(const std::string& text, const std::string& origin
   }
   if (doc.contains("default_backend")) {
     for (const auto& [key, v] : f.Object(doc, "default_backend", "default_backend").items()) {
-      if (!v.is_string()) {
-        f.Fail("default_backend." + key, "must be a backend name");
-      }
-      e.default_backend[key] = v.get<std::string>();
+      f.CheckNameKey(key, "default_backend." + key);
+      e.default_backend[key] = f.Name(doc["default_backend"], key, "default_backend." + key);
     }
   }
   return e;

@@ -15,6 +15,8 @@ const std::vector<DocumentedLimit>& DocumentedLimits() {
       {"measurement file", "size in bytes", 0, static_cast<double>(kMaxMeasurementBytes)},
       {"any JSON file", "nesting depth", 1, kMaxJsonDepth},
       {"any JSON file", "bytes in a string field", 0, static_cast<double>(kMaxStringBytes)},
+      {"any JSON file", "bytes in a name (model, device, unit, engine, backend)", 1,
+       static_cast<double>(kMaxNameBytes)},
       i("model", "vocab_size", kVocab),
       i("model", "hidden_size", kHidden),
       i("model", "layers in all (num_hidden_layers, sum of repeat)", kLayers),

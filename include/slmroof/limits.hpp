@@ -29,7 +29,8 @@ namespace limits {
 inline constexpr size_t kMaxJsonBytes = size_t{16} << 20;         ///< model, device, engine files
 inline constexpr size_t kMaxMeasurementBytes = size_t{64} << 20;  ///< measurement files
 inline constexpr int kMaxJsonDepth = 64;                          ///< nesting of arrays/objects
-inline constexpr size_t kMaxStringBytes = 4096;  ///< any string field (names, sources, notes)
+inline constexpr size_t kMaxStringBytes = 4096;  ///< any string field (sources, notes)
+inline constexpr size_t kMaxNameBytes = 128;     ///< names: of a model, device, unit, engine, backend
 
 // A model's shape (native format and HuggingFace config.json alike).
 inline constexpr IntRange kVocab{1, int64_t{1} << 23};

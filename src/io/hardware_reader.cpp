@@ -56,10 +56,10 @@ CalibrationEntry ParseCalibrationEntry(const JsonFields& f, const json& obj,
     f.Fail(path, "must be an object");
   }
   CalibrationEntry c;
-  c.engine = f.String(obj, "engine", path + ".engine");
-  c.backend = f.String(obj, "backend", path + ".backend");
-  c.device = f.OptString(obj, "device", path + ".device").value_or("*");
-  c.unit = f.OptString(obj, "unit", path + ".unit").value_or("*");
+  c.engine = f.Name(obj, "engine", path + ".engine");
+  c.backend = f.Name(obj, "backend", path + ".backend");
+  c.device = f.OptName(obj, "device", path + ".device").value_or("*");
+  c.unit = f.OptName(obj, "unit", path + ".unit").value_or("*");
   c.source = f.OptString(obj, "source", path + ".source").value_or("");
   auto bounded = [&](const char* key, RealRange range) {
     return f.Number(obj, key, path + "." + key, range);
@@ -75,8 +75,8 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
   JsonFields f(origin);
   const json doc = f.ParseObject(text);
   HardwareSpec hw;
-  hw.name = f.String(doc, "name", "name");
-  hw.display_name = f.OptString(doc, "display_name", "display_name").value_or(hw.name);
+  hw.name = f.Name(doc, "name", "name");
+  hw.display_name = f.OptString(doc, "display_name", "display_name", 256).value_or(hw.name);
   hw.kind = f.OptString(doc, "kind", "kind").value_or("");
   const json& memory = f.Object(doc, "memory", "memory");
   hw.capacity_bytes = f.Number(memory, "capacity_bytes", "memory.capacity_bytes", limits::kCapacity);
@@ -100,7 +100,7 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
       f.Fail(p, "must be an object");
     }
     ComputeUnit unit;
-    unit.name = f.String(units[i], "name", p + ".name");
+    unit.name = f.Name(units[i], "name", p + ".name");
     unit.kind = f.OptString(units[i], "kind", p + ".kind").value_or("");
     const json& peaks = f.Object(units[i], "peak_flops_per_s", p + ".peak_flops_per_s");
     for (const auto& [key, value] : peaks.items()) {

@@ -223,7 +223,7 @@ std::optional<double> JsonFields::OptNumber(const json& obj, const std::string& 
 }
 
 std::optional<std::string> JsonFields::OptString(const json& obj, const std::string& key,
-                                                 const std::string& path) const {
+                                                 const std::string& path, size_t max_bytes) const {
   const json* v = Find(obj, key);
   if (v == nullptr) {
     return std::nullopt;
@@ -232,9 +232,8 @@ std::optional<std::string> JsonFields::OptString(const json& obj, const std::str
     Fail(path, fmt::format("must be a string, got {}", DescribeJson(*v)));
   }
   const std::string& text = v->get_ref<const std::string&>();
-  if (text.size() > limits::kMaxStringBytes) {
-    Fail(path, fmt::format("is {} bytes long, more than {}: {}", text.size(), limits::kMaxStringBytes,
-                           Excerpt(text)));
+  if (text.size() > max_bytes) {
+    Fail(path, fmt::format("is {} bytes long, more than {}: {}", text.size(), max_bytes, Excerpt(text)));
   }
   // Names and sources end up in tables and charts: no control characters (the parser has
   // already refused invalid UTF-8).
@@ -276,8 +275,32 @@ double JsonFields::Number(const json& obj, const std::string& key, const std::st
   return *v;
 }
 
-std::string JsonFields::String(const json& obj, const std::string& key, const std::string& path) const {
-  auto v = OptString(obj, key, path);
+std::optional<std::string> JsonFields::OptName(const json& obj, const std::string& key,
+                                               const std::string& path) const {
+  auto v = OptString(obj, key, path, limits::kMaxNameBytes);
+  if (v && v->empty()) {
+    Fail(path, "is empty");
+  }
+  return v;
+}
+
+std::string JsonFields::Name(const json& obj, const std::string& key, const std::string& path) const {
+  auto v = OptName(obj, key, path);
+  if (!v) {
+    Fail(path, "is missing");
+  }
+  return *v;
+}
+
+void JsonFields::CheckNameKey(const std::string& key, const std::string& path) const {
+  if (key.empty() || key.size() > limits::kMaxNameBytes) {
+    Fail(path, fmt::format("must be a name of 1 to {} bytes, got {}", limits::kMaxNameBytes, Excerpt(key)));
+  }
+}
+
+std::string JsonFields::String(const json& obj, const std::string& key, const std::string& path,
+                               size_t max_bytes) const {
+  auto v = OptString(obj, key, path, max_bytes);
   if (!v) {
     Fail(path, "is missing");
   }

@@ -326,8 +326,8 @@ ModelSpec ReadNative(const JsonFields& f, const json& doc, const std::string& na
     f.Fail("slmroof_model", fmt::format("is {}, but this slmroof reads version 1", version));
   }
   ModelSpec m;
-  m.name = f.OptString(doc, "name", "name").value_or(name);
-  m.display_name = f.OptString(doc, "display_name", "display_name").value_or(m.name);
+  m.name = f.OptName(doc, "name", "name").value_or(name);
+  m.display_name = f.OptString(doc, "display_name", "display_name", 256).value_or(m.name);
   m.source = f.OptString(doc, "source", "source").value_or("");
   m.family = "native";
   m.vocab_size = f.Int(doc, "vocab_size", "vocab_size", limits::kVocab);
@@ -397,7 +397,7 @@ ModelSpec ParseModelJson(const std::string& text, const std::string& origin, con
     m = HfReader(f, doc).Read(name);
     if (doc.contains("_slmroof") && doc["_slmroof"].is_object()) {
       const json& meta = doc["_slmroof"];
-      m.display_name = f.OptString(meta, "display_name", "_slmroof.display_name").value_or(name);
+      m.display_name = f.OptString(meta, "display_name", "_slmroof.display_name", 256).value_or(name);
       m.source = f.OptString(meta, "source", "_slmroof.source").value_or("");
     }
   } else {

@@ -7,6 +7,7 @@
 #include "render/human.hpp"
 #include "slmroof/compare.hpp"
 #include "slmroof/render.hpp"
+#include "slmroof/text.hpp"
 
 namespace slmroof {
 
@@ -191,7 +192,7 @@ std::vector<std::string> CrossedThresholdMessages(const Comparison& c) {
       continue;
     }
     std::string line =
-        fmt::format("threshold '{}' crossed: {}", r.threshold.expr, HitText(r, r.worst()));
+        fmt::format("threshold {} crossed: {}", Excerpt(r.threshold.expr, 80), HitText(r, r.worst()));
     if (r.hits.size() > 1) {
       line +=
           fmt::format(" (and {} more point{})", r.hits.size() - 1, r.hits.size() > 2 ? "s" : "");

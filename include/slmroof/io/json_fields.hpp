@@ -30,7 +30,8 @@ class JsonFields {
               IntRange range) const;
   double Number(const nlohmann::json& obj, const std::string& key, const std::string& path,
                 RealRange range) const;
-  std::string String(const nlohmann::json& obj, const std::string& key, const std::string& path) const;
+  std::string String(const nlohmann::json& obj, const std::string& key, const std::string& path,
+                     size_t max_bytes = limits::kMaxStringBytes) const;
   const nlohmann::json& Object(const nlohmann::json& obj, const std::string& key,
                                const std::string& path) const;
   const nlohmann::json& Array(const nlohmann::json& obj, const std::string& key,
@@ -42,7 +43,14 @@ class JsonFields {
   std::optional<double> OptNumber(const nlohmann::json& obj, const std::string& key,
                                   const std::string& path, RealRange range) const;
   std::optional<std::string> OptString(const nlohmann::json& obj, const std::string& key,
-                                       const std::string& path) const;
+                                       const std::string& path,
+                                       size_t max_bytes = limits::kMaxStringBytes) const;
+  /// A name (limits::kMaxNameBytes, not empty): of a model, device, unit, engine or backend.
+  std::string Name(const nlohmann::json& obj, const std::string& key, const std::string& path) const;
+  std::optional<std::string> OptName(const nlohmann::json& obj, const std::string& key,
+                                     const std::string& path) const;
+  /// Checks an object key used as a name (a backend, a precision).
+  void CheckNameKey(const std::string& key, const std::string& path) const;
   std::optional<bool> OptBool(const nlohmann::json& obj, const std::string& key,
                               const std::string& path) const;
 
