@@ -100,7 +100,7 @@ EngineProfile ParseEngineJson(const std::string& text, const std::string& origin
   const json doc = f.ParseObject(text);
   EngineProfile e;
   e.name = f.Name(doc, "name", "name");
-  e.display_name = f.OptString(doc, "display_name", "display_name", 256).value_or(e.name);
+  e.display_name = f.OptString(doc, "display_name", "display_name", limits::kMaxDisplayNameBytes).value_or(e.name);
   e.source = f.OptString(doc, "source", "source").value_or("");
   const json& backends = f.Object(doc, "backends", "backends");
   for (const auto& [name, b] : backends.items()) {
@@ -112,7 +112,10 @@ EngineProfile ParseEngineJson(const std::string& text, const std::string& origin
   }
   if (doc.contains("default_backend")) {
     for (const auto& [key, v] : f.Object(doc, "default_backend", "default_backend").items()) {
-      f.CheckNameKey(key, "default_backend." + key);
+      // Keys are unit kinds ("gpu"), kind:device-prefix ("gpu:apple-"), or "" for any other.
+      if (key.size() > limits::kMaxNameBytes) {
+        f.CheckNameKey(key, "default_backend." + key);
+      }
       e.default_backend[key] = f.Name(doc["default_backend"], key, "default_backend." + key);
     }
   }

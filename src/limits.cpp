@@ -17,6 +17,7 @@ const std::vector<DocumentedLimit>& DocumentedLimits() {
       {"any JSON file", "bytes in a string field", 0, static_cast<double>(kMaxStringBytes)},
       {"any JSON file", "bytes in a name (model, device, unit, engine, backend)", 1,
        static_cast<double>(kMaxNameBytes)},
+      {"any JSON file", "bytes in a display_name", 0, static_cast<double>(kMaxDisplayNameBytes)},
       i("model", "vocab_size", kVocab),
       i("model", "hidden_size", kHidden),
       i("model", "layers in all (num_hidden_layers, sum of repeat)", kLayers),

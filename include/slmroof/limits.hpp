@@ -31,6 +31,7 @@ inline constexpr size_t kMaxMeasurementBytes = size_t{64} << 20;  ///< measureme
 inline constexpr int kMaxJsonDepth = 64;                          ///< nesting of arrays/objects
 inline constexpr size_t kMaxStringBytes = 4096;  ///< any string field (sources, notes)
 inline constexpr size_t kMaxNameBytes = 128;     ///< names: of a model, device, unit, engine, backend
+inline constexpr size_t kMaxDisplayNameBytes = 256;  ///< display names (chart legends, headers)
 
 // A model's shape (native format and HuggingFace config.json alike).
 inline constexpr IntRange kVocab{1, int64_t{1} << 23};

@@ -76,7 +76,7 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
   const json doc = f.ParseObject(text);
   HardwareSpec hw;
   hw.name = f.Name(doc, "name", "name");
-  hw.display_name = f.OptString(doc, "display_name", "display_name", 256).value_or(hw.name);
+  hw.display_name = f.OptString(doc, "display_name", "display_name", limits::kMaxDisplayNameBytes).value_or(hw.name);
   hw.kind = f.OptString(doc, "kind", "kind").value_or("");
   const json& memory = f.Object(doc, "memory", "memory");
   hw.capacity_bytes = f.Number(memory, "capacity_bytes", "memory.capacity_bytes", limits::kCapacity);

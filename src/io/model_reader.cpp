@@ -327,7 +327,7 @@ ModelSpec ReadNative(const JsonFields& f, const json& doc, const std::string& na
   }
   ModelSpec m;
   m.name = f.OptName(doc, "name", "name").value_or(name);
-  m.display_name = f.OptString(doc, "display_name", "display_name", 256).value_or(m.name);
+  m.display_name = f.OptString(doc, "display_name", "display_name", limits::kMaxDisplayNameBytes).value_or(m.name);
   m.source = f.OptString(doc, "source", "source").value_or("");
   m.family = "native";
   m.vocab_size = f.Int(doc, "vocab_size", "vocab_size", limits::kVocab);
@@ -397,7 +397,7 @@ ModelSpec ParseModelJson(const std::string& text, const std::string& origin, con
     m = HfReader(f, doc).Read(name);
     if (doc.contains("_slmroof") && doc["_slmroof"].is_object()) {
       const json& meta = doc["_slmroof"];
-      m.display_name = f.OptString(meta, "display_name", "_slmroof.display_name", 256).value_or(name);
+      m.display_name = f.OptString(meta, "display_name", "_slmroof.display_name", limits::kMaxDisplayNameBytes).value_or(name);
       m.source = f.OptString(meta, "source", "_slmroof.source").value_or("");
     }
   } else {

@@ -131,8 +131,12 @@ const std::vector<Case>& Matrix() {
     add("model file", "unknown model_type of 10 MB", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'model_type' is 10485760 bytes long, more than 4096: '7777777777777777777777777777777777777777'... (10485760 bytes)\n",
         Hf("model_type", ten_mb));
     add("model file", "unknown activation", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'hidden_act' names an unknown activation 'swiglu9' (known: silu, gelu, gelu_pytorch_tanh, relu, relu2)\n", Hf("hidden_act", "swiglu9"));
-    add("model file", "string field of 5000 bytes", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'display_name' is 5000 bytes long, more than 4096: 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn'... (5000 bytes)\n",
-        Native("/display_name", std::string(5000, 'n')));
+    add("model file", "string field of 5000 bytes", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'source' is 5000 bytes long, more than 4096: 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn'... (5000 bytes)\n",
+        Native("/source", std::string(5000, 'n')));
+    add("model file", "display_name of 300 bytes", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'display_name' is 300 bytes long, more than 256: 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn'... (300 bytes)\n",
+        Native("/display_name", std::string(300, 'n')));
+    add("model file", "name of 200 bytes", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'name' is 200 bytes long, more than 128: 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn'... (200 bytes)\n",
+        Native("/name", std::string(200, 'n')));
 
     // ---- Model files: numbers out of range ----------------------------------------------------
     add("model file", "num_hidden_layers 1e12 (HF)", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'num_hidden_layers' must be an integer in [1, 4096], got 1e+12\n",
