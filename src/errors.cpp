@@ -6,6 +6,10 @@ namespace slmroof {
 
 std::string ClosestName(const std::string& name, const std::vector<std::string>& candidates) {
   // Levenshtein distance; a candidate that contains the name, or is contained in it, also counts.
+  // No real name is long; a long input gets no hint instead of a quadratic-time search.
+  if (name.size() > 64) {
+    return "";
+  }
   std::string best;
   size_t best_distance = std::max<size_t>(3, name.size() / 2) + 1;
   for (const std::string& c : candidates) {

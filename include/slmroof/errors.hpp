@@ -18,7 +18,8 @@ class UsageError : public std::runtime_error {
   explicit UsageError(const std::string& message) : std::runtime_error(message) {}
 };
 
-/// Returns the candidate closest to `name` by edit distance, or "" when none is close.
+/// Returns the candidate closest to `name` by edit distance, or "" when none is close (or `name`
+/// is longer than 64 bytes: no hint is worth a quadratic search).
 std::string ClosestName(const std::string& name, const std::vector<std::string>& candidates);
 
 }  // namespace slmroof
