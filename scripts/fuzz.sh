@@ -75,6 +75,7 @@ result_of() {
 }
 
 mkdir -p "$build/artifacts" "$build/logs"
+run_id="$(date -u +%Y%m%dT%H%M%SZ)-$$"  # logs of runs that overlap stay apart
 tsv="$build/fuzz-log.tsv"
 [ -f "$tsv" ] || printf 'date\ttarget\tseconds\tcpu_s\texecs\tcorpus_files\tresult\n' >"$tsv"
 failed=()
@@ -94,7 +95,7 @@ for t in "${targets[@]}"; do
       < <(find "$SLMROOF_ROOT/fuzz/regressions/$t" -type f -print0 | sort -z)
   fi
   if [ ${#regressions[@]} -gt 0 ]; then
-    log="$build/logs/$t-regressions.log"
+    log="$build/logs/$run_id-$t-regressions.log"
     rc=0
     "$bin" "${common[@]}" "${regressions[@]}" >"$log" 2>&1 || rc=$?
     result="$(result_of "$rc" "$log")"
@@ -107,7 +108,7 @@ for t in "${targets[@]}"; do
     fi
   fi
 
-  log="$build/logs/$t.log"
+  log="$build/logs/$run_id-$t.log"
   rc=0
   times="$(mktemp)"
   TIMEFORMAT='%U %S'
