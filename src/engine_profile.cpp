@@ -113,7 +113,7 @@ EngineProfile ParseEngineJson(const std::string& text, const std::string& origin
   if (doc.contains("default_backend")) {
     for (const auto& [key, v] : f.Object(doc, "default_backend", "default_backend").items()) {
       // Keys are unit kinds ("gpu"), kind:device-prefix ("gpu:apple-"), or "" for any other.
-      if (key.size() > limits::kMaxNameBytes) {
+      if (!key.empty()) {
         f.CheckNameKey(key, "default_backend." + key);
       }
       e.default_backend[key] = f.Name(doc["default_backend"], key, "default_backend." + key);

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -293,8 +294,12 @@ std::string JsonFields::Name(const json& obj, const std::string& key, const std:
 }
 
 void JsonFields::CheckNameKey(const std::string& key, const std::string& path) const {
-  if (key.empty() || key.size() > limits::kMaxNameBytes) {
-    Fail(path, fmt::format("must be a name of 1 to {} bytes, got {}", limits::kMaxNameBytes, Excerpt(key)));
+  const bool control = std::any_of(key.begin(), key.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+  });
+  if (key.empty() || key.size() > limits::kMaxNameBytes || control) {
+    Fail(path, fmt::format("must be a name of 1 to {} bytes without control characters, got {}",
+                           limits::kMaxNameBytes, Excerpt(key)));
   }
 }
 
