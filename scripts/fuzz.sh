@@ -8,7 +8,8 @@
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]    (default: 60 seconds each, every target;
 #                                                  a target is fuzz_model or just model)
 # Environment: SLMROOF_FUZZ_CHECK_MESSAGES=OFF builds the targets without the checks of error
-# messages (length, UTF-8, control characters), to look only for crashes and broken invariants.
+# messages (length, UTF-8, control characters), to look only for crashes and broken invariants;
+# SLMROOF_FUZZ_BUILD_DIR replaces build-fuzz/ (the build, corpora, artifacts, logs).
 # Exit status: 1 when any run ends in a crash, a sanitizer report, a leak, a timeout or an OOM.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -32,7 +33,7 @@ done
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
 slmroof_ensure_packages clang-14 libclang-rt-14-dev llvm-14
-build="$SLMROOF_ROOT/build-fuzz"
+build="${SLMROOF_FUZZ_BUILD_DIR:-$SLMROOF_ROOT/build-fuzz}"
 if [ -f "$build/CMakeCache.txt" ] &&
    ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang++-14$' "$build/CMakeCache.txt"; then
   slmroof_log "$build was configured with another compiler; remove it and run again"
