@@ -39,11 +39,17 @@ if [ -f "$build/CMakeCache.txt" ] &&
   slmroof_log "$build was configured with another compiler; remove it and run again"
   exit 2
 fi
+# Two invocations may share $build (e.g. one per core, each with its own targets): the build
+# and the seeds are made by one at a time.
+mkdir -p "$build"
+exec 9>"$build/.build.lock"
+flock 9
 CC=clang-14 CXX=clang++-14 cmake -S "$SLMROOF_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSLMROOF_FUZZ=ON -DSLMROOF_BUILD_TESTS=OFF -DSLMROOF_BUILD_BENCHMARKS=OFF -DSLMROOF_WERROR=ON \
   -DSLMROOF_FUZZ_CHECK_MESSAGES="${SLMROOF_FUZZ_CHECK_MESSAGES:-ON}" >&2
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >&2
 "$SLMROOF_ROOT/fuzz/make_seeds.sh" "$build/seeds"
+flock -u 9
 
 # Sanitizer reports with symbolized stacks; libFuzzer itself turns them into failures.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"

@@ -28,12 +28,25 @@ slmroof_ensure_packages() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 }
 
-# Configures (first use) and builds the Release tree in build/; extra args go to cmake.
-slmroof_build() {
+# Configures build/ on first use (a Release build; extra args go to cmake).
+slmroof_configure() {
   local dir="$SLMROOF_ROOT/build"
   if [ ! -f "$dir/CMakeCache.txt" ]; then
     slmroof_log "configuring a Release build in $dir"
     cmake -S "$SLMROOF_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >&2
   fi
-  cmake --build "$dir" -j"$(nproc)" >&2
+}
+
+# Builds the slmroof binary only, and records when a successful build started (scripts/slmroof
+# runs the binary without building while no source is newer than that record).
+slmroof_build_cli() {
+  local dir="$SLMROOF_ROOT/build"
+  slmroof_configure
+  local started
+  started="$(mktemp "$dir/.slmroof-cli-build.XXXXXX")"
+  if ! cmake --build "$dir" -j"$(nproc)" --target slmroof >&2; then
+    rm -f "$started"
+    return 1
+  fi
+  mv -f "$started" "$dir/.slmroof-cli-built"
 }

@@ -1,6 +1,7 @@
 #include "slmroof/axis.hpp"
 
 #include <charconv>
+#include <cstdint>
 #include <string>
 
 #include <fmt/format.h>
@@ -35,7 +36,20 @@ void IntAxis::Append(Segment s) {
 
 namespace {
 
-bool ParseInt(std::string_view text, int64_t* out) {
+// An integer with an optional '+'; with `suffixes`, a trailing k/K (x 1024) or m/M (x 1024^2).
+bool ParseInt(std::string_view text, int64_t* out, bool suffixes = false) {
+  int64_t scale = 1;
+  if (suffixes && !text.empty()) {
+    const char last = text.back();
+    if (last == 'k' || last == 'K') {
+      scale = 1024;
+    } else if (last == 'm' || last == 'M') {
+      scale = 1024 * 1024;
+    }
+    if (scale != 1) {
+      text.remove_suffix(1);
+    }
+  }
   if (!text.empty() && text.front() == '+') {
     text.remove_prefix(1);
     if (!text.empty() && text.front() == '-') {
@@ -44,12 +58,20 @@ bool ParseInt(std::string_view text, int64_t* out) {
   }
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, *out);
-  return !text.empty() && ec == std::errc() && ptr == end;
+  if (text.empty() || ec != std::errc() || ptr != end) {
+    return false;
+  }
+  if (*out > INT64_MAX / scale || *out < INT64_MIN / scale) {
+    return false;  // "9223372036854775807k" does not fit
+  }
+  *out *= scale;
+  return true;
 }
 
 }  // namespace
 
-IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, int64_t max) {
+IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, int64_t max,
+                     bool token_suffixes) {
   IntAxis axis;
   auto check = [&](int64_t v, std::string_view item) {
     if (v < min || v > max) {
@@ -77,7 +99,7 @@ IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, 
       throw UsageError(fmt::format("{}: {} is not a value or START:STOP[:STEP]", what, Excerpt(item)));
     }
     int64_t start = 0;
-    if (!ParseInt(parts[0], &start)) {
+    if (!ParseInt(parts[0], &start, token_suffixes)) {
       throw UsageError(fmt::format("{}: {} is not an integer (in {})", what, Excerpt(parts[0]), Excerpt(item)));
     }
     if (parts.size() == 1) {
@@ -86,13 +108,13 @@ IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, 
       continue;
     }
     int64_t stop = 0;
-    if (!ParseInt(parts[1], &stop)) {
+    if (!ParseInt(parts[1], &stop, token_suffixes)) {
       throw UsageError(fmt::format("{}: {} is not an integer (in {})", what, Excerpt(parts[1]), Excerpt(item)));
     }
     const std::string_view step_text = parts.size() == 3 ? parts[2] : std::string_view("+1");
     const bool geometric = !step_text.empty() && (step_text[0] == 'x' || step_text[0] == '/');
     int64_t step = 0;
-    if (!ParseInt(geometric ? step_text.substr(1) : step_text, &step) ||
+    if (!ParseInt(geometric ? step_text.substr(1) : step_text, &step, token_suffixes && !geometric) ||
         (geometric && step_text.size() > 1 && step_text[1] == '+')) {
       throw UsageError(
           fmt::format("{}: step {} in {} is not +K, -K, xK or /K with an integer K", what,
@@ -146,6 +168,19 @@ IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, 
     axis.Append(std::move(s));
   }
   return axis;
+}
+
+int64_t ParseTokenCount(std::string_view text, std::string_view what, int64_t min, int64_t max) {
+  int64_t v = 0;
+  const std::string_view trimmed = Trim(text);
+  if (!ParseInt(trimmed, &v, true)) {
+    throw UsageError(fmt::format("{}: {} is not a token count (examples: 4096, 4k = 4096, 1M)",
+                                 what, Excerpt(text)));
+  }
+  if (v < min || v > max) {
+    throw UsageError(fmt::format("{}: {} is outside [{}, {}]", what, Excerpt(text), min, max));
+  }
+  return v;
 }
 
 }  // namespace slmroof

@@ -52,6 +52,71 @@ bool ParseSignedDecimal(std::string_view text, double* out) {
   return true;
 }
 
+// The length of the leading decimal of `text` ("+2.5e-3ms" -> 7): sign, digits with one dot,
+// and an exponent only when digits follow the 'e' (so that "5e" is not half a number).
+size_t DecimalPrefix(std::string_view text) {
+  size_t i = 0;
+  auto digit = [&](size_t k) {
+    return k < text.size() && std::isdigit(static_cast<unsigned char>(text[k]));
+  };
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+    ++i;
+  }
+  while (digit(i) || (i < text.size() && text[i] == '.')) {
+    ++i;
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    size_t k = i + 1;
+    if (k < text.size() && (text[k] == '+' || text[k] == '-')) {
+      ++k;
+    }
+    if (digit(k)) {
+      i = k;
+      while (digit(i)) {
+        ++i;
+      }
+    }
+  }
+  return i;
+}
+
+// A unit a --fail-if value may carry, and its factor to the metric's SI unit (docs/compare.md).
+struct UnitWord {
+  const char* word;
+  double scale;
+  bool optional = false;  ///< the metric has no physical unit: a bare number is fine
+};
+
+const std::vector<UnitWord>& UnitWords(MetricUnit u) {
+  static const std::vector<UnitWord> kSeconds = {
+      {"ms", 1e-3}, {"s", 1}, {"us", 1e-6}, {"\u00b5s", 1e-6}, {"ns", 1e-9}};
+  static const std::vector<UnitWord> kRate = {
+      {"tok/s", 1}, {"tokens/s", 1}, {"token/s", 1}, {"t/s", 1}};
+  static const std::vector<UnitWord> kBytes = {
+      {"MB", 1e6},           {"B", 1},           {"kB", 1e3},        {"KB", 1e3},
+      {"GB", 1e9},           {"TB", 1e12},       {"KiB", 1024.0},    {"MiB", 1048576.0},
+      {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}};
+  static const std::vector<UnitWord> kIntensity = {
+      {"FLOP/B", 1, true}, {"FLOP/byte", 1, true}};
+  static const std::vector<UnitWord> kDecades = {{"decades", 1, true}};
+  static const std::vector<UnitWord> kNone;
+  switch (u) {
+    case MetricUnit::kSeconds:
+      return kSeconds;
+    case MetricUnit::kTokensPerS:
+      return kRate;
+    case MetricUnit::kBytes:
+      return kBytes;
+    case MetricUnit::kFlopPerByte:
+      return kIntensity;
+    case MetricUnit::kDecades:
+      return kDecades;
+    case MetricUnit::kPhi:
+      return kNone;
+  }
+  return kNone;
+}
+
 bool Holds(ThresholdOp op, double value, double limit) {
   switch (op) {
     case ThresholdOp::kGreater:
@@ -145,7 +210,7 @@ Threshold ParseThreshold(std::string_view expr) {
     ++n;
   }
   if (n == 0) {
-    throw fail("expected METRIC OP VALUE[%], e.g. 'tpot>+5%'");
+    throw fail("expected METRIC OP VALUE[UNIT|%], e.g. 'tpot>+5%' or 'tpot>+2ms'");
   }
   const std::string name = ToLower(rest.substr(0, n));
   t.metric = FindCompareMetric(name);
@@ -169,16 +234,47 @@ Threshold ParseThreshold(std::string_view expr) {
     throw fail(fmt::format("expected >, >=, < or <= after {}", Excerpt(name)));
   }
   rest = Trim(rest.substr(ThresholdOpName(t.op).size()));
-  if (rest.ends_with("%")) {
-    t.percent = true;
-    rest = Trim(rest.substr(0, rest.size() - 1));
-  }
-  if (rest.empty()) {
+  if (rest.empty() || rest == "%") {
     throw fail(fmt::format("missing value after '{}'", ThresholdOpName(t.op)));
   }
-  if (!ParseSignedDecimal(rest, &t.value)) {
-    throw fail(fmt::format("{} is not a number (examples: +5%, -10%, 0.5, 1e6)", Excerpt(rest)));
+  const size_t number_end = DecimalPrefix(rest);
+  const std::string_view number = rest.substr(0, number_end);
+  const std::string_view suffix = Trim(rest.substr(number_end));
+  if (number.empty() || !ParseSignedDecimal(number, &t.value)) {
+    throw fail(fmt::format("{} is not a number (examples: +5%, -10%, +2ms, +100MB, 0.5)",
+                           Excerpt(rest)));
   }
+  if (suffix == "%") {
+    t.percent = true;
+    return t;
+  }
+  const std::vector<UnitWord>& units = UnitWords(t.metric->unit);
+  if (suffix.empty()) {
+    // A bare number on a metric with a physical unit is ambiguous (+5: seconds? percent?):
+    // only zero reads the same in every unit.
+    if (!units.empty() && t.value != 0 && !units.front().optional) {
+      throw fail(fmt::format("{} is measured in {}: give a unit (e.g. '{}{}{}{}') or a relative "
+                             "change ('{}{}{}%')",
+                             name, MetricUnitName(t.metric->unit), name, ThresholdOpName(t.op),
+                             number, units.front().word, name, ThresholdOpName(t.op), number));
+    }
+    return t;
+  }
+  for (const UnitWord& u : units) {
+    if (suffix == u.word) {
+      t.value *= u.scale;
+      if (!std::isfinite(t.value)) {
+        throw fail(fmt::format("{} is too large", Excerpt(rest)));
+      }
+      return t;
+    }
+  }
+  std::vector<std::string> words{"%"};
+  for (const UnitWord& u : units) {
+    words.emplace_back(u.word);
+  }
+  throw fail(fmt::format("{} is not a unit of {} ({}; accepted: {})", Excerpt(suffix), name,
+                         MetricUnitName(t.metric->unit), fmt::join(words, ", ")));
   return t;
 }
 

@@ -4,6 +4,15 @@
 
 namespace slmroof {
 
+const char* ExitCodesText() {
+  return "  0  success; with a gate (compare --fail-if, validate --max-error): nothing crossed\n"
+         "  1  invalid input: a file, a field or a preset name (the message names it)\n"
+         "  2  usage: a malformed command line (run 'slmroof SUBCOMMAND --help')\n"
+         "  3  internal error: a defect of slmroof, please report it\n"
+         "  4  a gate fired: a compare --fail-if threshold was crossed, or validate --max-error\n"
+         "     was exceeded\n";
+}
+
 std::string ClosestName(const std::string& name, const std::vector<std::string>& candidates) {
   // Levenshtein distance; a candidate that contains the name, or is contained in it, also counts.
   // No real name is long; a long input gets no hint instead of a quadratic-time search.

@@ -42,12 +42,12 @@ TEST(CompareThreshold, ParsesEveryForm) {
   EXPECT_EQ(t.value, -10);
   EXPECT_TRUE(t.percent);
 
-  t = ParseThreshold("memory>100e6");
+  t = ParseThreshold("memory>100MB");
   EXPECT_STREQ(t.metric->name, "memory");
   EXPECT_EQ(t.value, 100e6);
   EXPECT_FALSE(t.percent);
 
-  t = ParseThreshold("ttft >= 0.5");
+  t = ParseThreshold("ttft >= 0.5s");
   EXPECT_EQ(t.op, ThresholdOp::kGreaterEqual);
   EXPECT_EQ(t.value, 0.5);
 
@@ -58,8 +58,10 @@ TEST(CompareThreshold, ParsesEveryForm) {
 }
 
 TEST(CompareThreshold, MalformedExpressionsNameTheProblem) {
-  EXPECT_EQ(ThresholdError(""), "--fail-if '': expected METRIC OP VALUE[%], e.g. 'tpot>+5%'");
-  EXPECT_EQ(ThresholdError(">5%"), "--fail-if '>5%': expected METRIC OP VALUE[%], e.g. 'tpot>+5%'");
+  EXPECT_EQ(ThresholdError(""),
+            "--fail-if '': expected METRIC OP VALUE[UNIT|%], e.g. 'tpot>+5%' or 'tpot>+2ms'");
+  EXPECT_EQ(ThresholdError(">5%"),
+            "--fail-if '>5%': expected METRIC OP VALUE[UNIT|%], e.g. 'tpot>+5%' or 'tpot>+2ms'");
   EXPECT_EQ(ThresholdError("tpos>5%"),
             "--fail-if 'tpos>5%': unknown metric 'tpos', did you mean 'tpot'? (known: tpot, ttft, "
             "decode_tps, prefill_tps, memory, decode_oi, prefill_oi, decode_phi, prefill_phi, "
@@ -69,13 +71,20 @@ TEST(CompareThreshold, MalformedExpressionsNameTheProblem) {
   EXPECT_EQ(ThresholdError("tpot>"), "--fail-if 'tpot>': missing value after '>'");
   EXPECT_EQ(ThresholdError("tpot <= %"), "--fail-if 'tpot <= %': missing value after '<='");
   EXPECT_EQ(ThresholdError("tpot>abc"),
-            "--fail-if 'tpot>abc': 'abc' is not a number (examples: +5%, -10%, 0.5, 1e6)");
+            "--fail-if 'tpot>abc': 'abc' is not a number (examples: +5%, -10%, +2ms, +100MB, 0.5)");
   EXPECT_EQ(ThresholdError("tpot>>5"),
-            "--fail-if 'tpot>>5': '>5' is not a number (examples: +5%, -10%, 0.5, 1e6)");
+            "--fail-if 'tpot>>5': '>5' is not a number (examples: +5%, -10%, +2ms, +100MB, 0.5)");
   EXPECT_EQ(ThresholdError("tpot>inf"),
-            "--fail-if 'tpot>inf': 'inf' is not a number (examples: +5%, -10%, 0.5, 1e6)");
+            "--fail-if 'tpot>inf': 'inf' is not a number (examples: +5%, -10%, +2ms, +100MB, 0.5)");
+  EXPECT_EQ(ThresholdError("memory>1e308TiB"), "--fail-if 'memory>1e308TiB': '1e308TiB' is too large");
+  EXPECT_EQ(ThresholdError("memory>5ms"),
+            "--fail-if 'memory>5ms': 'ms' is not a unit of memory (bytes; accepted: %, MB, B, kB, KB, "
+            "GB, TB, KiB, MiB, GiB, TiB)");
+  EXPECT_EQ(ThresholdError("decode_tps<-3"),
+            "--fail-if 'decode_tps<-3': decode_tps is measured in tokens/s: give a unit (e.g. "
+            "'decode_tps<-3tok/s') or a relative change ('decode_tps<-3%')");
   EXPECT_EQ(ThresholdError("tpot>5%%"),
-            "--fail-if 'tpot>5%%': '5%' is not a number (examples: +5%, -10%, 0.5, 1e6)");
+            "--fail-if 'tpot>5%%': '%%' is not a unit of tpot (s; accepted: %, ms, s, us, \u00b5s, ns)");
 }
 
 TEST(CompareMetrics, OneTableInOutputOrder) {
@@ -149,7 +158,7 @@ TEST(Compare, ThresholdsCrossAtAnyPoint) {
   const Comparison c = BuildComparison(
       {Fake("a", 0.1, 1e9, Bound::kMemory), Fake("b", 0.1, 1e9, Bound::kMemory)},
       {Fake("a", 0.11, 1.5e9, Bound::kMemory), Fake("b", 0.13, 0, Bound::kCompute)},
-      {ParseThreshold("tpot>+5%"), ParseThreshold("tpot>+50%"), ParseThreshold("memory>100e6"),
+      {ParseThreshold("tpot>+5%"), ParseThreshold("tpot>+50%"), ParseThreshold("memory>100MB"),
        ParseThreshold("decode_tps<=-20%"), ParseThreshold("decode_phi>-1")});
   ASSERT_EQ(c.thresholds.size(), 5u);
   const ThresholdResult& grew = c.thresholds[0];
@@ -248,12 +257,12 @@ TEST(CompareCli, ModelAgainstItselfPassesTheGate) {
   EXPECT_NE(out.find("\nthresholds\n  tpot>+0%  not crossed\n"), std::string::npos) << out;
 }
 
-TEST(CompareCli, CrossedThresholdExitsOneAfterTheOutput) {
+TEST(CompareCli, CrossedThresholdExitsFourAfterTheOutput) {
   std::string out, err;
   EXPECT_EQ(RunBinary("compare --engine ideal --fusion none qwen2.5-1.5b qwen2.5-1.5b@weights=fp32 --fail-if 'tpot>+5%' "
-                      "--fail-if 'memory>1e12'",
+                      "--fail-if 'memory>+1TB'",
                       &out, &err),
-            1);
+            4);
   EXPECT_EQ(
       err,
       "slmroof: error: threshold 'tpot>+5%' crossed: jetson-orin-nano-super seq 1024 batch 1: "
@@ -265,13 +274,13 @@ TEST(CompareCli, CrossedThresholdExitsOneAfterTheOutput) {
                       0),
             0u)
       << out;
-  EXPECT_NE(out.find("  memory>1e12  not crossed\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  memory>+1TB  not crossed\n"), std::string::npos) << out;
   // Several points: the worst one is named and the others counted.
   EXPECT_EQ(
       RunBinary("compare --engine ideal qwen2.5-1.5b qwen2.5-1.5b@weights=fp32 --seq 1024,4096 --format json "
                 "--fail-if 'tpot>+5%'",
                 &out, &err),
-      1);
+      4);
   EXPECT_EQ(
       err.rfind("slmroof: error: threshold 'tpot>+5%' crossed: jetson-orin-nano-super seq ", 0), 0u)
       << err;

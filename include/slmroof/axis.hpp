@@ -27,12 +27,19 @@ class IntAxis {
   void Append(Segment s);
   std::vector<Segment> segments_;
   size_t size_ = 0;
-  friend IntAxis ParseIntAxis(std::string_view, std::string_view, int64_t, int64_t);
+  friend IntAxis ParseIntAxis(std::string_view, std::string_view, int64_t, int64_t, bool);
 };
 
 /// Parses a comma-separated list whose items are integers or ranges START:STOP[:STEP]. STEP is
 /// +K or K (add), -K (subtract), xK (multiply) or /K (divide); STOP is included when reached.
 /// Every value must lie in [min, max]. Throws UsageError naming `what` on any malformed item.
-IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, int64_t max);
+/// With `token_suffixes` (axes of token counts), a value or an additive step may end in k or K
+/// (x 1024) or m or M (x 1024^2): "4k" is 4096, "1k:32k:+1k" a range.
+IntAxis ParseIntAxis(std::string_view text, std::string_view what, int64_t min, int64_t max,
+                     bool token_suffixes = false);
+
+/// One token count ("4096", "4k" = 4096, "1M" = 1048576) in [min, max]; throws UsageError naming
+/// `what` otherwise.
+int64_t ParseTokenCount(std::string_view text, std::string_view what, int64_t min, int64_t max);
 
 }  // namespace slmroof

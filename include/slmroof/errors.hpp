@@ -6,6 +6,18 @@
 
 namespace slmroof {
 
+/// Exit codes of every subcommand (README "Exit codes", `slmroof --help`).
+enum ExitCode : int {
+  kExitOk = 0,        ///< done; for a gate: nothing crossed
+  kExitInput = 1,     ///< invalid input: a file, a field, a preset name (InputError)
+  kExitUsage = 2,     ///< a malformed command line (UsageError)
+  kExitInternal = 3,  ///< a defect of slmroof: please report it
+  kExitGate = 4,      ///< a gate fired: compare --fail-if crossed, validate --max-error exceeded
+};
+
+/// One line per exit code, for --help and the manual page.
+const char* ExitCodesText();
+
 /// Invalid input the user can fix (a file, a field, a preset name): exit code 1.
 class InputError : public std::runtime_error {
  public:

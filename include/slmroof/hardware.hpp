@@ -46,6 +46,7 @@ struct ComputeUnit {
 struct HardwareSpec {
   std::string name;
   std::string display_name;
+  std::vector<std::string> aliases;  ///< short names that also select this preset (rpi5)
   std::string kind;
   double capacity_bytes = 0;
   std::optional<double> usable_bytes;  ///< what processes can allocate after the OS's share

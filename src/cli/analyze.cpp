@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "slmroof/axis.hpp"
 #include "slmroof/engine.hpp"
 #include "slmroof/errors.hpp"
 #include "slmroof/text.hpp"
@@ -42,9 +43,9 @@ struct AnalyzeOptions {
   std::vector<std::string> models;
   RoofOptions roof_options;
   std::string phase = "both";
-  int64_t seq = 1024;
+  std::string seq = "1024";
   int64_t batch = 1;
-  int64_t ctx = 0;
+  std::string ctx;
   std::string weights = "fp16";
   std::string act = "fp16";
   std::string kv = "fp16";
@@ -61,9 +62,10 @@ int RunAnalyze(const AnalyzeOptions& o) {
   Scenario s;
   s.prefill = o.phase != "decode";
   s.decode = o.phase != "prefill";
-  s.seq_len = o.seq;
+  s.seq_len = ParseTokenCount(o.seq, "--seq", limits::kSeqLen.min, limits::kSeqLen.max);
   s.batch = o.batch;
-  s.ctx = o.ctx;
+  s.ctx = o.ctx.empty() ? 0
+                        : ParseTokenCount(o.ctx, "--ctx", limits::kContext.min, limits::kContext.max);
   s.weights = ParseWeightSetting(o.weights);
   s.act = DTypeByName(o.act);
   s.kv = DTypeByName(o.kv);
@@ -71,6 +73,8 @@ int RunAnalyze(const AnalyzeOptions& o) {
   s.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
   const MeasuredTps measured = ParseMeasuredTps(o.measured_tps, s);
   CheckPlotOptions(o.plot);
+  const std::string format = FormatFor(o.format_given, o.format, o.output,
+                                       {{".txt", "table"}, {".json", "json"}, {".csv", "csv"}});
 
   const Roof roof = ResolveRoofs(o.roof_options).front();
 
@@ -94,7 +98,6 @@ int RunAnalyze(const AnalyzeOptions& o) {
       }
     }
   }
-  const std::string format = FormatFor(o.format_given, o.format, o.output, {"json", "csv"});
   std::string text;
   if (format == "json") {
     text = RenderJson(report);
@@ -128,12 +131,12 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
   cmd.add_option("--phase", o->phase, "Phase(s) to analyse")
       ->check(CLI::IsMember({"prefill", "decode", "both"}))
       ->capture_default_str();
-  cmd.add_option("--seq", o->seq, "Prompt length (prefill) and context length (decode)")
-      ->check(CLI::Range(limits::kSeqLen.min, limits::kSeqLen.max))
+  cmd.add_option("--seq", o->seq,
+                 "Prompt length (prefill) and context length (decode), in tokens; 4k = 4096")
       ->capture_default_str();
   cmd.add_option("--ctx", o->ctx,
-                 "Context the KV cache is sized for, as a runtime allocates it (-c) [default: --seq]")
-      ->check(CLI::Range(limits::kContext.min, limits::kContext.max));
+                 "Context the KV cache is sized for, as a runtime allocates it (-c); 4k = 4096 "
+                 "[default: --seq]");
   cmd.add_option("--batch", o->batch, "Sequences processed together")
       ->check(CLI::Range(limits::kBatch.min, limits::kBatch.max))
       ->capture_default_str();
@@ -155,7 +158,7 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
   cmd.add_option("--measured-tps", o->measured_tps,
                  "Measured tokens/s: Φ of the measured point (X, or prefill=X,decode=Y)");
   cmd.add_option("--format", o->format,
-                 "Output format [default: from the -o file's extension (.json, .csv), else table]")
+                 "Output format [default: from the -o file's extension: .txt, .json, .csv; else table]")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
   AddPlotOptions(cmd, &o->plot);

@@ -31,6 +31,14 @@ std::function<int()> SetupList(CLI::App& cmd);
 std::function<int()> SetupSweep(CLI::App& cmd);
 std::function<int()> SetupValidate(CLI::App& cmd);
 std::function<int()> SetupCalibrate(CLI::App& cmd);
+std::function<int()> SetupCompletion(CLI::App& cmd);
+std::function<int()> SetupHelp(CLI::App& cmd);
+
+/// The manual page (roff) of every subcommand and option of `app`.
+std::string ManualPage(const CLI::App& app);
+
+/// A few typical command lines, for --help and the manual page.
+const char* ExamplesText();
 
 /// Measurements of every path; `split` keeps all rows, or the fit or holdout half (InFitSplit).
 std::vector<Measurement> ReadMeasurementsFrom(const std::vector<std::string>& paths,
@@ -137,10 +145,18 @@ struct PlotOptions {
   std::string format;  ///< svg, png or html; empty: from the file's extension
 };
 
-/// The output format: `chosen` when --format was given, else the -o file's extension when it is
-/// one of `by_extension` ("csv" for .csv), else `chosen` (the default).
+/// A file extension (".json", with its dot) and the output format it selects ("json").
+struct FormatExtension {
+  std::string extension;
+  std::string format;
+};
+
+/// The output format: `chosen` when --format was given or the data goes to stdout; else the
+/// format the -o file's extension selects in `by_extension`. A FIFO or device takes `chosen`;
+/// any other file whose extension is not listed is a UsageError naming the accepted ones.
 std::string FormatFor(bool given, const std::string& chosen, const std::string& output,
-                      const std::vector<std::string>& by_extension);
+                      const std::vector<FormatExtension>& by_extension,
+                      const std::string& option = "-o");
 
 /// Declares --plot and --plot-format on `cmd`.
 void AddPlotOptions(CLI::App& cmd, PlotOptions* o);

@@ -315,18 +315,44 @@ std::vector<Roof> ResolveRoofs(const RoofOptions& o) {
   return roofs;
 }
 
+namespace {
+
+// A FIFO or a device (/dev/stdout) takes any format: its name says nothing about one.
+bool IsStream(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+// The extension of `path`, lower-cased, with its dot; "" when it has none.
+std::string ExtensionOf(const std::string& path) {
+  return ToLower(std::filesystem::path(path).extension().string());
+}
+
+}  // namespace
+
 std::string FormatFor(bool given, const std::string& chosen, const std::string& output,
-                      const std::vector<std::string>& by_extension) {
+                      const std::vector<FormatExtension>& by_extension,
+                      const std::string& option) {
   if (given || output.empty()) {
     return chosen;
   }
-  const std::string ext = ToLower(std::filesystem::path(output).extension().string());
-  for (const std::string& f : by_extension) {
-    if (ext == "." + f) {
-      return f;
+  const std::string ext = ExtensionOf(output);
+  std::vector<std::string> accepted;
+  for (const FormatExtension& f : by_extension) {
+    if (ext == f.extension) {
+      return f.format;
     }
+    accepted.push_back(fmt::format("{} ({})", f.extension, f.format));
   }
-  return chosen;
+  if (IsStream(output)) {
+    return chosen;
+  }
+  throw UsageError(fmt::format(
+      "{} {}: {}; name the file with one of {}, or give --format",
+      option, Excerpt(output, 80),
+      ext.empty() ? "the file name has no extension to choose the format by"
+                  : fmt::format("unknown extension {}", Excerpt(ext)),
+      fmt::join(accepted, ", ")));
 }
 
 void AddPlotOptions(CLI::App& cmd, PlotOptions* o) {
@@ -342,11 +368,20 @@ std::string PlotFormat(const PlotOptions& o) {
   if (!o.format.empty()) {
     return o.format;
   }
-  const std::string ext = ToLower(std::filesystem::path(o.path).extension().string());
-  if (ext == ".png") {
-    return "png";
+  const std::string ext = ExtensionOf(o.path);
+  if (ext == ".svg" || ext == ".png") {
+    return ext.substr(1);
   }
-  return ext == ".html" || ext == ".htm" ? "html" : "svg";
+  if (ext == ".html" || ext == ".htm") {
+    return "html";
+  }
+  if (IsStream(o.path)) {
+    return "svg";
+  }
+  throw UsageError(fmt::format(
+      "--plot {}: {}; name the file .svg, .png or .html, or give --plot-format", Excerpt(o.path, 80),
+      ext.empty() ? "the file name has no extension to choose the format by"
+                  : fmt::format("unknown chart extension {}", Excerpt(ext))));
 }
 
 }  // namespace
@@ -358,7 +393,7 @@ void CheckPlotOptions(const PlotOptions& o) {
     }
     return;
   }
-  if (PlotFormat(o) == "png" && !RasteriserAvailable()) {
+  if (PlotFormat(o) == "png" && !RasteriserAvailable()) {  // also refuses an unknown extension
     throw UsageError(
         "--plot: PNG needs rsvg-convert (Debian package librsvg2-bin); install it or use "
         "--plot-format svg");

@@ -34,6 +34,7 @@ struct CompareOptions {
   std::string fusion = "none";
   std::string mla = "absorbed";
   std::vector<std::string> fail_if;
+  bool format_given = false;
   std::string format = "table";
   std::string output;
   PlotOptions plot;
@@ -113,10 +114,12 @@ int RunCompare(const CompareOptions& o) {
   shared.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
   Side base = ParseSide(o.base, "base", shared);
   Side candidate = ParseSide(o.candidate, "candidate", shared);
-  const IntAxis seqs = ParseIntAxis(o.seq, "--seq", limits::kSeqLen.min, limits::kSeqLen.max);
+  const IntAxis seqs = ParseIntAxis(o.seq, "--seq", limits::kSeqLen.min, limits::kSeqLen.max, true);
   const IntAxis batches = ParseIntAxis(o.batch, "--batch", limits::kBatch.min, limits::kBatch.max);
 
   CheckPlotOptions(o.plot);
+  const std::string format =
+      FormatFor(o.format_given, o.format, o.output, {{".txt", "table"}, {".json", "json"}});
   const std::vector<Roof> roofs = ResolveRoofs(o.roof_options);
   // Every point keeps two whole analyses for the renderers, so the grid has to stay small.
   // Counted in double: a product of axis sizes in size_t could wrap around to a small number.
@@ -162,13 +165,13 @@ int RunCompare(const CompareOptions& o) {
     }
     plots = StagePlots(o.plot, svgs, "slmroof compare", RenderCompareTable(comparison));
   }
-  Emit(o.format == "json" ? RenderCompareJson(comparison) : RenderCompareTable(comparison),
+  Emit(format == "json" ? RenderCompareJson(comparison) : RenderCompareTable(comparison),
        o.output);
   PublishPlots(plots);
   for (const std::string& line : CrossedThresholdMessages(comparison)) {
     fmt::print(stderr, "slmroof: error: {}\n", line);
   }
-  return comparison.crossed() ? 1 : 0;
+  return comparison.crossed() ? kExitGate : kExitOk;
 }
 
 // The metric table for --help, from the one table the JSON and --fail-if use.
@@ -196,7 +199,8 @@ std::function<int()> SetupCompare(CLI::App& cmd) {
   cmd.add_option("candidate", o->candidate, "Candidate model preset or file" + side_help)
       ->required();
   AddRoofOptions(cmd, &o->roof_options, true);
-  cmd.add_option("--seq", o->seq, "Sequence lengths: a list or ranges START:STOP[:STEP]")
+  cmd.add_option("--seq", o->seq,
+                 "Sequence lengths: a list or ranges START:STOP[:STEP]; 4k = 4096, 1M = 1048576")
       ->capture_default_str();
   cmd.add_option("--batch", o->batch, "Batch sizes: a list or ranges START:STOP[:STEP]")
       ->capture_default_str();
@@ -220,15 +224,16 @@ std::function<int()> SetupCompare(CLI::App& cmd) {
       ->check(CLI::IsMember(kMlaNames))
       ->capture_default_str();
   cmd.add_option("--fail-if", o->fail_if,
-                 "Exit 1 when METRIC OP VALUE[%] holds at any point, e.g. 'tpot>+5%' (repeatable)")
+                 "Exit 4 when METRIC OP VALUE[UNIT|%] holds at any point, e.g. 'tpot>+5%', 'tpot>+2ms' (repeatable)")
       ->allow_extra_args(false);
-  cmd.add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}))
-      ->capture_default_str();
+  cmd.add_option("--format", o->format,
+                 "Output format [default: from the -o file's extension: .txt, .json; else table]")
+      ->check(CLI::IsMember({"table", "json"}));
   cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
   AddPlotOptions(cmd, &o->plot);
   cmd.footer(MetricsHelp());
   return [o, &cmd] {
+    o->format_given = cmd.count("--format") > 0;
     o->roof_options.keep_act = cmd.count("--act") > 0;
     o->roof_options.keep_fusion = cmd.count("--fusion") > 0;
     o->roof_options.keep_mla = cmd.count("--mla") > 0;

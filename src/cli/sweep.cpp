@@ -92,7 +92,7 @@ class Progress {
 int RunSweepCommand(const SweepOptions& o) {
   // Everything that can be wrong with the command line is checked before any row is printed.
   SweepSpec spec;
-  spec.seq_len = ParseIntAxis(o.seq, "--seq", limits::kSeqLen.min, limits::kSeqLen.max);
+  spec.seq_len = ParseIntAxis(o.seq, "--seq", limits::kSeqLen.min, limits::kSeqLen.max, true);
   spec.batch = ParseIntAxis(o.batch, "--batch", limits::kBatch.min, limits::kBatch.max);
   if (o.layers_given) {
     spec.layers = ParseIntAxis(o.layers, "--layers", limits::kDepth.min, limits::kDepth.max);
@@ -148,7 +148,8 @@ int RunSweepCommand(const SweepOptions& o) {
                                  plot_limit, rows));
   }
 
-  const std::string name = FormatFor(o.format_given, o.format, o.output, {"csv", "jsonl"});
+  const std::string name = FormatFor(o.format_given, o.format, o.output,
+                                     {{".txt", "table"}, {".csv", "csv"}, {".jsonl", "jsonl"}});
   const SweepFormat format = name == "csv"     ? SweepFormat::kCsv
                              : name == "jsonl" ? SweepFormat::kJsonl
                                                : SweepFormat::kTable;
@@ -207,7 +208,7 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
       ->capture_default_str();
   cmd.add_option("--seq", o->seq,
                  "Sequence lengths, 1 to 2^30: a list (512,1024) or ranges START:STOP:STEP with "
-                 "STEP +K, -K, xK or /K (128:32768:x2, 256:4096:+256)")
+                 "STEP +K, -K, xK or /K (128:32768:x2, 256:4096:+256); 4k = 4096, 1M = 1048576")
       ->capture_default_str();
   cmd.add_option("--batch", o->batch, "Batch sizes, 1 to 2^20, as a list or ranges like --seq")
       ->capture_default_str();
@@ -243,7 +244,7 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
   cmd.add_flag("--force", o->force,
                fmt::format("Run a grid larger than the safety limit of {:.0f} rows", kSweepRowLimit));
   cmd.add_option("--format", o->format,
-                 "Output format [default: from the -o file's extension (.csv, .jsonl), else table]")
+                 "Output format [default: from the -o file's extension: .txt, .csv, .jsonl; else table]")
       ->check(CLI::IsMember({"table", "csv", "jsonl"}));
   cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
   AddPlotOptions(cmd, &o->plot);

@@ -73,7 +73,8 @@ int RunValidate(const ValidateOptionsCli& o) {
     options.calibration = LoadCalibration(o.calibration);
   }
   const ValidationReport report = Validate(rows, options);
-  const std::string format = FormatFor(o.format_given, o.format, o.output, {"json"});
+  const std::string format = FormatFor(o.format_given, o.format, o.output,
+                                       {{".txt", "table"}, {".json", "json"}});
   Emit(format == "json" ? RenderValidateJson(report) : RenderValidateTable(report, o.rows),
        o.output);
   int code = 0;
@@ -85,14 +86,14 @@ int RunValidate(const ValidateOptionsCli& o) {
         if (!(g.median_abs_error <= limit)) {  // a NaN statistic fails too
           fmt::print(stderr, "slmroof: error: {} median |error| {:.1f}% over {} rows exceeds {:.1f}%\n",
                      phase, 100 * g.median_abs_error, g.rows, 100 * limit);
-          code = 4;
+          code = kExitGate;
         }
       }
     }
     if (!found) {
       fmt::print(stderr, "slmroof: error: --max-error {}: no {} row could be predicted\n", phase,
                  phase);
-      code = 4;
+      code = kExitGate;
     }
   }
   return code;
@@ -160,7 +161,7 @@ std::function<int()> SetupValidate(CLI::App& cmd) {
                  "Apply a calibration file (slmroof calibrate -o) where it has an entry");
   cmd.add_flag("--rows", o->rows, "List every row, not only the summaries (table format)");
   cmd.add_option("--format", o->format,
-                 "Output format [default: from the -o file's extension (.json), else table]")
+                 "Output format [default: from the -o file's extension: .txt, .json; else table]")
       ->check(CLI::IsMember({"table", "json"}));
   cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
   return [o, &cmd] {

@@ -1,5 +1,6 @@
 #include "slmroof/io/hardware_reader.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -77,6 +78,18 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
   HardwareSpec hw;
   hw.name = f.Name(doc, "name", "name");
   hw.display_name = f.OptString(doc, "display_name", "display_name", limits::kMaxDisplayNameBytes).value_or(hw.name);
+  if (doc.contains("aliases")) {
+    const json& aliases = f.Array(doc, "aliases", "aliases");
+    for (size_t i = 0; i < aliases.size(); ++i) {
+      const std::string p = fmt::format("aliases[{}]", i);
+      if (!aliases[i].is_string()) {
+        f.Fail(p, "must be a name");
+      }
+      const std::string alias = aliases[i].get<std::string>();
+      f.CheckNameKey(alias, p);
+      hw.aliases.push_back(alias);
+    }
+  }
   hw.kind = f.OptString(doc, "kind", "kind").value_or("");
   const json& memory = f.Object(doc, "memory", "memory");
   hw.capacity_bytes = f.Number(memory, "capacity_bytes", "memory.capacity_bytes", limits::kCapacity);
@@ -158,12 +171,41 @@ HardwareSpec LoadHardware(const std::string& name_or_path) {
   if (const PresetText* p = FindPreset(presets, name_or_path)) {
     return ParseHardwareJson(p->text, fmt::format("preset '{}'", p->name));
   }
+  for (const auto& [alias, preset] : HardwareAliases()) {
+    if (alias == name_or_path) {
+      return ParseHardwareJson(FindPreset(presets, preset)->text,
+                               fmt::format("preset '{}'", preset));
+    }
+  }
   if (LooksLikePath(name_or_path)) {
     ReadTextFile(name_or_path);  // throws, saying why it cannot be read
   }
-  const std::string hint = ClosestName(name_or_path, PresetNames(presets));
+  const std::string hint = ClosestName(name_or_path, HardwareNamesAndAliases());
   throw InputError(fmt::format("unknown hardware {}{} (see 'slmroof list hardware')", Excerpt(name_or_path),
                                hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint)));
+}
+
+const std::vector<std::pair<std::string, std::string>>& HardwareAliases() {
+  static const std::vector<std::pair<std::string, std::string>> kAliases = [] {
+    std::vector<std::pair<std::string, std::string>> aliases;
+    for (const PresetText& p : EmbeddedHardwarePresets()) {
+      for (const std::string& a : ParseHardwareJson(p.text, p.name).aliases) {
+        aliases.emplace_back(a, p.name);
+      }
+    }
+    std::sort(aliases.begin(), aliases.end());
+    return aliases;
+  }();
+  return kAliases;
+}
+
+std::vector<std::string> HardwareNamesAndAliases() {
+  std::vector<std::string> names = PresetNames(EmbeddedHardwarePresets());
+  for (const auto& alias : HardwareAliases()) {
+    names.push_back(alias.first);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace slmroof

@@ -276,23 +276,23 @@ const std::vector<Case>& Matrix() {
     add("option", "empty --bandwidth (was ignored)", Analyze({"--bandwidth", ""}), 2, "slmroof: error: --bandwidth: the value is empty\n");
     add("option", "empty --peak (was ignored)", Analyze({"--peak", ""}), 2, "slmroof: error: --peak: the value is empty\n");
     add("option", "empty --measured-tps (was ignored)", Analyze({"--measured-tps", ""}), 2, "slmroof: error: --measured-tps: the value is empty\n");
-    add("option", "empty --hw= form", Analyze({"--hw="}), 2, "slmroof: error: --hw: 1 required TEXT missing\nRun 'slmroof --help' for usage.\n");
+    add("option", "empty --hw= form", Analyze({"--hw="}), 2, "slmroof: error: --hw: 1 required TEXT missing\nRun 'slmroof analyze --help' for usage.\n");
     add("option", "--bandwidth 1e-300", Analyze({"--bandwidth", "1e-300"}), 2, "slmroof: error: --bandwidth: '1e-300' is outside [1, 1e+18] bytes/s\n");
     add("option", "--bandwidth not a quantity", Analyze({"--bandwidth", "fast"}), 2, "slmroof: error: --bandwidth: cannot read 'fast' as a quantity (example: 120GB/s)\n");
     add("option", "--peak with an unknown precision", Analyze({"--peak", "fp99=3T"}), 2, "slmroof: error: --peak: unknown precision 'fp99' (known: fp32, fp16, bf16, int8, int4)\n");
     add("option", "--peak 1e400", Analyze({"--peak", "1e400"}), 2, "slmroof: error: --peak: cannot read '1e400' as a quantity (example: 3.5TFLOPS)\n");
-    add("option", "--seq 0", Analyze({"--seq", "0"}), 2, "slmroof: error: --seq: Value 0 not in range 1 to 1073741824\nRun 'slmroof --help' for usage.\n");
-    add("option", "--seq 2^64 - 1", Analyze({"--seq", "18446744073709551615"}), 2, "slmroof: error: --seq: Value 18446744073709551615 not in range 1 to 1073741824\nRun 'slmroof --help' for usage.\n");
-    add("option", "--batch -1", Analyze({"--batch", "-1"}), 2, "slmroof: error: --batch: Value -1 not in range 1 to 1048576\nRun 'slmroof --help' for usage.\n");
-    add("option", "--ctx 0", Analyze({"--ctx", "0"}), 2, "slmroof: error: --ctx: Value 0 not in range 1 to 1073741824\nRun 'slmroof --help' for usage.\n");
-    add("option", "--weights unknown type", Analyze({"--weights", "Q9_K"}), 2, "slmroof: error: --weights: unknown weight type 'Q9_K', did you mean 'Q6_K'? (a llama.cpp file type, a storage type or pure:TYPE: see 'slmroof list weights')\nRun 'slmroof --help' for usage.\n");
-    add("option", "--format unknown", Analyze({"--format", "xml"}), 2, "slmroof: error: --format: xml not in {table,json,csv}\nRun 'slmroof --help' for usage.\n");
+    add("option", "--seq 0", Analyze({"--seq", "0"}), 2, "slmroof: error: --seq: '0' is outside [1, 1073741824]\n");
+    add("option", "--seq 2^64 - 1", Analyze({"--seq", "18446744073709551615"}), 2, "slmroof: error: --seq: '18446744073709551615' is not a token count (examples: 4096, 4k = 4096, 1M)\n");
+    add("option", "--batch -1", Analyze({"--batch", "-1"}), 2, "slmroof: error: --batch: Value -1 not in range 1 to 1048576\nRun 'slmroof analyze --help' for usage.\n");
+    add("option", "--ctx 0", Analyze({"--ctx", "0"}), 2, "slmroof: error: --ctx: '0' is outside [1, 1073741824]\n");
+    add("option", "--weights unknown type", Analyze({"--weights", "Q9_K"}), 2, "slmroof: error: --weights: unknown weight type 'Q9_K', did you mean 'Q6_K'? (a llama.cpp file type, a storage type or pure:TYPE: see 'slmroof list weights')\nRun 'slmroof analyze --help' for usage.\n");
+    add("option", "--format unknown", Analyze({"--format", "xml"}), 2, "slmroof: error: --format: xml not in {table,json,csv}\nRun 'slmroof analyze --help' for usage.\n");
     add("option", "--plot-format without --plot", Analyze({"--plot-format", "svg"}), 2, "slmroof: error: --plot-format needs --plot FILE\n");
     add("option", "--unit the device lacks", Analyze({"--unit", "npu"}), 1, "slmroof: error: hardware 'jetson-orin-nano-super' has no compute unit 'npu' (units: gpu, gpu-tensor, cpu)\n");
     add("option", "--measured-tps of 10 KB",
         Analyze({"--phase", "decode", "--measured-tps", std::string(10000, '9') + "x"}),
         2, "slmroof: error: --measured-tps: cannot read '9999999999999999999999999999999999999999'... (10001 bytes) as a quantity (example: 3.5TFLOPS)\n");
-    add("option", "unknown subcommand", {"analyse"}, 2, "slmroof: error: unknown subcommand 'analyse', did you mean 'analyze'? (subcommands: analyze, compare, sweep, validate, calibrate, list)\n");
+    add("option", "unknown subcommand", {"analyse"}, 2, "slmroof: error: unknown subcommand 'analyse', did you mean 'analyze'? (subcommands: analyze, compare, sweep, validate, calibrate, list, completion, help)\nRun 'slmroof help' for usage.\n");
     add("option", "sweep --seq range of a billion points", {"sweep", "--seq", "1:1000000000"}, 2, "slmroof: error: the grid has 2000000000 rows, more than the safety limit of 10000000; narrow it or pass --force\n");
     add("option", "sweep --seq beyond the bound", {"sweep", "--seq", "1:2000000000:x2"}, 2, "slmroof: error: --seq: 2000000000 in '1:2000000000:x2' is outside [1, 1073741824]\n");
     add("option", "sweep --layers 5000", {"sweep", "--layers", "5000"}, 2, "slmroof: error: --layers: 5000 in '5000' is outside [1, 4096]\n");
@@ -320,7 +320,7 @@ const std::vector<Case>& Matrix() {
         Analyze({"-o", "out.json", "--plot", "no/dir/x.svg"}), 1, "slmroof: error: --plot: cannot write 'no/dir/x.svg': No such file or directory\n");
     add("output", "--plot PNG into a missing directory",
         Analyze({"--plot", "no/dir/x.png"}), 1, "slmroof: error: --plot: cannot write 'no/dir/x.png': No such file or directory\n");
-    add("output", "--plot over a directory", Analyze({"--plot", "d"}), 1, "slmroof: error: --plot: cannot write 'd': Is a directory\n",
+    add("output", "--plot over a directory", Analyze({"--plot", "d", "--plot-format", "svg"}), 1, "slmroof: error: --plot: cannot write 'd': Is a directory\n",
         [](const std::string& dir) { mkdir((dir + "/d").c_str(), 0755); });
     {
       Case* c = add("output", "stdout on a full disk", Analyze({}), 1, "slmroof: error: cannot write to stdout: No space left on device\n");

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,7 +20,13 @@ class JsonFields;
 CalibrationEntry ParseCalibrationEntry(const JsonFields& f, const nlohmann::json& obj,
                                        const std::string& path);
 
-/// Loads a device from a file path or a preset name.
+/// Loads a device from a file path, a preset name or a preset's alias ("rpi5").
 HardwareSpec LoadHardware(const std::string& name_or_path);
+
+/// Every alias of the hardware presets and the preset it selects, sorted by alias.
+const std::vector<std::pair<std::string, std::string>>& HardwareAliases();
+
+/// The hardware preset names and their aliases, sorted (for completion and hints).
+std::vector<std::string> HardwareNamesAndAliases();
 
 }  // namespace slmroof
