@@ -1,5 +1,9 @@
 // Shipped presets are read as published: head_dim honoured, tying, KV heads, MLA and MoE shapes.
+#include <set>
+
 #include <gtest/gtest.h>
+
+#include "slmroof/errors.hpp"
 
 #include "slmroof/engine.hpp"
 #include "slmroof/io/hardware_reader.hpp"
@@ -19,6 +23,27 @@ TEST(Presets, EveryPresetLoads) {
   for (const PresetText& p : EmbeddedHardwarePresets()) {
     const HardwareSpec hw = LoadHardware(p.name);
     EXPECT_EQ(hw.name, p.name);
+  }
+}
+
+TEST(Presets, AliasesAreUniqueAndSelectTheirPreset) {
+  const std::vector<std::string> names = PresetNames(EmbeddedHardwarePresets());
+  std::set<std::string> seen(names.begin(), names.end());
+  ASSERT_FALSE(HardwareAliases().empty());
+  for (const auto& [alias, preset] : HardwareAliases()) {
+    EXPECT_TRUE(seen.insert(alias).second) << alias << " is a preset name or another alias";
+    EXPECT_EQ(LoadHardware(alias).name, preset) << alias;
+  }
+  EXPECT_EQ(LoadHardware("rpi5").name, "raspberry-pi-5");
+  EXPECT_EQ(LoadHardware("orin-nano").name, "jetson-orin-nano");
+  EXPECT_EQ(LoadHardware("m4").name, "apple-m4");
+  EXPECT_EQ(LoadHardware("x-elite").name, "snapdragon-x-elite");
+  // A near miss of an alias is suggested like a near miss of a name.
+  try {
+    LoadHardware("rpi6");
+    ADD_FAILURE() << "rpi6 loaded";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'rpi5'?"), std::string::npos) << e.what();
   }
 }
 
