@@ -1,5 +1,6 @@
 #include "slmroof/axis.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -20,6 +21,27 @@ int64_t IntAxis::at(size_t i) const {
     i -= s.count;
   }
   return 0;  // out of range: callers index below size()
+}
+
+int64_t IntAxis::max() const {
+  int64_t best = 0;
+  bool any = false;
+  auto consider = [&](int64_t v) {
+    best = any ? std::max(best, v) : v;
+    any = true;
+  };
+  for (const Segment& s : segments_) {
+    if (!s.values.empty()) {
+      for (int64_t v : s.values) {
+        consider(v);
+      }
+    } else if (s.count > 0) {
+      // An arithmetic run is largest at one of its ends.
+      consider(s.start);
+      consider(s.start + static_cast<int64_t>(s.count - 1) * s.step);
+    }
+  }
+  return best;
 }
 
 void IntAxis::Append(Segment s) {

@@ -98,7 +98,9 @@ class TensorLister {
     for (int64_t i = 2; i < layer.norms_per_layer; ++i) {
       Vector(fmt::format("post_norm_{}", i - 2), norm);
     }
-    Vector("ffn_norm", norm);
+    if (layer.norms_per_layer >= 2) {
+      Vector("ffn_norm", norm);
+    }
     Ffn(layer.ffn);
   }
 

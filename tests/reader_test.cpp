@@ -97,9 +97,10 @@ TEST(Reader, KvHeadsMustDivideHeads) {
 
 TEST(Reader, UnknownModelType) {
   EXPECT_EQ(ModelError(Llama("model_type", "\"bert\"")),
-            "m.json: field 'model_type' is 'bert', which slmroof does not read (supported: llama, "
-            "mistral, qwen2, qwen3, phi3, gemma, gemma2, gpt_neox, deepseek_v2, deepseek_v3, "
-            "minicpm3, plm)");
+            "m.json: field 'model_type' is 'bert', which slmroof does not read (supported: cohere, "
+            "cohere2, deepseek_v2, deepseek_v3, gemma, gemma2, gemma3, gemma3_text, gpt_neox, "
+            "granite, llama, minicpm3, mistral, olmo, olmo2, phi, phi3, plm, qwen2, qwen3, smollm3, "
+            "stablelm; a llama-shaped config can be read with --as llama)");
 }
 
 TEST(Reader, NeitherFormat) {

@@ -15,6 +15,8 @@ class IntAxis {
   size_t size() const { return size_; }
   /// The i-th value, 0 <= i < size().
   int64_t at(size_t i) const;
+  /// The largest value (0 for an empty axis), without visiting every value of a range.
+  int64_t max() const;
 
  private:
   // A run of values start, start + step, ... (count of them); explicit lists use step 0.

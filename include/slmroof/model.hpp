@@ -54,7 +54,9 @@ struct LayerSpec {
   AttentionSpec attention;
   FfnSpec ffn;
   NormKind norm = NormKind::kRmsNorm;
-  int64_t norms_per_layer = 2;    ///< Gemma-2 adds post-attention and post-FFN norms: 4
+  /// Gemma-2 adds post-attention and post-FFN norms: 4; Phi and Cohere feed attention and FFN
+  /// from one norm: 1.
+  int64_t norms_per_layer = 2;
 };
 
 /// A run of identical consecutive layers.
@@ -73,6 +75,7 @@ struct ModelSpec {
   int64_t hidden_size = 0;
   bool tie_word_embeddings = false;
   NormKind final_norm = NormKind::kRmsNorm;
+  int64_t max_context = 0;   ///< the context it was trained for (max_position_embeddings); 0: unknown
   std::vector<LayerGroup> groups;
   std::vector<std::string> warnings;  ///< approximations the reader made, shown on stderr
 

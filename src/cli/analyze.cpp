@@ -52,6 +52,7 @@ struct AnalyzeOptions {
   std::string fusion = "none";
   std::string mla = "absorbed";
   std::string measured_tps;
+  std::string as_family;
   bool format_given = false;
   std::string format = "table";
   std::string output;
@@ -82,10 +83,8 @@ int RunAnalyze(const AnalyzeOptions& o) {
   const std::vector<std::string> models =
       o.models.empty() ? std::vector<std::string>{kDefaultModel} : o.models;
   for (const std::string& name : models) {
-    const ModelSpec model = LoadModel(name);
-    for (const std::string& w : model.warnings) {
-      spdlog::warn("{}", w);
-    }
+    const ModelSpec model = LoadModelAndWarn(name, o.as_family);
+    WarnBeyondContext(model, std::max(s.seq_len, s.ctx), s.ctx > s.seq_len ? "--ctx" : "--seq");
     report.analyses.push_back(Analyze(model, roof, s, measured));
     WarnPeakFallbacks(report.analyses.back());
   }
@@ -127,6 +126,7 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
   cmd.add_option("models", o->models,
                  fmt::format("Model presets or files (HF config.json or slmroof JSON); several are "
                              "compared by Φ [default: {}]", kDefaultModel));
+  AddAsOption(cmd, &o->as_family);
   AddRoofOptions(cmd, &o->roof_options, false);
   cmd.add_option("--phase", o->phase, "Phase(s) to analyse")
       ->check(CLI::IsMember({"prefill", "decode", "both"}))

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "slmroof/hardware.hpp"
+#include "slmroof/model.hpp"
 #include "slmroof/result.hpp"
 #include "slmroof/temp_files.hpp"
 #include "slmroof/validate.hpp"
@@ -92,6 +93,17 @@ class Output {
 
 /// Writes `text` to stdout, or atomically to `path`.
 void Emit(const std::string& text, const std::string& path);
+
+/// Declares --as FAMILY: the model_type HuggingFace config files are read as.
+void AddAsOption(CLI::App& cmd, std::string* as_family);
+
+/// Loads a model (LoadModel) and prints what its reader approximated or ignored, one warning
+/// line per model.
+ModelSpec LoadModelAndWarn(const std::string& name, const std::string& as_family);
+
+/// Warns when `tokens` of context (the largest --seq or --ctx) go beyond the context the model
+/// was trained for: the cost is extrapolated past what the model can use.
+void WarnBeyondContext(const ModelSpec& model, int64_t tokens, const std::string& option);
 
 /// Names of every storage type, for option validation.
 std::vector<std::string> DTypeNames();

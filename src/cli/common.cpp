@@ -14,6 +14,7 @@
 #include "slmroof/engine_profile.hpp"
 #include "slmroof/errors.hpp"
 #include "slmroof/io/hardware_reader.hpp"
+#include "slmroof/io/model_reader.hpp"
 #include "slmroof/plot.hpp"
 #include "slmroof/text.hpp"
 #include "slmroof/units.hpp"
@@ -472,6 +473,29 @@ std::vector<Roof> OtherRoofs(const RoofOptions& o) {
     }
   }
   return roofs;
+}
+
+void AddAsOption(CLI::App& cmd, std::string* as_family) {
+  cmd.add_option("--as", *as_family,
+                 "Read HuggingFace config files as this model_type whatever their own says (a "
+                 "llama-shaped config of an unfamiliar family: --as llama); presets are not affected")
+      ->check(CLI::IsMember(SupportedModelTypes()));
+}
+
+ModelSpec LoadModelAndWarn(const std::string& name, const std::string& as_family) {
+  ModelSpec model = LoadModel(name, as_family);
+  for (const std::string& w : model.warnings) {
+    spdlog::warn("{}", w);
+  }
+  return model;
+}
+
+void WarnBeyondContext(const ModelSpec& model, int64_t tokens, const std::string& option) {
+  if (model.max_context > 0 && tokens > model.max_context) {
+    spdlog::warn("{}: {} {} is beyond the {} tokens of context it was trained for "
+                 "(max_position_embeddings); the figures extrapolate past what the model can use",
+                 model.name, option, tokens, model.max_context);
+  }
 }
 
 }  // namespace slmroof::cli

@@ -34,6 +34,7 @@ struct CompareOptions {
   std::string fusion = "none";
   std::string mla = "absorbed";
   std::vector<std::string> fail_if;
+  std::string as_family;
   bool format_given = false;
   std::string format = "table";
   std::string output;
@@ -92,14 +93,6 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared)
 
 namespace {
 
-ModelSpec LoadAndWarn(const std::string& name) {
-  ModelSpec model = LoadModel(name);
-  for (const std::string& w : model.warnings) {
-    spdlog::warn("{}", w);
-  }
-  return model;
-}
-
 int RunCompare(const CompareOptions& o) {
   // Every usage error comes before the first analysis, so a bad gate never half-runs.
   std::vector<Threshold> thresholds;
@@ -131,9 +124,14 @@ int RunCompare(const CompareOptions& o) {
                     "narrow --seq or --batch",
                     points, kMaxPoints));
   }
-  const ModelSpec base_model = LoadAndWarn(base.model);
+  const ModelSpec base_model = LoadModelAndWarn(base.model, o.as_family);
   const ModelSpec candidate_model =
-      candidate.model == base.model ? base_model : LoadAndWarn(candidate.model);
+      candidate.model == base.model ? base_model : LoadModelAndWarn(candidate.model, o.as_family);
+  const int64_t longest = seqs.max();
+  WarnBeyondContext(base_model, longest, "--seq");
+  if (candidate.model != base.model) {
+    WarnBeyondContext(candidate_model, longest, "--seq");
+  }
 
   std::vector<AnalysisResult> base_results;
   std::vector<AnalysisResult> candidate_results;
@@ -198,6 +196,7 @@ std::function<int()> SetupCompare(CLI::App& cmd) {
   cmd.add_option("base", o->base, "Base model preset or file" + side_help)->required();
   cmd.add_option("candidate", o->candidate, "Candidate model preset or file" + side_help)
       ->required();
+  AddAsOption(cmd, &o->as_family);
   AddRoofOptions(cmd, &o->roof_options, true);
   cmd.add_option("--seq", o->seq,
                  "Sequence lengths: a list or ranges START:STOP[:STEP]; 4k = 4096, 1M = 1048576")

@@ -33,6 +33,7 @@ struct SweepOptions {
   std::vector<std::string> kv{"fp16"};
   std::vector<std::string> fusion{"none"};
   std::string mla = "absorbed";
+  std::string as_family;
   bool layers_given = false;
   bool format_given = false;
   bool operators = false;
@@ -115,10 +116,7 @@ int RunSweepCommand(const SweepOptions& o) {
   const std::vector<std::string> names =
       o.models.empty() ? std::vector<std::string>{kDefaultModel} : o.models;
   for (const std::string& name : names) {
-    spec.models.push_back(LoadModel(name));
-    for (const std::string& w : spec.models.back().warnings) {
-      spdlog::warn("{}", w);
-    }
+    spec.models.push_back(LoadModelAndWarn(name, o.as_family));
   }
   double rows = SweepRowCount(spec);
   if (o.operators) {
@@ -155,6 +153,10 @@ int RunSweepCommand(const SweepOptions& o) {
                                                : SweepFormat::kTable;
   // With a chart, rows for stdout are held until the chart is rendered: a failing chart prints
   // nothing and leaves no file.
+  // Warned once the grid is known to run: not in front of a usage error.
+  for (const ModelSpec& m : spec.models) {
+    WarnBeyondContext(m, spec.seq_len.max(), "--seq");
+  }
   Output out(o.output, "-o", !o.plot.path.empty());
   SweepPlotSink lines;
   SweepAnalysesSink analyses;
@@ -202,6 +204,7 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
                              kDefaultModel))
       ->delimiter(',')
       ->allow_extra_args(false);
+  AddAsOption(cmd, &o->as_family);
   AddRoofOptions(cmd, &o->roof_options, true);
   cmd.add_option("--phase", o->phase, "Phase(s) to analyse")
       ->check(CLI::IsMember({"prefill", "decode", "both"}))

@@ -163,7 +163,10 @@ void Builder::AddLayer(const LayerSpec& layer, int64_t repeat, const std::string
        Precision::kFp32,
        {},
        {}});
-  AddNorm(p + "ffn_norm", layer.norm, model_.hidden_size, repeat, t_);
+  // §4.10: with one norm per layer (Phi, Cohere), the FFN reads the attention's normed input.
+  if (layer.norms_per_layer >= 2) {
+    AddNorm(p + "ffn_norm", layer.norm, model_.hidden_size, repeat, t_);
+  }
   AddFfn(layer.ffn, p, repeat);
 }
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "slmroof/errors.hpp"
+#include "io/model_common.hpp"
 #include "slmroof/io/json_fields.hpp"
 #include "slmroof/presets.hpp"
 #include "slmroof/text.hpp"
@@ -17,7 +18,7 @@ namespace slmroof {
 
 using nlohmann::json;
 
-namespace {
+namespace reader {
 
 Activation ParseActivation(const JsonFields& f, const std::string& value, const std::string& path) {
   const std::string v = ToLower(value);
@@ -40,7 +41,8 @@ Activation ParseActivation(const JsonFields& f, const std::string& value, const 
                            "relu, relu2)", Excerpt(value)));
 }
 
-// Appends `layer` to the model, merging it into the previous group when identical.
+namespace {
+
 bool SameLayer(const LayerSpec& a, const LayerSpec& b) {
   const AttentionSpec& x = a.attention;
   const AttentionSpec& y = b.attention;
@@ -59,6 +61,8 @@ bool SameLayer(const LayerSpec& a, const LayerSpec& b) {
          a.norms_per_layer == b.norms_per_layer;
 }
 
+}  // namespace
+
 void AppendLayers(ModelSpec* model, const LayerSpec& layer, int64_t repeat) {
   if (!model->groups.empty() && SameLayer(model->groups.back().layer, layer)) {
     model->groups.back().repeat += repeat;
@@ -67,183 +71,12 @@ void AppendLayers(ModelSpec* model, const LayerSpec& layer, int64_t repeat) {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// HuggingFace config.json (docs/model-format.md, "HuggingFace configs").
+}  // namespace reader
 
-struct Family {
-  const char* model_type;
-  bool mla;
-  FfnKind ffn;
-  NormKind norm;
-  int64_t norms_per_layer;
-  bool qkv_bias;     ///< q/k/v bias regardless of attention_bias (Qwen2)
-  bool qk_norm;
-  bool tie_default;  ///< tie_word_embeddings when the config omits it (the transformers default)
-  const char* default_act;
-};
+namespace {
 
-const Family kFamilies[] = {
-    {"llama", false, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
-    {"mistral", false, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
-    {"qwen2", false, FfnKind::kGated, NormKind::kRmsNorm, 2, true, false, false, "silu"},
-    {"qwen3", false, FfnKind::kGated, NormKind::kRmsNorm, 2, false, true, false, "silu"},
-    {"phi3", false, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
-    {"gemma", false, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, true, "gelu_pytorch_tanh"},
-    {"gemma2", false, FfnKind::kGated, NormKind::kRmsNorm, 4, false, false, true, "gelu_pytorch_tanh"},
-    {"gpt_neox", false, FfnKind::kMlp, NormKind::kLayerNorm, 2, false, false, false, "gelu"},
-    {"deepseek_v2", true, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
-    {"deepseek_v3", true, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, false, "silu"},
-    // MiniCPM3Config ties embeddings by default (transformers configuration_minicpm3.py).
-    {"minicpm3", true, FfnKind::kGated, NormKind::kRmsNorm, 2, false, false, true, "silu"},
-    {"plm", true, FfnKind::kMlp, NormKind::kRmsNorm, 2, false, false, false, "relu2"},
-};
-
-class HfReader {
- public:
-  HfReader(const JsonFields& f, const json& cfg) : f_(f), cfg_(cfg) {}
-
-  ModelSpec Read(const std::string& name) {
-    const std::string type = ModelType();
-    const Family* fam = nullptr;
-    for (const Family& candidate : kFamilies) {
-      if (type == candidate.model_type) {
-        fam = &candidate;
-      }
-    }
-    if (fam == nullptr) {
-      f_.Fail("model_type", fmt::format("is {}, which slmroof does not read (supported: {})", Excerpt(type),
-                                        fmt::join(SupportedModelTypes(), ", ")));
-    }
-    ModelSpec m;
-    m.name = name;
-    m.family = type;
-    m.vocab_size = Int("vocab_size", limits::kVocab);
-    m.hidden_size = Int("hidden_size", limits::kHidden);
-    m.tie_word_embeddings = Bool("tie_word_embeddings", fam->tie_default);
-    m.final_norm = fam->norm;
-    // Bounded before the per-layer loop below runs.
-    const int64_t layers = Int("num_hidden_layers", limits::kLayers);
-    const LayerSpec dense = BaseLayer(*fam, m.hidden_size);
-    if (!IsMoe()) {
-      AppendLayers(&m, dense, layers);
-      return m;
-    }
-    // DeepSeek MoE: the first `first_k_dense_replace` layers are dense, then every
-    // `moe_layer_freq`-th layer is MoE.
-    const int64_t first_dense = OptInt("first_k_dense_replace", limits::kLayerIndex).value_or(0);
-    const int64_t freq = std::max<int64_t>(1, OptInt("moe_layer_freq", limits::kLayerIndex).value_or(1));
-    LayerSpec moe = dense;
-    FfnSpec& ffn = moe.ffn;
-    ffn.num_experts = Int("n_routed_experts", {1, limits::kExperts.max});
-    ffn.num_shared_experts = OptInt("n_shared_experts", limits::kSharedExperts).value_or(0);
-    ffn.experts_per_token = Int("num_experts_per_tok", {limits::kExpertsPerToken.min, ffn.num_experts});
-    ffn.expert_intermediate_size = Int("moe_intermediate_size", limits::kIntermediate);
-    ffn.intermediate_size = (ffn.num_shared_experts + ffn.experts_per_token) * ffn.expert_intermediate_size;
-    ffn.bias = false;
-    int64_t moe_layers = 0;
-    for (int64_t i = 0; i < layers; ++i) {
-      const bool is_moe = i >= first_dense && i % freq == 0;
-      moe_layers += is_moe ? 1 : 0;
-      AppendLayers(&m, is_moe ? moe : dense, 1);
-    }
-    if (moe_layers > 0) {
-      m.warnings.push_back(fmt::format(
-          "{}: {} MoE layers are costed as a dense FFN over {} shared + {} routed experts of width {} "
-          "(intermediate {}); weights in memory count all {} experts",
-          f_.origin(), moe_layers, ffn.num_shared_experts, ffn.experts_per_token,
-          ffn.expert_intermediate_size, ffn.intermediate_size, ffn.num_experts));
-    }
-    return m;
-  }
-
- private:
-  int64_t Int(const char* key, IntRange range) const { return f_.Int(cfg_, key, key, range); }
-  std::optional<int64_t> OptInt(const char* key, IntRange range) const {
-    return f_.OptInt(cfg_, key, key, range);
-  }
-  bool Bool(const char* key, bool fallback) const { return f_.OptBool(cfg_, key, key).value_or(fallback); }
-
-  // Some published configs (MiniCPM3-4B) have no model_type; their architectures name it.
-  std::string ModelType() const {
-    if (auto type = f_.OptString(cfg_, "model_type", "model_type")) {
-      return *type;
-    }
-    static const std::pair<const char*, const char*> kArchitectures[] = {
-        {"MiniCPM3ForCausalLM", "minicpm3"}, {"PLMForCausalLM", "plm"}};
-    const json& archs = f_.Array(cfg_, "architectures", "architectures");
-    for (const json& a : archs) {
-      for (const auto& [arch, type] : kArchitectures) {
-        if (a.is_string() && a.get<std::string>() == arch) {
-          return type;
-        }
-      }
-    }
-    f_.Fail("model_type", fmt::format("is missing and 'architectures' ({}) names no model slmroof reads",
-                                      DescribeJson(archs)));
-  }
-
-  bool IsMoe() const { return cfg_.contains("n_routed_experts") && !cfg_["n_routed_experts"].is_null(); }
-
-  LayerSpec BaseLayer(const Family& fam, int64_t hidden) const {
-    LayerSpec layer;
-    layer.norm = fam.norm;
-    layer.norms_per_layer = fam.norms_per_layer;
-    AttentionSpec& a = layer.attention;
-    a.num_heads = Int("num_attention_heads", limits::kHeads);
-    const bool bias = Bool("attention_bias", fam.model_type == std::string("gpt_neox"));
-    if (fam.mla) {
-      a.kind = AttentionKind::kMla;
-      a.q_lora_rank = OptInt("q_lora_rank", limits::kQLoraRank).value_or(0);
-      a.kv_lora_rank = Int("kv_lora_rank", limits::kLoraRank);
-      a.qk_nope_head_dim = Int("qk_nope_head_dim", limits::kHeadDim);
-      a.qk_rope_head_dim = Int("qk_rope_head_dim", limits::kHeadDim);
-      // MiniCPM3 publishes no v_head_dim: its value heads are hidden_size / heads wide.
-      a.v_head_dim = OptInt("v_head_dim", limits::kHeadDim).value_or(DividedHidden(hidden, a.num_heads));
-    } else {
-      a.num_kv_heads = OptInt("num_key_value_heads", limits::kHeads).value_or(a.num_heads);
-      // Some configs write head_dim 0 (or null) for "hidden_size / heads".
-      a.head_dim = OptInt("head_dim", {0, limits::kHeadDim.max}).value_or(0);
-      if (a.head_dim == 0) {
-        a.head_dim = DividedHidden(hidden, a.num_heads);
-      }
-      a.v_head_dim = a.head_dim;
-      a.qkv_bias = bias || fam.qkv_bias;
-      a.o_bias = bias;
-      a.qk_norm = fam.qk_norm;
-      double fraction =
-          f_.OptNumber(cfg_, "partial_rotary_factor", "partial_rotary_factor", limits::kFraction)
-              .value_or(1.0);
-      if (fam.model_type == std::string("gpt_neox")) {
-        fraction = f_.OptNumber(cfg_, "rotary_pct", "rotary_pct", limits::kFraction).value_or(0.25);
-      }
-      a.rope_dim = static_cast<int64_t>(std::floor(static_cast<double>(a.head_dim) * fraction));
-    }
-    FfnSpec& ffn = layer.ffn;
-    ffn.kind = fam.ffn;
-    std::string act_key = "hidden_act";
-    std::optional<std::string> act = f_.OptString(cfg_, "hidden_activation", "hidden_activation");
-    if (act) {
-      act_key = "hidden_activation";
-    } else {
-      act = f_.OptString(cfg_, "hidden_act", "hidden_act");
-    }
-    ffn.activation = ParseActivation(f_, act.value_or(fam.default_act), act_key);
-    ffn.intermediate_size = Int("intermediate_size", limits::kIntermediate);
-    ffn.bias = Bool("mlp_bias", fam.model_type == std::string("gpt_neox"));
-    return layer;
-  }
-
-  int64_t DividedHidden(int64_t hidden, int64_t heads) const {
-    if (hidden % heads != 0) {
-      f_.Fail("num_attention_heads", fmt::format("({}) does not divide hidden_size ({}) and no head_dim is given",
-                                                 heads, hidden));
-    }
-    return hidden / heads;
-  }
-
-  const JsonFields& f_;
-  const json& cfg_;
-};
+using reader::AppendLayers;
+using reader::ParseActivation;
 
 // ---------------------------------------------------------------------------------------------
 // Native format (docs/model-format.md, "Native format").
@@ -334,6 +167,7 @@ ModelSpec ReadNative(const JsonFields& f, const json& doc, const std::string& na
   m.hidden_size = f.Int(doc, "hidden_size", "hidden_size", limits::kHidden);
   m.tie_word_embeddings = f.OptBool(doc, "tie_word_embeddings", "tie_word_embeddings").value_or(false);
   m.final_norm = ParseNorm(f, doc, "norm");
+  m.max_context = f.OptInt(doc, "max_context", "max_context", limits::kContext).value_or(0);
   const json& layers = f.Array(doc, "layers", "layers");
   if (layers.size() > static_cast<size_t>(limits::kLayers.max)) {
     f.Fail("layers", fmt::format("has {} entries, more than the {} layers a model may have",
@@ -350,8 +184,8 @@ ModelSpec ReadNative(const JsonFields& f, const json& doc, const std::string& na
     layer.norm = m.final_norm;
     layer.norms_per_layer =
         f.OptInt(g, "norms_per_layer", p + ".norms_per_layer", limits::kNormsPerLayer).value_or(2);
-    if (layer.norms_per_layer != 2 && layer.norms_per_layer != 4) {
-      f.Fail(p + ".norms_per_layer", "must be 2 or 4");
+    if (layer.norms_per_layer == 3) {
+      f.Fail(p + ".norms_per_layer", "must be 1, 2 or 4");
     }
     layer.attention = ParseNativeAttention(f, f.Object(g, "attention", p + ".attention"), p + ".attention");
     layer.ffn = ParseNativeFfn(f, f.Object(g, "ffn", p + ".ffn"), p + ".ffn");
@@ -376,25 +210,19 @@ ModelSpec ReadNative(const JsonFields& f, const json& doc, const std::string& na
 
 }  // namespace
 
-const std::vector<std::string>& SupportedModelTypes() {
-  static const std::vector<std::string> kTypes = [] {
-    std::vector<std::string> t;
-    for (const Family& f : kFamilies) {
-      t.emplace_back(f.model_type);
-    }
-    return t;
-  }();
-  return kTypes;
-}
-
-ModelSpec ParseModelJson(const std::string& text, const std::string& origin, const std::string& name) {
+ModelSpec ParseModelJson(const std::string& text, const std::string& origin, const std::string& name,
+                         const std::string& as_family) {
   JsonFields f(origin);
   const json doc = f.ParseObject(text);
   ModelSpec m;
   if (doc.contains("slmroof_model")) {
+    if (!as_family.empty()) {
+      throw UsageError(fmt::format("--as {}: {} is a slmroof model file, not a HuggingFace config",
+                                   as_family, origin));
+    }
     m = ReadNative(f, doc, name);
   } else if (doc.contains("model_type") || doc.contains("architectures")) {
-    m = HfReader(f, doc).Read(name);
+    m = reader::ReadHfConfig(f, doc, name, as_family);
     if (doc.contains("_slmroof") && doc["_slmroof"].is_object()) {
       const json& meta = doc["_slmroof"];
       m.display_name = f.OptString(meta, "display_name", "_slmroof.display_name", limits::kMaxDisplayNameBytes).value_or(name);
@@ -413,12 +241,12 @@ ModelSpec ParseModelJson(const std::string& text, const std::string& origin, con
   return m;
 }
 
-ModelSpec LoadModel(const std::string& name_or_path) {
+ModelSpec LoadModel(const std::string& name_or_path, const std::string& as_family) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(name_or_path, ec)) {
     // The stem names the model in every output: kept valid UTF-8 whatever the file system holds.
     const std::string stem = ValidUtf8(std::filesystem::path(name_or_path).stem().string());
-    return ParseModelJson(ReadTextFile(name_or_path), name_or_path, stem);
+    return ParseModelJson(ReadTextFile(name_or_path), name_or_path, stem, as_family);
   }
   const auto& presets = EmbeddedModelPresets();
   if (const PresetText* p = FindPreset(presets, ToLower(name_or_path))) {

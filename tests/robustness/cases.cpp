@@ -203,7 +203,7 @@ const std::vector<Case>& Matrix() {
         Native("/layers/0/attention/rope_dim", 17));
     add("model file", "native: num_kv_heads not dividing num_heads", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'layers[0].attention.num_kv_heads' (3) must divide num_heads (4)\n",
         Native("/layers/0/attention/num_kv_heads", 3));
-    add("model file", "native: norms_per_layer 3", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'layers[0].norms_per_layer' must be 2 or 4\n",
+    add("model file", "native: norms_per_layer 3", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'layers[0].norms_per_layer' must be 1, 2 or 4\n",
         Native("/layers/0/norms_per_layer", 3));
     add("model file", "native: unknown attention type", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'layers[0].attention.type' must be \"standard\" or \"mla\", got 'sparse'\n",
         Native("/layers/0/attention/type", "sparse"));
@@ -245,7 +245,7 @@ const std::vector<Case>& Matrix() {
     add("device file", "threads 0", Analyze({"--hw", "hw.json"}), 1, "slmroof: error: hw.json: field 'compute_units[0].threads.value' must be an integer in [1, 4096], got 0\n",
         Device("/compute_units/0/threads", json{{"value", 0}, {"source", "x"}}));
     add("device file", "name nested 100,000 deep (was SIGSEGV)", Analyze({"--hw", "hw.json"}), 1,
-        "slmroof: error: hw.json: line 54: arrays and objects nest more than 64 deep\n", File("hw.json", Edited(kDevice, [](json& d) { d["name"] = "@RAW@"; }, nested)));
+        "slmroof: error: hw.json: line 58: arrays and objects nest more than 64 deep\n", File("hw.json", Edited(kDevice, [](json& d) { d["name"] = "@RAW@"; }, nested)));
     add("device file", "name with a control character", Analyze({"--hw", "hw.json"}), 1, "slmroof: error: hw.json: field 'name' holds a control character: 'pi\\x0D5'\n",
         Device("/name", "pi\r5"));
     add("device file", "precision key of 1 MB", Analyze({"--hw", "hw.json"}), 1, "slmroof: error: hw.json: field 'compute_units[0].peak_flops_per_s.qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq... (1048610 bytes in all)' is not a precision (known: fp32, fp16, bf16, int8, int4)\n",

@@ -1,0 +1,369 @@
+// HuggingFace config.json (README "Inputs"; docs/cost-model.md §3 for what each field costs): one
+// table row per model_type, and the reader that turns a config into layer groups.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "io/model_common.hpp"
+#include "slmroof/errors.hpp"
+#include "slmroof/io/model_reader.hpp"
+#include "slmroof/text.hpp"
+#include "slmroof/units.hpp"
+
+namespace slmroof {
+
+using nlohmann::json;
+
+namespace {
+
+// What a model_type means for the cost model: its defaults as transformers' configuration and
+// modeling files for that type have them (the source of each row is the transformers file named
+// after the model_type, e.g. models/olmo2/modeling_olmo2.py).
+struct Family {
+  const char* model_type;
+  const char* architecture;  ///< the class `architectures` names, for configs without model_type
+  bool mla;
+  FfnKind ffn;
+  NormKind norm;
+  int64_t norms_per_layer;   ///< 1: attention and FFN read one norm in parallel (phi, cohere)
+  bool qkv_bias;             ///< q/k/v bias regardless of attention_bias (Qwen2)
+  bool qk_norm;              ///< RMSNorm or LayerNorm on queries and keys
+  bool tie_default;          ///< tie_word_embeddings when the config omits it
+  const char* default_act;
+  double rotary_default;     ///< fraction of head_dim rotated when the config says nothing
+  bool all_bias;             ///< every projection has a bias (phi)
+};
+
+constexpr FfnKind G = FfnKind::kGated;
+constexpr FfnKind M = FfnKind::kMlp;
+constexpr NormKind R = NormKind::kRmsNorm;
+constexpr NormKind L = NormKind::kLayerNorm;
+
+const Family kFamilies[] = {
+    {"llama", "LlamaForCausalLM", false, G, R, 2, false, false, false, "silu", 1, false},
+    {"mistral", "MistralForCausalLM", false, G, R, 2, false, false, false, "silu", 1, false},
+    {"qwen2", "Qwen2ForCausalLM", false, G, R, 2, true, false, false, "silu", 1, false},
+    {"qwen3", "Qwen3ForCausalLM", false, G, R, 2, false, true, false, "silu", 1, false},
+    {"phi3", "Phi3ForCausalLM", false, G, R, 2, false, false, false, "silu", 1, false},
+    {"gemma", "GemmaForCausalLM", false, G, R, 2, false, false, true, "gelu_pytorch_tanh", 1, false},
+    {"gemma2", "Gemma2ForCausalLM", false, G, R, 4, false, false, true, "gelu_pytorch_tanh", 1, false},
+    // Gemma 3: Gemma 2's four norms per layer plus q/k norms (modeling_gemma3.py).
+    {"gemma3_text", "Gemma3ForCausalLM", false, G, R, 4, false, true, true, "gelu_pytorch_tanh", 1,
+     false},
+    {"gpt_neox", "GPTNeoXForCausalLM", false, M, L, 2, false, false, false, "gelu", 0.25, false},
+    {"deepseek_v2", "DeepseekV2ForCausalLM", true, G, R, 2, false, false, false, "silu", 1, false},
+    {"deepseek_v3", "DeepseekV3ForCausalLM", true, G, R, 2, false, false, false, "silu", 1, false},
+    // MiniCPM3Config ties embeddings by default (transformers configuration_minicpm3.py).
+    {"minicpm3", "MiniCPM3ForCausalLM", true, G, R, 2, false, false, true, "silu", 1, false},
+    {"plm", "PLMForCausalLM", true, M, R, 2, false, false, false, "relu2", 1, false},
+    // SmolLM3: llama with RoPE skipped on some layers (no_rope_layers).
+    {"smollm3", "SmolLM3ForCausalLM", false, G, R, 2, false, false, true, "silu", 1, false},
+    // Phi-1/1.5/2: one LayerNorm feeds attention and MLP in parallel; every projection has a bias;
+    // partial rotary (PhiConfig's default 0.5).
+    {"phi", "PhiForCausalLM", false, M, L, 1, false, false, false, "gelu_new", 0.5, true},
+    // Granite: llama with scaling multipliers, which cost nothing.
+    {"granite", "GraniteForCausalLM", false, G, R, 2, false, false, true, "silu", 1, false},
+    // OLMo: LayerNorm without parameters (counted as LayerNorm: 2 x hidden per norm, < 0.02 %).
+    {"olmo", "OlmoForCausalLM", false, G, L, 2, false, false, false, "silu", 1, false},
+    // OLMo 2: norms after attention and after the MLP instead of before; q/k norms.
+    {"olmo2", "Olmo2ForCausalLM", false, G, R, 2, false, true, false, "silu", 1, false},
+    // StableLM: LayerNorm, partial rotary (0.25 by default), q/k/v bias with use_qkv_bias.
+    {"stablelm", "StableLmForCausalLM", false, G, L, 2, false, false, false, "silu", 0.25, false},
+    // Cohere (Command R) and Cohere2: one LayerNorm, attention and MLP in parallel.
+    {"cohere", "CohereForCausalLM", false, G, L, 1, false, false, true, "silu", 1, false},
+    {"cohere2", "Cohere2ForCausalLM", false, G, L, 1, false, false, true, "silu", 1, false},
+};
+
+// model_type values that name another family's reader: gemma3 wraps a gemma3_text config (and a
+// vision tower) in text_config.
+const Family* FindFamily(const std::string& type) {
+  for (const Family& f : kFamilies) {
+    if (type == f.model_type) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+class HfReader {
+ public:
+  HfReader(const JsonFields& f, const json& cfg, std::string as_family)
+      : f_(f), top_(cfg), cfg_(&cfg), as_(std::move(as_family)) {}
+
+  ModelSpec Read(const std::string& name) {
+    std::string type = as_.empty() ? ModelType() : as_;
+    ModelSpec m;
+    m.name = name;
+    // A multimodal Gemma 3 keeps its language model in text_config.
+    if (type == "gemma3") {
+      cfg_ = &f_.Object(top_, "text_config", "text_config");
+      prefix_ = "text_config.";
+      type = "gemma3_text";
+      m.warnings.push_back(fmt::format(
+          "{}: the vision tower (vision_config) is not costed; text generation only", f_.origin()));
+    }
+    const Family* fam = FindFamily(type);
+    if (fam == nullptr) {
+      f_.Fail(as_.empty() ? "model_type" : "--as",
+              fmt::format("is {}, which slmroof does not read (supported: {}; a llama-shaped config "
+                          "can be read with --as llama)",
+                          Excerpt(type), fmt::join(SupportedModelTypes(), ", ")));
+    }
+    m.family = type;
+    // Gemma 3's text_config may leave vocab_size to Gemma3TextConfig's default, 262,208
+    // (transformers configuration_gemma3.py; google/gemma-3-27b-it does).
+    m.vocab_size = type == "gemma3_text" ? OptInt("vocab_size", limits::kVocab).value_or(262208)
+                                         : Int("vocab_size", limits::kVocab);
+    m.hidden_size = Int("hidden_size", limits::kHidden);
+    m.tie_word_embeddings = Bool("tie_word_embeddings", fam->tie_default);
+    m.final_norm = fam->norm;
+    m.max_context = OptInt("max_position_embeddings", limits::kContext).value_or(0);
+    // Bounded before the per-layer loops below run.
+    const int64_t layers = Int("num_hidden_layers", limits::kLayers);
+    const LayerSpec dense = BaseLayer(*fam, m.hidden_size);
+    if (IsMoe()) {
+      ReadMoe(dense, layers, &m);
+    } else if (type == "smollm3") {
+      ReadNoRopeLayers(dense, layers, &m);
+    } else {
+      reader::AppendLayers(&m, dense, layers);
+    }
+    WarnIgnored(*fam, &m);
+    return m;
+  }
+
+ private:
+  std::string Path(const char* key) const { return prefix_ + key; }
+  int64_t Int(const char* key, IntRange range) const { return f_.Int(*cfg_, key, Path(key), range); }
+  std::optional<int64_t> OptInt(const char* key, IntRange range) const {
+    return f_.OptInt(*cfg_, key, Path(key), range);
+  }
+  bool Bool(const char* key, bool fallback) const {
+    return f_.OptBool(*cfg_, key, Path(key)).value_or(fallback);
+  }
+  bool Has(const char* key) const { return cfg_->contains(key) && !(*cfg_)[key].is_null(); }
+
+  // Configs without model_type are recognised by the class `architectures` names.
+  std::string ModelType() const {
+    if (auto type = f_.OptString(top_, "model_type", "model_type")) {
+      return *type;
+    }
+    const json& archs = f_.Array(top_, "architectures", "architectures");
+    for (const json& a : archs) {
+      if (!a.is_string()) {
+        continue;
+      }
+      if (a.get<std::string>() == "Gemma3ForConditionalGeneration") {
+        return "gemma3";
+      }
+      for (const Family& fam : kFamilies) {
+        if (a.get<std::string>() == fam.architecture) {
+          return fam.model_type;
+        }
+      }
+    }
+    f_.Fail("model_type", fmt::format("is missing and 'architectures' ({}) names no model slmroof reads",
+                                      DescribeJson(archs)));
+  }
+
+  bool IsMoe() const { return Has("n_routed_experts"); }
+
+  // DeepSeek MoE: the first `first_k_dense_replace` layers are dense, then every
+  // `moe_layer_freq`-th layer is MoE.
+  void ReadMoe(const LayerSpec& dense, int64_t layers, ModelSpec* m) const {
+    const int64_t first_dense = OptInt("first_k_dense_replace", limits::kLayerIndex).value_or(0);
+    const int64_t freq =
+        std::max<int64_t>(1, OptInt("moe_layer_freq", limits::kLayerIndex).value_or(1));
+    LayerSpec moe = dense;
+    FfnSpec& ffn = moe.ffn;
+    ffn.num_experts = Int("n_routed_experts", {1, limits::kExperts.max});
+    ffn.num_shared_experts = OptInt("n_shared_experts", limits::kSharedExperts).value_or(0);
+    ffn.experts_per_token =
+        Int("num_experts_per_tok", {limits::kExpertsPerToken.min, ffn.num_experts});
+    ffn.expert_intermediate_size = Int("moe_intermediate_size", limits::kIntermediate);
+    ffn.intermediate_size =
+        (ffn.num_shared_experts + ffn.experts_per_token) * ffn.expert_intermediate_size;
+    ffn.bias = false;
+    int64_t moe_layers = 0;
+    for (int64_t i = 0; i < layers; ++i) {
+      const bool is_moe = i >= first_dense && i % freq == 0;
+      moe_layers += is_moe ? 1 : 0;
+      reader::AppendLayers(m, is_moe ? moe : dense, 1);
+    }
+    if (moe_layers > 0) {
+      m->warnings.push_back(fmt::format(
+          "{}: {} MoE layers are costed as a dense FFN over {} shared + {} routed experts of width "
+          "{} (intermediate {}); weights in memory count all {} experts",
+          f_.origin(), moe_layers, ffn.num_shared_experts, ffn.experts_per_token,
+          ffn.expert_intermediate_size, ffn.intermediate_size, ffn.num_experts));
+    }
+  }
+
+  // SmolLM3 skips RoPE on some layers: no_rope_layers[i] is 1 where layer i uses RoPE, 0 where
+  // it does not (configuration_smollm3.py; absent: every 4th layer skips it, no_rope_layer_interval).
+  void ReadNoRopeLayers(const LayerSpec& dense, int64_t layers, ModelSpec* m) const {
+    std::vector<bool> rope(static_cast<size_t>(layers), true);
+    if (Has("no_rope_layers")) {
+      const json& list = f_.Array(*cfg_, "no_rope_layers", Path("no_rope_layers"));
+      if (list.size() != static_cast<size_t>(layers)) {
+        f_.Fail(Path("no_rope_layers"), fmt::format("has {} entries for {} layers", list.size(), layers));
+      }
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (!list[i].is_number_integer() || (list[i] != 0 && list[i] != 1)) {
+          f_.Fail(fmt::format("{}[{}]", Path("no_rope_layers"), i), "must be 0 or 1");
+        }
+        rope[i] = list[i] == 1;
+      }
+    } else {
+      const int64_t interval =
+          OptInt("no_rope_layer_interval", {1, limits::kLayers.max}).value_or(4);
+      for (int64_t i = 0; i < layers; ++i) {
+        rope[static_cast<size_t>(i)] = (i + 1) % interval != 0;
+      }
+    }
+    LayerSpec nope = dense;
+    nope.attention.rope_dim = 0;
+    for (int64_t i = 0; i < layers; ++i) {
+      reader::AppendLayers(m, rope[static_cast<size_t>(i)] ? dense : nope, 1);
+    }
+  }
+
+  LayerSpec BaseLayer(const Family& fam, int64_t hidden) const {
+    const std::string type = fam.model_type;
+    LayerSpec layer;
+    layer.norm = fam.norm;
+    layer.norms_per_layer = fam.norms_per_layer;
+    // StableLM with use_parallel_residual reads one norm for attention and MLP.
+    if (type == "stablelm" && Bool("use_parallel_residual", false)) {
+      layer.norms_per_layer = 1;
+    }
+    AttentionSpec& a = layer.attention;
+    a.num_heads = Int("num_attention_heads", limits::kHeads);
+    const bool bias = Bool("attention_bias", type == "gpt_neox") || fam.all_bias;
+    if (fam.mla) {
+      a.kind = AttentionKind::kMla;
+      a.q_lora_rank = OptInt("q_lora_rank", limits::kQLoraRank).value_or(0);
+      a.kv_lora_rank = Int("kv_lora_rank", limits::kLoraRank);
+      a.qk_nope_head_dim = Int("qk_nope_head_dim", limits::kHeadDim);
+      a.qk_rope_head_dim = Int("qk_rope_head_dim", limits::kHeadDim);
+      // MiniCPM3 publishes no v_head_dim: its value heads are hidden_size / heads wide.
+      a.v_head_dim = OptInt("v_head_dim", limits::kHeadDim).value_or(DividedHidden(hidden, a.num_heads));
+    } else {
+      a.num_kv_heads = OptInt("num_key_value_heads", limits::kHeads).value_or(a.num_heads);
+      // Some configs write head_dim 0 (or null) for "hidden_size / heads".
+      a.head_dim = OptInt("head_dim", {0, limits::kHeadDim.max}).value_or(0);
+      if (a.head_dim == 0) {
+        a.head_dim = DividedHidden(hidden, a.num_heads);
+      }
+      a.v_head_dim = a.head_dim;
+      a.qkv_bias = bias || fam.qkv_bias || (type == "stablelm" && Bool("use_qkv_bias", false));
+      a.o_bias = bias;
+      a.qk_norm = fam.qk_norm || (type == "stablelm" && Bool("qk_layernorm", false)) ||
+                  ((type == "cohere" || type == "cohere2") && Bool("use_qk_norm", false)) ||
+                  (type == "phi" && Bool("qk_layernorm", false));
+      double fraction = f_.OptNumber(*cfg_, "partial_rotary_factor", Path("partial_rotary_factor"),
+                                     limits::kFraction)
+                            .value_or(fam.rotary_default);
+      if (type == "gpt_neox") {
+        fraction = f_.OptNumber(*cfg_, "rotary_pct", Path("rotary_pct"), limits::kFraction).value_or(0.25);
+      }
+      a.rope_dim = static_cast<int64_t>(std::floor(static_cast<double>(a.head_dim) * fraction));
+    }
+    FfnSpec& ffn = layer.ffn;
+    ffn.kind = fam.ffn;
+    std::string act_key = "hidden_activation";
+    std::optional<std::string> act = f_.OptString(*cfg_, "hidden_activation", Path("hidden_activation"));
+    if (!act) {
+      act_key = "hidden_act";
+      act = f_.OptString(*cfg_, "hidden_act", Path("hidden_act"));
+    }
+    ffn.activation = reader::ParseActivation(f_, act.value_or(fam.default_act), Path(act_key.c_str()));
+    ffn.intermediate_size = Int("intermediate_size", limits::kIntermediate);
+    ffn.bias = Bool("mlp_bias", type == "gpt_neox") || fam.all_bias;
+    return layer;
+  }
+
+  int64_t DividedHidden(int64_t hidden, int64_t heads) const {
+    if (hidden % heads != 0) {
+      f_.Fail(Path("num_attention_heads"),
+              fmt::format("({}) does not divide hidden_size ({}) and no head_dim is given", heads, hidden));
+    }
+    return hidden / heads;
+  }
+
+  // One warning naming every field present that changes cost but that slmroof does not model yet
+  // (README "Inputs"): the figures then describe the model as if those fields were absent.
+  void WarnIgnored(const Family& fam, ModelSpec* m) const {
+    std::vector<std::string> ignored;
+    const int64_t context = m->max_context;
+    if (Has("sliding_window") && (*cfg_)["sliding_window"].is_number() &&
+        Bool("use_sliding_window", true)) {
+      const double window = (*cfg_)["sliding_window"].get<double>();
+      if (context == 0 || window < static_cast<double>(context)) {
+        ignored.push_back(fmt::format("sliding_window ({})", DescribeJson((*cfg_)["sliding_window"])));
+      }
+    }
+    if (Has("layer_types") && (*cfg_)["layer_types"].is_array()) {
+      const json& types = (*cfg_)["layer_types"];
+      const bool all_full = std::all_of(types.begin(), types.end(), [](const json& t) {
+        return t.is_string() && t.get<std::string>() == "full_attention";
+      });
+      if (!all_full) {
+        ignored.emplace_back("layer_types");
+      }
+    }
+    for (const char* key : {"sliding_window_pattern", "attention_chunk_size"}) {
+      if (Has(key)) {
+        ignored.emplace_back(key);
+      }
+    }
+    if (!fam.mla) {
+      for (const char* key : {"num_experts", "num_local_experts", "n_routed_experts"}) {
+        if (Has(key) && (*cfg_)[key].is_number() && (*cfg_)[key].get<double>() > 1) {
+          ignored.push_back(fmt::format("{} ({})", key, DescribeJson((*cfg_)[key])));
+        }
+      }
+    }
+    if (ignored.empty()) {
+      return;
+    }
+    m->warnings.push_back(fmt::format(
+        "{}: {} {} the cost but {} not modelled yet: every layer is costed as full attention over "
+        "the whole context with a dense FFN",
+        f_.origin(), fmt::join(ignored, ", "), ignored.size() == 1 ? "changes" : "change",
+        ignored.size() == 1 ? "is" : "are"));
+  }
+
+  const JsonFields& f_;
+  const json& top_;
+  const json* cfg_;     ///< the language model's fields: the top level, or gemma3's text_config
+  std::string prefix_;  ///< the JSON path of cfg_ ("text_config.")
+  std::string as_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& SupportedModelTypes() {
+  static const std::vector<std::string> kTypes = [] {
+    std::vector<std::string> t;
+    for (const Family& f : kFamilies) {
+      t.emplace_back(f.model_type);
+    }
+    t.emplace_back("gemma3");
+    std::sort(t.begin(), t.end());
+    return t;
+  }();
+  return kTypes;
+}
+
+namespace reader {
+
+ModelSpec ReadHfConfig(const JsonFields& f, const json& cfg, const std::string& name,
+                       const std::string& as_family) {
+  return HfReader(f, cfg, as_family).Read(name);
+}
+
+}  // namespace reader
+
+}  // namespace slmroof

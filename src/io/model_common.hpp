@@ -1,0 +1,27 @@
+#pragma once
+
+// Private to the model readers (model_reader.cpp: the native format; hf_config.cpp: HuggingFace
+// config.json): what both need to build a ModelSpec.
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "slmroof/io/json_fields.hpp"
+#include "slmroof/model.hpp"
+
+namespace slmroof::reader {
+
+/// The activation an HF or native config names; an unknown one fails naming `path`.
+Activation ParseActivation(const JsonFields& f, const std::string& value, const std::string& path);
+
+/// Appends `repeat` copies of `layer`, merged into the last group when identical.
+void AppendLayers(ModelSpec* model, const LayerSpec& layer, int64_t repeat);
+
+/// Reads a HuggingFace config.json (docs/model-format.md, "HuggingFace configs"); `as_family`,
+/// when not empty, is the model_type to read it as whatever its own says (--as).
+ModelSpec ReadHfConfig(const JsonFields& f, const nlohmann::json& cfg, const std::string& name,
+                       const std::string& as_family);
+
+}  // namespace slmroof::reader
