@@ -13,6 +13,8 @@ Rip ComputeRip(double oi, double perf, double ridge_oi, double peak) {
   Rip rip;
   rip.oi = oi;
   rip.perf_flops_per_s = perf;
+  // §9.3: how much of the roof at its own OI the point reaches; BW = π / OI_r.
+  rip.roof_fraction = perf / std::min(peak, oi * (peak / ridge_oi));
   // §9.1: the paper measures performance in GFLOP/s and OI in FLOP/byte.
   const double gap_g = (peak - perf) / 1e9;
   // §9.2: the same distances taken between log10 coordinates (decades).

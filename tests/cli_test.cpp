@@ -150,18 +150,38 @@ TEST(Cli, JsonTotalsAreSumsAndCsvParsesBack) {
     EXPECT_TRUE(phase["rip"].contains("phi"));
     EXPECT_TRUE(phase["rip"].contains("phi_log"));
   }
-  // CSV: a header, then one row per operator with the same number of fields.
+  // CSV: a header, then one row per operator and a total row per phase, all with the same
+  // number of fields; each total row's sums are the operators' count x per-instance values.
   std::istringstream csv(csv_out);
   std::string line;
   std::getline(csv, line);
-  EXPECT_EQ(line.rfind("model,hardware,phase,name,kind,count,flops,bytes", 0), 0u);
+  EXPECT_EQ(line.rfind("model,hardware,phase,name,kind,count,flops,flops_total,bytes,bytes_total", 0), 0u);
   const auto fields = std::count(line.begin(), line.end(), ',');
   size_t n = 0;
+  size_t totals = 0;
+  double time_sum = 0;
   while (std::getline(csv, line)) {
     EXPECT_EQ(std::count(line.begin(), line.end(), ','), fields) << line;
-    ++n;
+    std::vector<std::string> cells;
+    std::stringstream fields_of(line);
+    for (std::string cell; std::getline(fields_of, cell, ',');) {
+      cells.push_back(cell);
+    }
+    cells.resize(22);
+    if (cells[3] == "total") {
+      ++totals;
+      EXPECT_NEAR(std::stod(cells[20]), time_sum, 1e-8 * time_sum) << line;  // time_total_s
+      EXPECT_FALSE(cells[21].empty()) << "tokens_per_s";
+      time_sum = 0;
+    } else {
+      EXPECT_NEAR(std::stod(cells[20]), std::stod(cells[5]) * std::stod(cells[19]),
+                  1e-9 * std::stod(cells[20]) + 1e-15) << line;  // count x time_s
+      time_sum += std::stod(cells[20]);
+      ++n;
+    }
   }
   EXPECT_EQ(n, rows);
+  EXPECT_EQ(totals, 2u);
 }
 
 TEST(Cli, CommandLineDeviceAndOverrides) {

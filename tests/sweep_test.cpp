@@ -244,9 +244,12 @@ TEST(Sweep, OperatorRowsEqualAnalyzeCsv) {
             0);
   const auto s = ParseCsv(sweep);
   const auto a = ParseCsv(analyze);
-  ASSERT_EQ(s.size(), a.size() + 1);  // the totals row, then one row per operator
+  // sweep: the totals row, then one row per operator; analyze: the operators, then its total row.
+  ASSERT_EQ(s.size(), a.size());
   EXPECT_EQ(s[0].at("name"), "total");
-  for (size_t i = 0; i < a.size(); ++i) {
+  EXPECT_EQ(a.back().at("name"), "total");
+  EXPECT_EQ(s[0].at("time_s"), a.back().at("time_total_s"));
+  for (size_t i = 0; i + 1 < a.size(); ++i) {
     for (const char* key : {"name", "kind", "count", "flops", "bytes", "weight_bytes", "act_bytes",
                             "kv_bytes", "oi", "math_precision", "peak_precision",
                             "attainable_flops_per_s", "bound", "time_s"}) {

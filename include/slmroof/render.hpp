@@ -19,8 +19,15 @@ std::string RenderJson(const Report& report);
 /// One row per operator and phase, header first.
 std::string RenderCsv(const Report& report);
 
-/// Tables for people: humanised units, operators sorted by time, a totals line.
-std::string RenderTable(const Report& report);
+/// What the table for people shows.
+struct TableOptions {
+  bool summary_only = false;  ///< --summary: the header and the summary, no operator tables
+  bool operators = false;     ///< --operators: with several models, each one's operator tables
+};
+
+/// Tables for people: the answer first (a summary per model, or one side-by-side table of several
+/// models), then the operators sorted by time with a totals line.
+std::string RenderTable(const Report& report, const TableOptions& options = {});
 
 struct Comparison;
 

@@ -38,6 +38,7 @@ struct Rip {
   Bound regime = Bound::kMemory;
   double oi = 0;                  ///< operating point's FLOP/byte
   double perf_flops_per_s = 0;    ///< operating point's FLOP/s
+  double roof_fraction = 0;       ///< perf / the roof at its OI, min(π, OI·BW) (§9.3)
   bool measured = false;          ///< from --measured-tps rather than the prediction
 };
 

@@ -53,6 +53,7 @@ struct AnalyzeOptions {
   std::string mla = "absorbed";
   std::string measured_tps;
   std::string as_family;
+  TableOptions table;
   bool format_given = false;
   std::string format = "table";
   std::string output;
@@ -103,7 +104,7 @@ int RunAnalyze(const AnalyzeOptions& o) {
   } else if (format == "csv") {
     text = RenderCsv(report);
   } else {
-    text = RenderTable(report);
+    text = RenderTable(report, o.table);
   }
   // The chart is rendered before anything is written: a failing chart leaves no -o file and
   // prints nothing.
@@ -112,7 +113,7 @@ int RunAnalyze(const AnalyzeOptions& o) {
     RooflineOptions chart;
     chart.extra_roofs = OtherRoofs(o.roof_options);
     plots = StagePlots(o.plot, {RooflineSvg(report.analyses, chart)}, "slmroof analyze",
-                       format == "table" ? text : RenderTable(report));
+                       format == "table" ? text : RenderTable(report, o.table));
   }
   Emit(text, o.output);
   PublishPlots(plots);
@@ -160,6 +161,12 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
   cmd.add_option("--format", o->format,
                  "Output format [default: from the -o file's extension: .txt, .json, .csv; else table]")
       ->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd.add_flag("--summary", o->table.summary_only,
+               "Table format: print only the summary (time to first token, time per token, "
+               "tokens/s, memory, fit, share of the roof, Φ), no operator tables");
+  cmd.add_flag("--operators", o->table.operators,
+               "Table format, several models: also print each model's operator tables below the "
+               "side-by-side table");
   cmd.add_option("-o,--output", o->output, "Write to FILE instead of stdout");
   AddPlotOptions(cmd, &o->plot);
   return [o, &cmd] {

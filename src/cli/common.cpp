@@ -220,8 +220,10 @@ void AddRoofOptions(CLI::App& cmd, RoofOptions* o, bool several) {
         ->delimiter(',')
         ->allow_extra_args(false);  // `--hw X MODEL` leaves MODEL to the positionals
   } else {
+    // One value, and `--hw X MODEL` leaves MODEL to the positionals.
     cmd.add_option("--hw", o->hw, fmt::format("Hardware preset or file [default: {}]", kDefaultHardware))
-        ->expected(1);
+        ->expected(1)
+        ->allow_extra_args(false);
   }
   cmd.add_option("--unit", o->unit, "Compute unit of the device (cpu, gpu, npu) [default: its first]");
   cmd.add_option("--roof", o->roof, "Ceilings to use")

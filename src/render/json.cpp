@@ -83,6 +83,7 @@ ordered_json PhaseJson(const PhaseResult& p) {
   rip["regime"] = std::string(BoundName(p.rip.regime));
   rip["oi"] = Num(p.rip.oi);
   rip["perf_flops_per_s"] = Num(p.rip.perf_flops_per_s);
+  rip["roof_fraction"] = Num(p.rip.roof_fraction);
   rip["point"] = p.rip.measured ? "measured" : "predicted";
   j["rip"] = std::move(rip);
   return j;

@@ -113,32 +113,185 @@ void Memory(const AnalysisResult& a, std::string* out) {
   }
 }
 
+const PhaseResult* FindPhase(const AnalysisResult& a, Phase phase) {
+  for (const PhaseResult& p : a.phases) {
+    if (p.phase == phase) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+std::string FitsText(const MemoryFootprint& m) {
+  return m.fits ? (*m.fits ? "fits" : "DOES NOT FIT") : "capacity unknown";
+}
+
+// The answer first: one line per phase (time, tokens/s, bound, share of the roof, Φ) and one for
+// memory.
+void Summary(const AnalysisResult& a, std::string* out) {
+  *out += "\nsummary\n";
+  for (const PhaseResult& p : a.phases) {
+    const PhaseTotals& t = p.totals;
+    const bool prefill = p.phase == Phase::kPrefill;
+    *out += fmt::format("  {:<22} {:>8}  {:>6} tokens/s  {:<14} {:>5.1f}% of the roof  "
+                        "Φ {:.4g} (Φ-log {:.3g})",
+                        prefill ? "time to first token" : "time per output token", Seconds(t.time_s),
+                        fmt::format("{:.4g}", t.tokens_per_s),
+                        fmt::format("{}-bound", BoundName(t.bound)), 100 * p.rip.roof_fraction,
+                        p.rip.phi, p.rip.phi_log);
+    if (t.energy_per_token_j) {
+      *out += fmt::format("  {:.3g} J/token", *t.energy_per_token_j);
+    }
+    *out += "\n";
+  }
+  const MemoryFootprint& m = a.memory;
+  *out += fmt::format("  {:<22} {:>8}  peak, {} while decoding", "memory", Si(m.total_bytes, "B"),
+                      Si(m.decode_bytes, "B"));
+  if (m.fits) {
+    *out += fmt::format(", of {} usable: {}\n", Si(m.usable_bytes, "B"), FitsText(m));
+  } else {
+    *out += " (device capacity unknown)\n";
+  }
+}
+
+// "+12.3%", or "n/a" when the first model's value is zero.
+std::string Change(double value, double first) {
+  if (first == 0) {
+    return "n/a";
+  }
+  return fmt::format("{:+.3g}%", 100 * (value / first - 1));
+}
+
+// Several models on one device: one row each with the figures people compare, then the change of
+// each against the first model.
+void SideBySide(const Report& report, std::string* out) {
+  const AnalysisResult& first = report.analyses.front();
+  const Scenario& s = first.scenario;
+  *out += fmt::format("{} models on {} [{}, {} roof]", report.analyses.size(), first.roof.display_name,
+                      first.roof.unit, RoofKindName(first.roof.kind));
+  *out += first.roof.engine == "ideal" ? ", engine ideal (the roofline bound)\n"
+                                       : fmt::format(", engine {} {}\n", first.roof.engine,
+                                                     first.roof.backend);
+  *out += fmt::format("  seq {}, batch {}, weights {}, act {}, kv {}, fusion {}, mla {}\n\n",
+                      s.seq_len, s.batch, s.weights.name, s.act.name, s.kv.name,
+                      FusionName(s.fusion), MlaFormName(s.mla));
+  size_t width = 5;
+  for (const AnalysisResult& a : report.analyses) {
+    width = std::max(width, a.model.name.size());
+  }
+  // Columns: name, params, TTFT, prefill tokens/s, TPOT, decode tokens/s, memory, fits, decode OI,
+  // decode Φ, decode Φ-log. A phase not analysed prints "-".
+  struct Figures {
+    std::string cells[10];
+    double values[10] = {};
+  };
+  auto figures = [](const AnalysisResult& a) {
+    Figures f;
+    const PhaseResult* pre = FindPhase(a, Phase::kPrefill);
+    const PhaseResult* dec = FindPhase(a, Phase::kDecode);
+    f.cells[0] = Si(a.model.params, "");
+    f.values[0] = a.model.params;
+    if (pre != nullptr) {
+      f.cells[1] = Seconds(pre->totals.time_s);
+      f.values[1] = pre->totals.time_s;
+      f.cells[2] = fmt::format("{:.4g}", pre->totals.tokens_per_s);
+      f.values[2] = pre->totals.tokens_per_s;
+    }
+    if (dec != nullptr) {
+      f.cells[3] = Seconds(dec->totals.time_s);
+      f.values[3] = dec->totals.time_s;
+      f.cells[4] = fmt::format("{:.4g}", dec->totals.tokens_per_s);
+      f.values[4] = dec->totals.tokens_per_s;
+      f.cells[7] = Oi(dec->totals.oi);
+      f.values[7] = dec->totals.oi;
+      f.cells[8] = fmt::format("{:.4g}", dec->rip.phi);
+      f.values[8] = dec->rip.phi;
+      f.cells[9] = fmt::format("{:.3g}", dec->rip.phi_log);
+      f.values[9] = dec->rip.phi_log;
+    }
+    f.cells[5] = Si(a.memory.total_bytes, "B");
+    f.values[5] = a.memory.total_bytes;
+    f.cells[6] = a.memory.fits ? (*a.memory.fits ? "yes" : "NO") : "?";
+    for (std::string& c : f.cells) {
+      if (c.empty()) {
+        c.assign(1, '-');  // (GCC 12 reports a false -Wrestrict for c = "-")
+      }
+    }
+    return f;
+  };
+  const std::string row =
+      "  {:<{}} {:>8} {:>9} {:>13} {:>9} {:>12} {:>9} {:>5} {:>9} {:>10} {:>12}\n";
+  *out += fmt::format(fmt::runtime(row), "model", width, "params", "TTFT", "prefill tok/s", "TPOT",
+                      "decode tok/s", "memory", "fits", "decode OI", "decode Φ", "decode Φ-log");
+  std::vector<Figures> all;
+  for (const AnalysisResult& a : report.analyses) {
+    all.push_back(figures(a));
+    const Figures& f = all.back();
+    *out += fmt::format(fmt::runtime(row), a.model.name, width, f.cells[0], f.cells[1], f.cells[2],
+                        f.cells[3], f.cells[4], f.cells[5], f.cells[6], f.cells[7], f.cells[8],
+                        f.cells[9]);
+  }
+  *out += fmt::format(
+      "\n  change against {} (the first model), + is more: less TTFT, TPOT and memory is better,\n"
+      "  more tokens/s is better; OI and Φ have no better direction (Φ across the ridge: below)\n",
+      first.model.name);
+  for (size_t i = 1; i < report.analyses.size(); ++i) {
+    const Figures& f = all[i];
+    std::string cells[10];
+    for (int c = 0; c < 10; ++c) {
+      cells[c] = all[0].cells[c] == "-" || f.cells[c] == "-" || c == 6
+                     ? (c == 6 ? f.cells[6] : "-")
+                     : Change(f.values[c], all[0].values[c]);
+    }
+    *out += fmt::format(fmt::runtime(row), report.analyses[i].model.name, width, cells[0], cells[1],
+                        cells[2], cells[3], cells[4], cells[5], cells[6], cells[7], cells[8],
+                        cells[9]);
+  }
+}
+
+void Comparisons(const Report& report, std::string* out) {
+  if (report.comparisons.empty()) {
+    return;
+  }
+  *out += "\nrelative inference potential (other - base)\n";
+  for (const RipComparison& c : report.comparisons) {
+    *out += fmt::format("  {:<8} {} vs {}: ", PhaseName(c.phase), c.other, c.base);
+    if (c.comparable) {
+      *out += fmt::format("ΔΦ {:+.4g}, ΔΦ-log {:+.3g}\n", c.delta_phi, c.delta_phi_log);
+    } else {
+      *out += fmt::format("incomparable (opposite sides of the ridge); Φ {:.4g} vs {:.4g}\n",
+                          c.phi_other, c.phi_base);
+    }
+  }
+}
+
 }  // namespace
 
-std::string RenderTable(const Report& report) {
+std::string RenderTable(const Report& report, const TableOptions& options) {
   std::string out;
+  const bool several = report.analyses.size() > 1;
+  if (several) {
+    SideBySide(report, &out);
+    Comparisons(report, &out);
+    if (!options.operators || options.summary_only) {
+      return out;
+    }
+    out += "\n";
+  }
   for (size_t i = 0; i < report.analyses.size(); ++i) {
     const AnalysisResult& a = report.analyses[i];
     if (i > 0) {
       out += "\n";
     }
     Header(a, &out);
+    Summary(a, &out);
+    if (options.summary_only) {
+      continue;
+    }
     for (const PhaseResult& p : a.phases) {
       PhaseTable(p, a.roof, a.scenario.seq_len, a.scenario.batch, &out);
     }
     Memory(a, &out);
-  }
-  if (!report.comparisons.empty()) {
-    out += "\nrelative inference potential (other - base)\n";
-    for (const RipComparison& c : report.comparisons) {
-      out += fmt::format("  {:<8} {} vs {}: ", PhaseName(c.phase), c.other, c.base);
-      if (c.comparable) {
-        out += fmt::format("ΔΦ {:+.4g}, ΔΦ-log {:+.3g}\n", c.delta_phi, c.delta_phi_log);
-      } else {
-        out += fmt::format("incomparable (opposite sides of the ridge); Φ {:.4g} vs {:.4g}\n",
-                           c.phi_other, c.phi_base);
-      }
-    }
   }
   return out;
 }
