@@ -10,42 +10,11 @@
 #include <map>
 #include <set>
 
-#include "plot/svg.hpp"
+#include "plot/roofline_chart.hpp"
 #include "render/human.hpp"
 #include "slmroof/errors.hpp"
-#include "slmroof/plot.hpp"
 
-namespace slmroof {
-
-namespace {
-
-using plot::Anchor;
-using plot::Attrs;
-using plot::Box;
-using plot::kFontSize;
-using plot::Num;
-using plot::Shape;
-using plot::Spot;
-using plot::SvgWriter;
-using plot::TextWidth;
-
-constexpr double kPlotW = 600;
-constexpr double kPlotH = 440;
-constexpr double kLeft = 84;
-constexpr double kTop = 66;
-constexpr double kLegendRow = 17;
-constexpr const char* kInk = "#333333";
-constexpr const char* kPhiColour = "#c0392b";  // Φ segments of the one-analysis chart
-constexpr const char* kCeilingGrey = "#999999";
-
-bool Positive(double v) { return std::isfinite(v) && v > 0; }
-
-// A log10 axis: decades lo..hi mapped onto pixels p0..p1.
-struct LogScale {
-  int lo = 0, hi = 1;
-  double p0 = 0, p1 = 1;
-  double operator()(double v) const { return p0 + (std::log10(v) - lo) / (hi - lo) * (p1 - p0); }
-};
+namespace slmroof::plot::roofline {
 
 // From the decade below the smallest value to the decade above the largest; a value within 5%
 // of a decade of the frame gets one more decade, so that no marker sits on the frame.
@@ -109,69 +78,6 @@ std::vector<std::pair<std::string, std::string>> ScenarioFields(const Scenario& 
           {"mla", std::string(MlaFormName(s.mla))}};
 }
 
-struct Device {
-  const Roof* roof = nullptr;
-  std::string label;
-  std::string colour;
-};
-
-// A solid roof: the memory slope up to the ridge, flat at π.
-struct RoofLine {
-  const Roof* roof = nullptr;
-  double pi = 0;
-  double ridge = 0;
-  std::string colour;
-};
-
-// A second roof drawn dashed, at the precision of the solid roof it belongs to.
-struct ExtraLine {
-  const Roof* roof = nullptr;
-  double pi = 0;
-  double ridge = 0;
-  Precision precision = Precision::kFp16;
-  std::string colour;
-};
-
-struct OpPoint {
-  const OperatorResult* r = nullptr;
-  Phase phase = Phase::kDecode;
-};
-
-struct Aggregate {
-  const AnalysisResult* a = nullptr;
-  const PhaseResult* p = nullptr;
-  std::string colour;
-  double x = 0, y = 0;    // px
-  double tx = 0, ty = 0;  // the end of its Φ segment, px
-};
-
-struct RidgeMark {
-  double x = 0, y = 0;  // px
-  std::string text;     // empty: marked, not labelled
-  std::string colour;
-  bool extra = false;
-};
-
-struct CeilingLabel {
-  std::string text;
-  std::string colour;
-  double line_y = 0;  // px of the line it names
-  bool extra = false;
-};
-
-enum class LegendStyle { kHeader, kMarker, kLine };
-
-struct LegendEntry {
-  LegendStyle style = LegendStyle::kMarker;
-  std::string text;
-  std::string colour = kInk;
-  Shape shape = Shape::kCircle;
-  bool filled = true;  // kMarker: filled or open; kLine: with the marker on the line or not
-  double line_width = 1;
-  std::string dash;
-  Attrs data;
-};
-
 LegendEntry Header(std::string text) {
   LegendEntry e;
   e.style = LegendStyle::kHeader;
@@ -179,7 +85,7 @@ LegendEntry Header(std::string text) {
   return e;
 }
 
-LegendEntry MarkerEntry(std::string text, Shape shape, bool filled, std::string colour = kInk) {
+LegendEntry MarkerEntry(std::string text, Shape shape, bool filled, std::string colour) {
   LegendEntry e;
   e.text = std::move(text);
   e.shape = shape;
@@ -188,7 +94,7 @@ LegendEntry MarkerEntry(std::string text, Shape shape, bool filled, std::string 
   return e;
 }
 
-LegendEntry LineEntry(std::string text, std::string colour, double width, std::string dash = "") {
+LegendEntry LineEntry(std::string text, std::string colour, double width, std::string dash) {
   LegendEntry e;
   e.style = LegendStyle::kLine;
   e.text = std::move(text);
@@ -198,68 +104,6 @@ LegendEntry LineEntry(std::string text, std::string colour, double width, std::s
   e.filled = false;
   return e;
 }
-
-class RooflineChart {
- public:
-  RooflineChart(const std::vector<AnalysisResult>& analyses, const RooflineOptions& o)
-      : analyses_(analyses), options_(o) {}
-
-  std::string Render();
-
- private:
-  void Classify();
-  void CollectRoofs();
-  void CollectPoints();
-  void Scales();
-  void Titles();
-  void CeilingLabels();
-  void Legend();
-  void DrawAxes(SvgWriter& svg) const;
-  void DrawRoofs(SvgWriter& svg);
-  void DrawPhiSegments(SvgWriter& svg);
-  void DrawPoints(SvgWriter& svg);
-  void DrawLabels(SvgWriter& svg);
-  void DrawCeilingLabels(SvgWriter& svg) const;
-  void DrawLegend(SvgWriter& svg) const;
-  // Draws `text` at the best of `spots`; a thin leader joins it to `what` (the marker or line it
-  // names) when it landed far from it.
-  void PlaceLabel(SvgWriter& svg, const std::string& text, const std::vector<Spot>& spots,
-                  const plot::Segment& what, const std::string& colour, const Attrs& attrs);
-
-  const std::vector<AnalysisResult>& analyses_;
-  const RooflineOptions& options_;
-
-  // Who is plotted.
-  std::vector<Device> devices_;
-  std::vector<size_t> device_of_;
-  std::vector<std::string> models_;
-  bool single_ = true, many_devices_ = false, many_models_ = false;
-  std::vector<std::string> colour_, label_;  // per analysis
-  std::vector<std::pair<std::string, std::string>> fields0_;
-  std::vector<bool> field_varies_;
-
-  // What is plotted.
-  std::vector<RoofLine> roofs_;
-  std::vector<ExtraLine> extras_;
-  std::vector<OpPoint> ops_;
-  std::vector<std::string> not_shown_;
-  std::set<OpKind> kinds_;
-  std::set<Phase> op_phases_, aggregate_phases_;
-  bool any_measured_ = false;
-  std::vector<Aggregate> aggregates_;
-  std::vector<RidgeMark> ridges_;
-
-  // Layout.
-  LogScale xs_, ys_;
-  double plot_x0_ = kLeft, plot_x1_ = kLeft + kPlotW, plot_y0_ = kTop, plot_y1_ = kTop + kPlotH;
-  std::string title_, subtitle_;
-  std::vector<CeilingLabel> ceiling_labels_;
-  double ceiling_x_ = 0;
-  std::vector<LegendEntry> legend_;
-  std::vector<std::string> footnote_;
-  double legend_x_ = 0, legend_w_ = 0, legend_h_ = 0;
-  plot::Placer placer_{{kLeft + 2, kTop + 2, kLeft + kPlotW - 2, kTop + kPlotH - 2}};
-};
 
 // Devices (device + unit + roof kind) and models in order of first appearance; colours and
 // labels of the analyses: what differs between them names them.
@@ -595,329 +439,6 @@ void RooflineChart::Legend() {
   legend_h_ += footnote_.empty() ? 0 : 10 + kLegendRow * static_cast<double>(footnote_.size());
 }
 
-void RooflineChart::DrawAxes(SvgWriter& svg) const {
-  svg.Open("g", {{"class", "grid"}, {"stroke", "#e4e4e4"}, {"stroke-width", "1"}});
-  for (int k = xs_.lo + 1; k < xs_.hi; ++k) {
-    const double x = xs_(std::pow(10.0, k));
-    svg.Line(x, plot_y0_, x, plot_y1_, {});
-  }
-  for (int k = ys_.lo + 1; k < ys_.hi; ++k) {
-    const double y = ys_(std::pow(10.0, k));
-    svg.Line(plot_x0_, y, plot_x1_, y, {});
-  }
-  svg.Close();
-  svg.Rect(plot_x0_, plot_y0_, kPlotW, kPlotH,
-           {{"class", "frame"}, {"fill", "none"}, {"stroke", "#888888"}});
-
-  svg.Open("g", {{"class", "axis-x"}, {"fill", kInk}});
-  for (int k = xs_.lo; k <= xs_.hi; ++k) {
-    const double x = xs_(std::pow(10.0, k));
-    svg.Line(x, plot_y1_, x, plot_y1_ + 5, {{"class", "tick-mark"}, {"stroke", "#888888"}});
-    for (int m = 2; m <= 9 && k < xs_.hi; ++m) {
-      const double xm = xs_(m * std::pow(10.0, k));
-      svg.Line(xm, plot_y1_, xm, plot_y1_ + 3, {{"class", "tick-minor"}, {"stroke", "#aaaaaa"}});
-    }
-    svg.Text(x, plot_y1_ + 19, plot::DecadeLabel(k), Anchor::kMiddle, {{"class", "tick"}});
-  }
-  svg.Text((plot_x0_ + plot_x1_) / 2, plot_y1_ + 42, "operational intensity (FLOP/byte)",
-           Anchor::kMiddle, {{"class", "axis-title"}});
-  svg.Close();
-
-  svg.Open("g", {{"class", "axis-y"}, {"fill", kInk}});
-  for (int k = ys_.lo; k <= ys_.hi; ++k) {
-    const double y = ys_(std::pow(10.0, k));
-    svg.Line(plot_x0_ - 5, y, plot_x0_, y, {{"class", "tick-mark"}, {"stroke", "#888888"}});
-    for (int m = 2; m <= 9 && k < ys_.hi; ++m) {
-      const double ym = ys_(m * std::pow(10.0, k));
-      svg.Line(plot_x0_ - 3, ym, plot_x0_, ym, {{"class", "tick-minor"}, {"stroke", "#aaaaaa"}});
-    }
-    svg.Text(plot_x0_ - 8, y + 4, plot::SiDecadeLabel(k), Anchor::kEnd, {{"class", "tick"}});
-  }
-  const double tx = 22, ty = (plot_y0_ + plot_y1_) / 2;
-  svg.Text(
-      tx, ty, "performance (FLOP/s)", Anchor::kMiddle,
-      {{"class", "axis-title"}, {"transform", fmt::format("rotate(-90 {} {})", Num(tx), Num(ty))}});
-  svg.Close();
-}
-
-// Ceilings, the dashed second roofs and the solid roofs. The axis ranges hold every ridge and
-// ceiling, so clamping the slope's start to the frame keeps every line inside it without a clip
-// path (whose id could clash when several charts share an HTML page).
-void RooflineChart::DrawRoofs(SvgWriter& svg) {
-  const double x_lo = std::pow(10.0, xs_.lo), x_hi = std::pow(10.0, xs_.hi);
-  const double y_lo = std::pow(10.0, ys_.lo);
-  svg.Open("g", {{"class", "roofs"}});
-  for (const RoofLine& r : roofs_) {
-    const double bw = r.roof->bandwidth_bytes_per_s;
-    for (const auto& [precision, peak] : r.roof->peak_flops_per_s) {
-      if (!Positive(peak)) {
-        continue;
-      }
-      const double x0 = xs_(std::clamp(peak / bw, x_lo, x_hi));
-      const double y = ys_(peak);
-      svg.Line(x0, y, plot_x1_, y,
-               {{"class", "ceiling"},
-                {"data-precision", std::string(PrecisionName(precision))},
-                {"data-device", r.roof->device},
-                {"stroke", many_devices_ ? r.colour : kCeilingGrey},
-                {"stroke-width", "1"},
-                {"stroke-opacity", many_devices_ ? "0.6" : "1"}});
-      placer_.TakeLine({x0, y, plot_x1_, y});
-    }
-  }
-  auto roof_points = [&](double bw, double pi, double ridge) {
-    const double start = std::clamp(y_lo / bw, x_lo, ridge);
-    return std::vector<std::pair<double, double>>{
-        {xs_(start), ys_(start * bw)}, {xs_(ridge), ys_(pi)}, {plot_x1_, ys_(pi)}};
-  };
-  auto take = [&](const std::vector<std::pair<double, double>>& pts) {
-    for (size_t k = 1; k < pts.size(); ++k) {
-      placer_.TakeLine({pts[k - 1].first, pts[k - 1].second, pts[k].first, pts[k].second});
-    }
-  };
-  for (const ExtraLine& e : extras_) {
-    const auto pts = roof_points(e.roof->bandwidth_bytes_per_s, e.pi, e.ridge);
-    svg.Polyline(pts, {{"class", fmt::format("roof-extra roof-{}", RoofKindName(e.roof->kind))},
-                       {"data-device", e.roof->device},
-                       {"stroke", e.colour},
-                       {"stroke-width", "1.5"},
-                       {"stroke-dasharray", "6 4"}});
-    take(pts);
-  }
-  for (const RoofLine& r : roofs_) {
-    const auto pts = roof_points(r.roof->bandwidth_bytes_per_s, r.pi, r.ridge);
-    svg.Polyline(pts, {{"class", "roof"},
-                       {"data-device", r.roof->device},
-                       {"stroke", r.colour},
-                       {"stroke-width", "2.5"},
-                       {"stroke-linejoin", "round"}});
-    take(pts);
-  }
-  svg.Close();
-}
-
-// Φ as the paper draws it (docs/cost-model.md §9.1): a memory-regime point to its ridge, a
-// compute-regime point straight up to π. A predicted memory-bound point lies on the roof, so the
-// segment is dashed in a colour of its own, or over a white casing where it shares the roof's.
-void RooflineChart::DrawPhiSegments(SvgWriter& svg) {
-  for (Aggregate& g : aggregates_) {
-    g.x = xs_(g.p->rip.oi);
-    g.y = ys_(g.p->rip.perf_flops_per_s);
-    g.tx = g.p->rip.regime == Bound::kMemory ? xs_(g.a->ridge_oi) : g.x;
-    g.ty = ys_(g.a->peak_flops_per_s);
-    const std::string colour = single_ ? kPhiColour : g.colour;
-    if (colour == devices_[0].colour || many_devices_) {
-      // Same colour as the roof under it: a white casing makes the dashes show.
-      svg.Line(g.x, g.y, g.tx, g.ty,
-               {{"class", "phi-casing"}, {"stroke", "white"}, {"stroke-width", "4"}});
-    }
-    svg.Line(g.x, g.y, g.tx, g.ty,
-             {{"class", "phi"},
-              {"data-phase", PhaseWord(g.p->phase)},
-              {"stroke", colour},
-              {"stroke-width", "2.5"},
-              {"stroke-dasharray", "5 3"}});
-    placer_.TakeLine({g.x, g.y, g.tx, g.ty});
-  }
-}
-
-// Operator points (colour by kind; circle prefill, triangle decode), ridge points, and the phase
-// aggregates on top.
-void RooflineChart::DrawPoints(SvgWriter& svg) {
-  for (const OpPoint& p : ops_) {
-    const OperatorResult& r = *p.r;
-    const double x = xs_(r.oi), y = ys_(r.attainable_flops_per_s);
-    const std::string kind(OpKindName(r.op.kind));
-    const std::string tip = fmt::format("{} ({}, {}): OI {}, {}, {}-bound, {} × {}", r.op.name,
-                                        kind, PhaseWord(p.phase), human::Oi(r.oi),
-                                        human::Si(r.attainable_flops_per_s, "FLOP/s"),
-                                        BoundName(r.bound), r.op.count, human::Seconds(r.time_s));
-    svg.Marker(p.phase == Phase::kPrefill ? Shape::kCircle : Shape::kTriangle, x, y, 4,
-               {{"class", "op-point"},
-                {"data-kind", kind},
-                {"data-phase", PhaseWord(p.phase)},
-                {"data-name", r.op.name},
-                {"fill", plot::kPalette[static_cast<size_t>(r.op.kind) % plot::kPalette.size()]},
-                {"fill-opacity", "0.85"},
-                {"stroke", "white"},
-                {"stroke-width", "0.6"}},
-               tip);
-    placer_.TakeMarker({x - 4.5, y - 5, x + 4.5, y + 4});
-  }
-
-  for (const RoofLine& r : roofs_) {
-    ridges_.push_back({xs_(r.ridge), ys_(r.pi), fmt::format("ridge {} FLOP/B", human::Oi(r.ridge)),
-                       r.colour, false});
-  }
-  for (const ExtraLine& e : extras_) {
-    // With several devices the ridges of the second roofs are marked, not labelled: their
-    // ceiling labels name them and the chart has little room left.
-    ridges_.push_back({xs_(e.ridge), ys_(e.pi),
-                       many_devices_ ? ""
-                                     : fmt::format("{} ridge {} FLOP/B", RoofKindName(e.roof->kind),
-                                                   human::Oi(e.ridge)),
-                       e.colour, true});
-  }
-  for (const RidgeMark& r : ridges_) {
-    svg.Marker(Shape::kCircle, r.x, r.y, r.extra ? 3.5 : 4.5,
-               {{"class", r.extra ? "ridge-extra" : "ridge"},
-                {"fill", r.extra ? "white" : r.colour},
-                {"stroke", r.colour},
-                {"stroke-width", "1.5"}});
-    placer_.TakeMarker({r.x - 5, r.y - 5, r.x + 5, r.y + 5});
-  }
-
-  for (const Aggregate& g : aggregates_) {
-    const Rip& rip = g.p->rip;
-    const std::string tip =
-        fmt::format("{} on {}, {}: OI {}, {}, Φ {:.4g}, Φ-log {:.3g} ({}-bound{})",
-                    g.a->model.display_name, g.a->roof.display_name, PhaseWord(g.p->phase),
-                    human::Oi(rip.oi), human::Si(rip.perf_flops_per_s, "FLOP/s"), rip.phi,
-                    rip.phi_log, BoundName(rip.regime), rip.measured ? ", measured" : "");
-    const bool prefill = g.p->phase == Phase::kPrefill;
-    svg.Marker(Shape::kDiamond, g.x, g.y, 6.5,
-               {{"class", "aggregate"},
-                {"data-phase", PhaseWord(g.p->phase)},
-                {"data-model", g.a->model.name},
-                {"data-device", g.a->roof.device},
-                {"data-phi-log", fmt::format("{:.3g}", rip.phi_log)},
-                {"fill", prefill ? g.colour : "white"},
-                {"stroke", g.colour},
-                {"stroke-width", prefill ? "1" : "2"}},
-               tip);
-    placer_.TakeMarker({g.x - 7.5, g.y - 9.5, g.x + 7.5, g.y + 9.5});
-  }
-}
-
-void RooflineChart::PlaceLabel(SvgWriter& svg, const std::string& text,
-                               const std::vector<Spot>& spots, const plot::Segment& what,
-                               const std::string& colour, const Attrs& attrs) {
-  const Spot s = placer_.Place(text, spots, what);
-  const plot::Segment link = plot::Link(plot::TextBox(s.x, s.y, text, s.anchor), what);
-  const double d = std::hypot(link.x1 - link.x0, link.y1 - link.y0);
-  if (d > plot::kLeaderMin) {
-    // From just outside the marker or line to just short of the text.
-    const double ux = (link.x1 - link.x0) / d, uy = (link.y1 - link.y0) / d;
-    svg.Line(link.x0 + 7 * ux, link.y0 + 7 * uy, link.x1 - 2 * ux, link.y1 - 2 * uy,
-             {{"class", "leader"}, {"stroke", colour}, {"stroke-width", "0.7"}});
-  }
-  svg.Text(s.x, s.y, text, s.anchor, attrs);
-}
-
-// Ridge and Φ labels inside the plot, each at the first candidate spot that covers no other
-// label, marker or line (or else the one that covers least).
-void RooflineChart::DrawLabels(SvgWriter& svg) {
-  const std::vector<double> radii = {8, 20, 34, 50, 70, 95};
-  for (const RidgeMark& r : ridges_) {
-    if (r.text.empty()) {
-      continue;
-    }
-    // Above-left of the ridge first: the slope falls away below it and nothing is plotted there.
-    std::vector<Spot> spots = {{r.x - 7, r.y - 7, Anchor::kEnd},
-                               {r.x + 7, r.y - 7, Anchor::kStart}};
-    const std::vector<Spot> ring = plot::RingSpots(r.x, r.y, radii);
-    spots.insert(spots.end(), ring.begin(), ring.end());
-    PlaceLabel(
-        svg, r.text, spots, {r.x, r.y, r.x, r.y}, r.colour,
-        {{"class", r.extra ? "ridge-label ridge-extra-label" : "ridge-label"}, {"fill", r.colour}});
-  }
-  const double fs = kFontSize;
-  for (const Aggregate& g : aggregates_) {
-    const std::string text =
-        fmt::format("{} Φ-log {:.3g}", PhaseWord(g.p->phase), g.p->rip.phi_log);
-    const double w = TextWidth(text), h = 1.05 * fs;
-    const double dx = g.tx - g.x, dy = g.ty - g.y;
-    const double len = std::hypot(dx, dy);
-    std::vector<Spot> spots;
-    if (len >= 24) {
-      // Beside the segment, on either side, at a few places along it.
-      const double nx = -dy / len, ny = dx / len;
-      for (double t : {0.5, 0.35, 0.65, 0.2, 0.8}) {
-        for (double d : {4.0, 16.0}) {
-          for (double side : {1.0, -1.0}) {
-            const double off = d + std::fabs(nx) * w / 2 + std::fabs(ny) * h / 2;
-            spots.push_back({g.x + t * dx + side * nx * off,
-                             g.y + t * dy + side * ny * off + 0.275 * fs, Anchor::kMiddle});
-          }
-        }
-      }
-    }
-    const std::vector<Spot> ring = plot::RingSpots(g.x, g.y, {10, 22, 36, 52, 72, 95});
-    spots.insert(spots.end(), ring.begin(), ring.end());
-    PlaceLabel(svg, text, spots, {g.x, g.y, g.tx, g.ty}, g.colour,
-               {{"class", "phi-label"},
-                {"data-phase", PhaseWord(g.p->phase)},
-                {"fill", single_ ? kPhiColour : g.colour}});
-  }
-}
-
-// Ceiling labels in their column, pushed apart; a leader joins each to the end of its line.
-void RooflineChart::DrawCeilingLabels(SvgWriter& svg) const {
-  const double fs = kFontSize;
-  std::vector<double> wanted;
-  for (const CeilingLabel& c : ceiling_labels_) {
-    wanted.push_back(c.line_y);
-  }
-  const std::vector<double> at = plot::Spread(wanted, fs + 3, plot_y0_ + fs / 2, plot_y1_ + 20);
-  for (size_t k = 0; k < ceiling_labels_.size(); ++k) {
-    const CeilingLabel& c = ceiling_labels_[k];
-    svg.Open("g", {{"class", c.extra ? "ceiling-label ceiling-label-extra" : "ceiling-label"},
-                   {"fill", c.colour}});
-    svg.Line(plot_x1_, c.line_y, ceiling_x_ - 3, at[k],
-             {{"class", "leader"},
-              {"stroke", c.colour},
-              {"stroke-width", "0.7"},
-              {"stroke-opacity", "0.7"}});
-    svg.Text(ceiling_x_, at[k] + 0.35 * fs, c.text, Anchor::kStart, {{"class", "ceiling-text"}});
-    svg.Close();
-  }
-}
-
-void RooflineChart::DrawLegend(SvgWriter& svg) const {
-  svg.Open("g", {{"class", "legend"}});
-  double y = plot_y0_ + 10;
-  for (size_t k = 0; k < legend_.size(); ++k) {
-    const LegendEntry& e = legend_[k];
-    if (e.style == LegendStyle::kHeader) {
-      y += k > 0 ? 8 : 0;
-      svg.Text(legend_x_, y, e.text, Anchor::kStart,
-               {{"class", "legend-header"}, {"font-weight", "bold"}, {"fill", kInk}});
-      y += kLegendRow;
-      continue;
-    }
-    Attrs group = {{"class", "legend-entry"}};
-    group.insert(group.end(), e.data.begin(), e.data.end());
-    svg.Open("g", group);
-    const double x = legend_x_, cy = y - 4;
-    if (e.style == LegendStyle::kLine) {
-      Attrs a = {{"stroke", e.colour}, {"stroke-width", Num(e.line_width)}};
-      if (!e.dash.empty()) {
-        a.emplace_back("stroke-dasharray", e.dash);
-      }
-      svg.Line(x, cy, x + 24, cy, a);
-      if (e.filled) {
-        svg.Marker(e.shape, x + 12, cy, 4.5, {{"fill", e.colour}, {"stroke", e.colour}});
-      }
-    } else {
-      svg.Marker(e.shape, x + 12, cy, e.shape == Shape::kDiamond ? 5 : 4,
-                 {{"fill", e.filled ? e.colour : "white"},
-                  {"stroke", e.colour},
-                  {"stroke-width", e.filled ? "0.8" : "1.6"}});
-    }
-    svg.Text(x + 32, y, e.text, Anchor::kStart, {{"fill", kInk}});
-    svg.Close();
-    y += kLegendRow;
-  }
-  if (!footnote_.empty()) {
-    y += 10;
-    for (const std::string& line : footnote_) {
-      svg.Text(legend_x_, y, line, Anchor::kStart, {{"class", "footnote"}, {"fill", "#555555"}});
-      y += kLegendRow;
-    }
-  }
-  svg.Close();
-}
-
 std::string RooflineChart::Render() {
   Classify();
   CollectRoofs();
@@ -944,13 +465,15 @@ std::string RooflineChart::Render() {
   return svg.Finish();
 }
 
-}  // namespace
+}  // namespace slmroof::plot::roofline
+
+namespace slmroof {
 
 std::string RooflineSvg(const std::vector<AnalysisResult>& analyses, const RooflineOptions& o) {
   if (analyses.empty()) {
     throw InputError("nothing to plot: no analysis");
   }
-  return RooflineChart(analyses, o).Render();
+  return plot::roofline::RooflineChart(analyses, o).Render();
 }
 
 }  // namespace slmroof
