@@ -288,11 +288,47 @@ TEST(CliPlot, EverySubcommandDrawsItsChart) {
             0)
       << err;
   const std::string html = ReadFile(dir + "/cmp.html");
-  size_t charts = 0;
-  for (size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) {
+  size_t charts = 0, bars = 0;
+  for (size_t at = html.find("(candidate) on"); at != std::string::npos;
+       at = html.find("(candidate) on", at + 1)) {
     ++charts;
   }
-  EXPECT_EQ(charts, 2u);  // one per point
+  for (size_t at = html.find("Δ candidate against base"); at != std::string::npos;
+       at = html.find("Δ candidate against base", at + 1)) {
+    ++bars;
+  }
+  EXPECT_EQ(charts, 2u);  // a roofline per point
+  EXPECT_EQ(bars, 2u);    // beside its bars
+  EXPECT_NE(html.find("<table>"), std::string::npos);
+  EXPECT_EQ(html.find("<pre>"), std::string::npos);
+}
+
+// Several charts are named after what they show; a threshold is drawn on its bar; the roofline
+// states the headline numbers and labels the operators that take the most time.
+TEST(CliPlot, ChartsSayWhatTheyShow) {
+  char dir_template[] = "/tmp/slmroof-charts-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  std::string out, err;
+  ASSERT_EQ(RunBinary("compare qwen2.5-1.5b qwen2.5-1.5b@weights=q4_k --seq 512,4k --hw rpi5,orin-nano-super "
+                      "--fail-if 'tpot>+5%' --plot " + dir + "/cmp.svg",
+                      &out, &err),
+            0)
+      << err;
+  for (const char* name : {"raspberry-pi-5-seq512", "raspberry-pi-5-seq4096",
+                           "jetson-orin-nano-super-seq512", "jetson-orin-nano-super-seq4096"}) {
+    const std::string svg = ReadFile(dir + "/cmp-" + name + ".svg");
+    EXPECT_NE(svg.find("class=\"threshold\""), std::string::npos) << name;
+    EXPECT_NE(svg.find("data-metric=\"tpot\""), std::string::npos) << name;
+    EXPECT_NE(svg.find("class=\"headline\""), std::string::npos) << name;
+    std::remove((dir + "/cmp-" + std::string(name) + ".svg").c_str());
+  }
+  ASSERT_EQ(RunBinary("analyze --phase decode --plot " + dir + "/a.svg", &out, &err), 0) << err;
+  const std::string svg = ReadFile(dir + "/a.svg");
+  EXPECT_NE(svg.find(">TPOT 82 ms (12.2 tok/s)"), std::string::npos);
+  EXPECT_NE(svg.find("memory 3.58 GB of 8.59 GB: fits"), std::string::npos);
+  EXPECT_NE(svg.find("gate_proj, up_proj, down_proj +5"), std::string::npos);
+  std::remove((dir + "/a.svg").c_str());
+  rmdir(dir.c_str());
 }
 
 TEST(CliPlot, BadPlotOptionsAreUsageErrors) {

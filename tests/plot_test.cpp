@@ -644,12 +644,22 @@ TEST(Plot, SweepPlotSinkRefusesAnUnreadableNumberOfRows) {
 
 TEST(Plot, HtmlReportIsSelfContained) {
   const std::string svg = RooflineSvg({DefaultAnalysis()}, {});
-  const std::string html = HtmlReport({svg, svg}, "Qwen <&> report", "a < b & c\n");
+  HtmlPage page;
+  page.title = "Qwen <&> report";
+  page.summary = {{"time per token", "82 ms"}};
+  page.svgs = {svg, svg};
+  page.tables = {{"ops", {"operator", "time"}, {{"q_proj", "1 ms"}, {"total", "a < b & c"}}, {false, true}}};
+  const std::string html = HtmlReport(page);
   EXPECT_EQ(html.rfind("<!DOCTYPE html>\n", 0), 0u);
   EXPECT_EQ(Count(html, "<svg "), 2u);
   EXPECT_EQ(Count(html, "<?xml"), 0u);
   EXPECT_NE(html.find("<title>Qwen &lt;&amp;&gt; report</title>"), std::string::npos);
-  EXPECT_NE(html.find("<pre>a &lt; b &amp; c\n</pre>"), std::string::npos);
+  EXPECT_NE(html.find("<h1>Qwen &lt;&amp;&gt; report</h1>"), std::string::npos);
+  EXPECT_NE(html.find("<div class=\"label\">time per token</div><div class=\"value\">82 ms</div>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"total\"><td>total</td><td class=\"num\">a &lt; b &amp; c</td></tr>"),
+            std::string::npos) << html.substr(html.find("<table"));
+  EXPECT_EQ(html.find("<pre>"), std::string::npos);
   EXPECT_NE(html.find("<meta charset=\"utf-8\">"), std::string::npos);
   for (const char* fetch : {"<link", "<script", " src=", " href=", "url(", "@import"}) {
     EXPECT_EQ(html.find(fetch), std::string::npos) << fetch;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "slmroof/hardware.hpp"
@@ -22,6 +23,11 @@ struct RooflineOptions {
   std::vector<Roof> extra_roofs;
   /// Replaces the generated title line when not empty (the scenario line stays).
   std::string title;
+  /// Devices whose measured figures look like benchmark artefacts (SuspectMeasuredFigures): their
+  /// measured roof is labelled "suspect", and the device's note under the legend says why.
+  std::vector<std::string> suspect_devices;
+  /// Footnotes under the legend, each shown when its device (Roof::device) is in the chart.
+  std::vector<std::pair<std::string, std::string>> device_notes;
 };
 
 /// A log-log roofline chart of finished analyses as an SVG document. One analysis: every operator
@@ -74,10 +80,37 @@ struct LinesOptions {
 /// varies to plot against" when none of the three varies, and when `points` is empty.
 std::string SweepLinesSvg(const std::vector<SweepSeriesPoint>& points, const LinesOptions& o);
 
-/// One self-contained HTML page: the SVGs inline, inline CSS, `table_text` (e.g. the table
-/// renderer's output) in a <pre>; no network access needed to view it.
-std::string HtmlReport(const std::vector<std::string>& svgs, const std::string& title,
-                       const std::string& table_text);
+/// A table of an HTML report: text cells, numbers right-aligned.
+struct HtmlTable {
+  std::string caption;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<bool> numeric;  ///< per column: right-aligned
+};
+
+/// What an HTML report shows, top to bottom: its title and a line under it, a summary card of
+/// headline figures (label, value), the charts, then the tables.
+struct HtmlPage {
+  std::string title;
+  std::string subtitle;
+  std::vector<std::pair<std::string, std::string>> summary;
+  std::vector<std::string> svgs;
+  std::vector<HtmlTable> tables;
+  std::string footer;
+};
+
+/// One self-contained HTML page (inline CSS and SVG; no network access needed to view it).
+std::string HtmlReport(const HtmlPage& page);
+
+/// SVG documents side by side in one document (top-aligned), e.g. a roofline and a bar chart.
+std::string SvgBeside(const std::vector<std::string>& svgs);
+
+struct Comparison;
+
+/// The change of every metric at one point of a comparison as horizontal bars of Δ% (green
+/// better, red worse, grey without a direction or incomparable), the point's --fail-if
+/// thresholds as vertical lines (red where crossed). Throws std::out_of_range for a bad index.
+std::string CompareBarsSvg(const Comparison& comparison, size_t point);
 
 /// Whether `rsvg-convert` is on the PATH.
 bool RasteriserAvailable();

@@ -46,6 +46,19 @@ std::string RenderValidateTable(const ValidationReport& report, bool rows);
 /// `validate` as JSON: every row with the basis of its prediction, the summaries, the skipped rows.
 std::string RenderValidateJson(const ValidationReport& report);
 
+struct HtmlPage;
+struct SweepSeriesPoint;
+
+/// The HTML report of `analyze`: a title naming model, device and engine, a summary card
+/// (TTFT, TPOT, tokens/s, memory, fit), and each phase's operators as a table.
+HtmlPage AnalyzeHtmlPage(const Report& report);
+
+/// The HTML report of `compare`: its thresholds as cards, one table of metrics per point.
+HtmlPage CompareHtmlPage(const Comparison& comparison);
+
+/// The HTML report of `sweep`: its rows as a table.
+HtmlPage SweepHtmlPage(const std::vector<SweepSeriesPoint>& points);
+
 /// One line per crossed threshold, naming its worst point, for stderr.
 std::vector<std::string> CrossedThresholdMessages(const Comparison& comparison);
 

@@ -110,10 +110,9 @@ int RunAnalyze(const AnalyzeOptions& o) {
   // prints nothing.
   std::vector<std::unique_ptr<Output>> plots;
   if (!o.plot.path.empty()) {
-    RooflineOptions chart;
-    chart.extra_roofs = OtherRoofs(o.roof_options);
-    plots = StagePlots(o.plot, {RooflineSvg(report.analyses, chart)}, "slmroof analyze",
-                       format == "table" ? text : RenderTable(report, o.table));
+    RooflineOptions chart = ChartOptions(o.roof_options);
+    plots = StagePlots(o.plot, {{RooflineSvg(report.analyses, chart), ""}},
+                       AnalyzeHtmlPage(report));
   }
   Emit(text, o.output);
   PublishPlots(plots);

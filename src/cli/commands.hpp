@@ -12,6 +12,7 @@
 
 #include "slmroof/hardware.hpp"
 #include "slmroof/model.hpp"
+#include "slmroof/plot.hpp"
 #include "slmroof/result.hpp"
 #include "slmroof/temp_files.hpp"
 #include "slmroof/validate.hpp"
@@ -176,13 +177,18 @@ void AddPlotOptions(CLI::App& cmd, PlotOptions* o);
 /// Checks the options before any work is done: a known format, and rsvg-convert present for PNG.
 void CheckPlotOptions(const PlotOptions& o);
 
-/// Renders the charts into temporary files (one HTML page with `table_text`, or SVG/PNG files:
-/// the first chart for the path given and the others beside it with -2, -3, ... before the
-/// extension); nothing is visible until PublishPlots(), and a failure leaves nothing behind.
+/// One chart and what it shows ("jetson-orin-nano-super-seq4096"), for its file name.
+struct Chart {
+  std::string svg;
+  std::string name;
+};
+
+/// Renders the charts into temporary files: one HTML page (`page` with the charts added), or
+/// SVG/PNG files, one chart at the path given, several each at the path with "-NAME" before the
+/// extension (cmp.png: cmp-jetson-orin-nano-super-seq4096.png, ...). Nothing is visible until
+/// PublishPlots(), and a failure leaves nothing behind.
 std::vector<std::unique_ptr<Output>> StagePlots(const PlotOptions& o,
-                                               const std::vector<std::string>& svgs,
-                                               const std::string& title,
-                                               const std::string& table_text);
+                                               const std::vector<Chart>& charts, HtmlPage page);
 
 /// Moves staged charts into place.
 void PublishPlots(const std::vector<std::unique_ptr<Output>>& staged);
@@ -190,5 +196,9 @@ void PublishPlots(const std::vector<std::unique_ptr<Output>>& staged);
 /// The same device's roof of the other kind (measured when `roof` is theoretical, and the other
 /// way round), when its file has such figures; drawn dashed beside the roof used.
 std::vector<Roof> OtherRoofs(const RoofOptions& o);
+
+/// The chart options every roofline of these roofs shares: the other roofs, and a note on each
+/// device whose measured figures look like benchmark artefacts, which labels them "suspect".
+RooflineOptions ChartOptions(const RoofOptions& o);
 
 }  // namespace slmroof::cli

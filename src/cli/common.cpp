@@ -403,10 +403,29 @@ void CheckPlotOptions(const PlotOptions& o) {
   }
 }
 
+namespace {
+
+// A chart's name as part of a file name: lower case, letters, digits, '.' and '-' only.
+std::string FileWord(const std::string& name) {
+  std::string out;
+  for (char c : ToLower(name)) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    if (keep) {
+      out += c;
+    } else if (!out.empty() && out.back() != '-') {
+      out += '-';
+    }
+  }
+  while (!out.empty() && out.back() == '-') {
+    out.pop_back();
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::unique_ptr<Output>> StagePlots(const PlotOptions& o,
-                                               const std::vector<std::string>& svgs,
-                                               const std::string& title,
-                                               const std::string& table_text) {
+                                               const std::vector<Chart>& charts, HtmlPage page) {
   std::vector<std::unique_ptr<Output>> staged;
   const std::string format = PlotFormat(o);
   auto write = [&](const std::string& text, const std::string& path) {
@@ -418,27 +437,35 @@ std::vector<std::unique_ptr<Output>> StagePlots(const PlotOptions& o,
     out.Close();
   };
   if (format == "html") {
-    write(HtmlReport(svgs, title, table_text), o.path);
+    for (const Chart& c : charts) {
+      page.svgs.push_back(c.svg);
+    }
+    write(HtmlReport(page), o.path);
     return staged;
   }
   const std::filesystem::path first(o.path);
-  for (size_t i = 0; i < svgs.size(); ++i) {
+  std::set<std::string> used;
+  for (size_t i = 0; i < charts.size(); ++i) {
     std::filesystem::path path = first;
-    if (i > 0) {
-      path.replace_filename(fmt::format("{}-{}{}", first.stem().string(), i + 1,
-                                        first.extension().string()));
+    if (charts.size() > 1) {
+      std::string word = FileWord(charts[i].name);
+      if (word.empty() || !used.insert(word).second) {
+        word += (word.empty() ? "" : "-") + std::to_string(i + 1);  // never two files of one name
+      }
+      path.replace_filename(
+          fmt::format("{}-{}{}", first.stem().string(), word, first.extension().string()));
     }
     if (format == "png") {
       staged.push_back(std::make_unique<Output>(path.string(), "--plot"));
       Output& out = *staged.back();
       out.Close();
       if (out.temp_path().empty()) {  // a FIFO or device: rsvg-convert writes to it in place
-        SvgToPng(svgs[i], path.string());
+        SvgToPng(charts[i].svg, path.string());
       } else {
-        SvgToPng(svgs[i], out.temp_path());
+        SvgToPng(charts[i].svg, out.temp_path());
       }
     } else {
-      write(svgs[i], path.string());
+      write(charts[i].svg, path.string());
     }
   }
   return staged;
@@ -498,6 +525,26 @@ void WarnBeyondContext(const ModelSpec& model, int64_t tokens, const std::string
                  "(max_position_embeddings); the figures extrapolate past what the model can use",
                  model.name, option, tokens, model.max_context);
   }
+}
+
+RooflineOptions ChartOptions(const RoofOptions& o) {
+  RooflineOptions chart;
+  chart.extra_roofs = OtherRoofs(o);
+  if (!o.bandwidth.empty() || !o.peak.empty()) {
+    return chart;  // a device from the command line has no measured figures
+  }
+  for (const std::string& name : o.hw) {
+    const HardwareSpec hw = LoadHardware(name);
+    const std::vector<std::string> suspects = SuspectMeasuredFigures(hw, o.unit);
+    if (suspects.empty()) {
+      continue;
+    }
+    chart.suspect_devices.push_back(hw.name);
+    chart.device_notes.emplace_back(
+        hw.name, fmt::format("suspect measured roof of {}: {} (a benchmark artefact?)", hw.name,
+                             fmt::join(suspects, "; ")));
+  }
+  return chart;
 }
 
 }  // namespace slmroof::cli

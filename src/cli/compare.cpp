@@ -152,16 +152,23 @@ int RunCompare(const CompareOptions& o) {
   // Charts are rendered before anything is written: a failing chart leaves nothing.
   std::vector<std::unique_ptr<Output>> plots;
   if (!o.plot.path.empty()) {
-    // One roofline chart per point: base and candidate against the device's roof.
-    RooflineOptions chart;
-    chart.extra_roofs = OtherRoofs(o.roof_options);
-    std::vector<std::string> svgs;
+    // Per point: base and candidate against the device's roof, beside the Δ% of every metric
+    // with the thresholds; each file named after its point when there are several.
+    RooflineOptions chart = ChartOptions(o.roof_options);
+    std::vector<Chart> charts;
     for (size_t i = 0; i < base_results.size(); ++i) {
       chart.title = fmt::format("{} (base) against {} (candidate) on {}", o.base, o.candidate,
                                 base_results[i].roof.display_name);
-      svgs.push_back(RooflineSvg({base_results[i], candidate_results[i]}, chart));
+      const ComparePoint& p = comparison.points[i];
+      std::string name = fmt::format("{}-seq{}", p.hardware, p.seq_len);
+      if (batches.size() > 1 || p.batch != 1) {
+        name += fmt::format("-batch{}", p.batch);
+      }
+      charts.push_back({SvgBeside({RooflineSvg({base_results[i], candidate_results[i]}, chart),
+                                   CompareBarsSvg(comparison, i)}),
+                        name});
     }
-    plots = StagePlots(o.plot, svgs, "slmroof compare", RenderCompareTable(comparison));
+    plots = StagePlots(o.plot, charts, CompareHtmlPage(comparison));
   }
   Emit(format == "json" ? RenderCompareJson(comparison) : RenderCompareTable(comparison),
        o.output);

@@ -14,6 +14,7 @@
 #include "slmroof/graph.hpp"
 #include "slmroof/io/model_reader.hpp"
 #include "slmroof/plot.hpp"
+#include "slmroof/render.hpp"
 #include "slmroof/sweep.hpp"
 #include "slmroof/sweep_writer.hpp"
 
@@ -177,17 +178,17 @@ int RunSweepCommand(const SweepOptions& o) {
   if (!o.plot.path.empty()) {
     // Lines against the axis that varies; a grid of single points is a roofline chart of its
     // phase totals (one workload on several devices, or several models on one).
-    std::vector<std::string> svgs;
+    std::vector<Chart> charts;
     if (spec.seq_len.size() > 1 || spec.batch.size() > 1 || spec.layers.size() > 1) {
-      svgs.push_back(SweepLinesSvg(lines.points(), {}));
+      charts.push_back({SweepLinesSvg(lines.points(), {}), ""});
     } else {
       RooflineOptions chart;
       if (spec.roofs.size() == 1) {  // with several devices, second roofs crowd the chart
-        chart.extra_roofs = OtherRoofs(o.roof_options);
+        chart = ChartOptions(o.roof_options);
       }
-      svgs.push_back(RooflineSvg(analyses.analyses(), chart));
+      charts.push_back({RooflineSvg(analyses.analyses(), chart), ""});
     }
-    plots = StagePlots(o.plot, svgs, "slmroof sweep", "");
+    plots = StagePlots(o.plot, charts, SweepHtmlPage(lines.points()));
   }
   out.Publish();
   PublishPlots(plots);

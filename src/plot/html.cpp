@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <fstream>
+#include <stdexcept>
 #include <sstream>
 
 #include "plot/svg.hpp"
@@ -37,12 +39,23 @@ std::string_view SvgElement(std::string_view svg) {
 }
 
 constexpr const char* kCss =
-    R"(body { font-family: sans-serif; color: #222; background: #fff; margin: 24px; }
-h1 { font-size: 20px; font-weight: bold; margin: 0 0 16px 0; }
+    R"(body { font-family: sans-serif; color: #222; background: #fff; margin: 24px; max-width: 1400px; }
+h1 { font-size: 22px; font-weight: bold; margin: 0 0 4px 0; }
+p.subtitle { color: #555; margin: 0 0 16px 0; }
+.summary { display: flex; flex-wrap: wrap; gap: 12px; margin: 0 0 24px 0; }
+.card { border: 1px solid #d5dde6; border-radius: 6px; padding: 10px 14px; background: #f5f8fb;
+        min-width: 150px; }
+.card .label { font-size: 12px; color: #555; }
+.card .value { font-size: 18px; font-weight: bold; color: #1f4e79; margin-top: 2px; }
 figure { margin: 0 0 28px 0; overflow-x: auto; }
 figure svg { max-width: 100%; height: auto; }
-pre { font-family: monospace; font-size: 12px; line-height: 1.35; background: #f6f6f6;
-      padding: 12px; overflow-x: auto; }
+table { border-collapse: collapse; margin: 0 0 28px 0; font-size: 13px; }
+caption { text-align: left; font-weight: bold; padding: 0 0 6px 0; }
+th, td { padding: 3px 10px; border-bottom: 1px solid #e2e2e2; text-align: left; white-space: nowrap; }
+th { background: #f0f0f0; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.total td { font-weight: bold; border-top: 2px solid #999; }
+footer { color: #666; font-size: 12px; margin-top: 12px; }
 )";
 
 // The first executable `name` on PATH, or "".
@@ -81,14 +94,25 @@ std::string Slurp(const std::string& path) {
 
 }  // namespace
 
-std::string HtmlReport(const std::vector<std::string>& svgs, const std::string& title,
-                       const std::string& table_text) {
+std::string HtmlReport(const HtmlPage& page) {
+  using plot::Escape;
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += "<title>" + plot::Escape(title) + "</title>\n";
+  out += "<title>" + Escape(page.title) + "</title>\n";
   out += std::string("<style>\n") + kCss + "</style>\n</head>\n<body>\n";
-  out += "<h1>" + plot::Escape(title) + "</h1>\n";
-  for (const std::string& svg : svgs) {
+  out += "<h1>" + Escape(page.title) + "</h1>\n";
+  if (!page.subtitle.empty()) {
+    out += "<p class=\"subtitle\">" + Escape(page.subtitle) + "</p>\n";
+  }
+  if (!page.summary.empty()) {
+    out += "<section class=\"summary\">\n";
+    for (const auto& [label, value] : page.summary) {
+      out += "<div class=\"card\"><div class=\"label\">" + Escape(label) +
+             "</div><div class=\"value\">" + Escape(value) + "</div></div>\n";
+    }
+    out += "</section>\n";
+  }
+  for (const std::string& svg : page.svgs) {
     out += "<figure>\n";
     out += SvgElement(svg);
     if (out.back() != '\n') {
@@ -96,11 +120,64 @@ std::string HtmlReport(const std::vector<std::string>& svgs, const std::string& 
     }
     out += "</figure>\n";
   }
-  if (!table_text.empty()) {
-    out += "<pre>" + plot::Escape(table_text) + "</pre>\n";
+  for (const HtmlTable& t : page.tables) {
+    out += "<table>\n";
+    if (!t.caption.empty()) {
+      out += "<caption>" + Escape(t.caption) + "</caption>\n";
+    }
+    out += "<thead><tr>";
+    for (const std::string& h : t.header) {
+      out += "<th>" + Escape(h) + "</th>";
+    }
+    out += "</tr></thead>\n<tbody>\n";
+    for (const std::vector<std::string>& row : t.rows) {
+      const bool total = !row.empty() && row.front() == "total";
+      out += total ? "<tr class=\"total\">" : "<tr>";
+      for (size_t c = 0; c < row.size(); ++c) {
+        const bool num = c < t.numeric.size() && t.numeric[c];
+        out += (num ? "<td class=\"num\">" : "<td>") + Escape(row[c]) + "</td>";
+      }
+      out += "</tr>\n";
+    }
+    out += "</tbody>\n</table>\n";
+  }
+  if (!page.footer.empty()) {
+    out += "<footer>" + Escape(page.footer) + "</footer>\n";
   }
   out += "</body>\n</html>\n";
   return out;
+}
+
+std::string SvgBeside(const std::vector<std::string>& svgs) {
+  // Each document is one of SvgWriter's: its root <svg> carries width and height.
+  auto attribute = [](std::string_view element, std::string_view name) {
+    const std::string key = fmt::format(" {}=\"", name);
+    const size_t at = element.find(key);
+    if (at == std::string_view::npos) {
+      throw std::logic_error(fmt::format("SvgBeside: a document without {}", name));
+    }
+    const size_t start = at + key.size();
+    return std::stod(std::string(element.substr(start, element.find('"', start) - start)));
+  };
+  double width = 0, height = 0;
+  std::string inner;
+  for (const std::string& svg : svgs) {
+    const std::string_view element = SvgElement(svg);
+    const std::string_view open = element.substr(0, element.find('>'));
+    const double w = attribute(open, "width"), h = attribute(open, "height");
+    // A nested <svg> placed at x: the documents stay whole, ids and all.
+    inner += fmt::format("<svg x=\"{}\" y=\"0\"", plot::Num(width));
+    inner += element.substr(4);
+    if (inner.back() != '\n') {
+      inner += '\n';
+    }
+    width += w;
+    height = std::max(height, h);
+  }
+  plot::SvgWriter out(width, height);
+  std::string doc = out.Finish();
+  const size_t close = doc.rfind("</svg>");
+  return doc.substr(0, close) + inner + doc.substr(close);
 }
 
 bool RasteriserAvailable() { return !FindOnPath("rsvg-convert").empty(); }

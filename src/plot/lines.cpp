@@ -363,6 +363,21 @@ void LinesChart::DrawPanel(SvgWriter& svg, size_t index) const {
   } else {
     double lo = y_min, hi = y_max;
     yticks = plot::NiceTicks(&lo, &hi, 4);
+    // Positive data starts the axis near its smallest value, not at a rounded-down zero (a time
+    // axis would read "0 ns" under data that starts at 20 ms).
+    const double pad = 0.05 * (y_max > y_min ? y_max - y_min : std::fabs(y_max));
+    if (y_min > 0 && lo < y_min - pad) {
+      std::vector<double> kept;
+      for (double t : yticks) {
+        if (t >= y_min - pad) {
+          kept.push_back(t);
+        }
+      }
+      if (kept.size() >= 2) {
+        lo = y_min - pad;
+        yticks = kept;
+      }
+    }
     ys.lo = lo;
     ys.hi = hi;
   }

@@ -313,6 +313,83 @@ void RooflineChart::Titles() {
   if (many_devices_) {
     subtitle_ = "each device against its own roof; " + subtitle_;
   }
+  Headline();
+  if (!headline_.empty()) {
+    plot_y0_ += kHeadlineRow;
+    plot_y1_ += kHeadlineRow;
+    placer_ = plot::Placer({plot_x0_ + 2, plot_y0_ + 2, plot_x1_ - 2, plot_y1_ - 2});
+  }
+}
+
+namespace {
+
+const PhaseResult* PhaseOf(const AnalysisResult& a, Phase phase) {
+  for (const PhaseResult& p : a.phases) {
+    if (p.phase == phase) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+std::string MemoryText(const AnalysisResult& a) {
+  const MemoryFootprint& m = a.memory;
+  if (!m.fits) {
+    return fmt::format("memory {}", human::Si(m.total_bytes, "B"));
+  }
+  return fmt::format("memory {} of {}: {}", human::Si(m.total_bytes, "B"),
+                     human::Si(m.usable_bytes, "B"), *m.fits ? "fits" : "DOES NOT FIT");
+}
+
+// "462 ms → 476 ms (+3.0%)"
+std::string Change(const std::string& a, const std::string& b, double va, double vb) {
+  return va > 0 ? fmt::format("{} → {} ({:+.3g}%)", a, b, 100 * (vb / va - 1))
+                : fmt::format("{} → {}", a, b);
+}
+
+}  // namespace
+
+// The numbers people came for, above the plot: one analysis states its time to first token,
+// time per token with tokens/s, and memory; two analyses on one device (compare) their change.
+void RooflineChart::Headline() {
+  if (single_) {
+    const AnalysisResult& a = analyses_[0];
+    std::vector<std::string> parts;
+    if (const PhaseResult* p = PhaseOf(a, Phase::kPrefill)) {
+      parts.push_back(fmt::format("TTFT {} ({:.4g} tok/s)", human::Seconds(p->totals.time_s),
+                                  p->totals.tokens_per_s));
+    }
+    if (const PhaseResult* p = PhaseOf(a, Phase::kDecode)) {
+      parts.push_back(fmt::format("TPOT {} ({:.4g} tok/s)", human::Seconds(p->totals.time_s),
+                                  p->totals.tokens_per_s));
+    }
+    parts.push_back(MemoryText(a));
+    if (a.roof.engine != "ideal") {
+      parts.push_back(fmt::format("{} {}", a.roof.engine, a.roof.backend));
+    }
+    headline_ = fmt::format("{}", fmt::join(parts, "  ·  "));
+    return;
+  }
+  if (analyses_.size() != 2 || many_devices_) {
+    return;
+  }
+  const AnalysisResult& a = analyses_[0];
+  const AnalysisResult& b = analyses_[1];
+  std::vector<std::string> parts;
+  for (Phase ph : {Phase::kDecode, Phase::kPrefill}) {
+    const PhaseResult* pa = PhaseOf(a, ph);
+    const PhaseResult* pb = PhaseOf(b, ph);
+    if (pa != nullptr && pb != nullptr) {
+      parts.push_back(fmt::format("{} {}", ph == Phase::kDecode ? "TPOT" : "TTFT",
+                                  Change(human::Seconds(pa->totals.time_s),
+                                         human::Seconds(pb->totals.time_s), pa->totals.time_s,
+                                         pb->totals.time_s)));
+    }
+  }
+  parts.push_back(fmt::format("memory {}", Change(human::Si(a.memory.total_bytes, "B"),
+                                                  human::Si(b.memory.total_bytes, "B"),
+                                                  a.memory.total_bytes, b.memory.total_bytes)));
+  headline_ = fmt::format("{}", fmt::join(parts, "  ·  "));
 }
 
 // Per roof, one label per distinct ceiling (precisions of equal value share one), and one per
@@ -348,8 +425,8 @@ void RooflineChart::CeilingLabels() {
   }
   for (const ExtraLine& e : extras_) {
     ceiling_labels_.push_back(
-        {fmt::format("{} {} {}", RoofKindName(e.roof->kind), PrecisionName(e.precision),
-                     human::Si(e.pi, RateUnit(e.precision))),
+        {fmt::format("{}{} {} {}", Suspect(*e.roof) ? "suspect " : "", RoofKindName(e.roof->kind),
+                     PrecisionName(e.precision), human::Si(e.pi, RateUnit(e.precision))),
          e.colour, ys_(e.pi), true});
   }
   double width = 0;
@@ -401,15 +478,26 @@ void RooflineChart::Legend() {
         LineEntry("Φ: to the ridge, or up to π", single_ ? kPhiColour : kInk, 2, "5 3"));
   }
   legend_.push_back(Header("roofs"));
-  legend_.push_back(
-      LineEntry(fmt::format("roof ({})", RoofKindName(analyses_[0].roof.kind)), kInk, 2.5));
+  legend_.push_back(LineEntry(fmt::format("roof ({}{})",
+                                         Suspect(analyses_[0].roof) &&
+                                                 analyses_[0].roof.kind == RoofKind::kMeasured
+                                             ? "suspect "
+                                             : "",
+                                         RoofKindName(analyses_[0].roof.kind)),
+                             kInk, 2.5));
   legend_.push_back(LineEntry("ceiling of each precision", kCeilingGrey, 1));
   std::set<RoofKind> extra_kinds;
   for (const ExtraLine& x : extras_) {
     extra_kinds.insert(x.roof->kind);
   }
   for (RoofKind k : extra_kinds) {
-    legend_.push_back(LineEntry(fmt::format("{} roof", RoofKindName(k)), kInk, 1.5, "6 4"));
+    const bool suspect = std::any_of(extras_.begin(), extras_.end(), [&](const ExtraLine& x) {
+      return x.roof->kind == k && Suspect(*x.roof);
+    });
+    legend_.push_back(LineEntry(
+        fmt::format("{}{} roof", suspect && k == RoofKind::kMeasured ? "suspect " : "",
+                    RoofKindName(k)),
+        kInk, 1.5, "6 4"));
   }
   legend_.push_back(MarkerEntry("ridge (π / bandwidth)", Shape::kCircle, true));
   for (RoofKind k : extra_kinds) {
@@ -432,6 +520,18 @@ void RooflineChart::Legend() {
       footnote_.push_back(line);
     }
   }
+  // A roof whose measured figures look like benchmark artefacts: said, not silently drawn. The
+  // solid roof itself is measured when the analysis chose --roof measured.
+  for (const auto& [device, note] : options_.device_notes) {
+    const bool plotted = std::any_of(devices_.begin(), devices_.end(),
+                                     [&](const Device& d) { return d.roof->device == device; });
+    if (!plotted) {
+      continue;
+    }
+    for (const std::string& line : Wrap(note, legend_w_)) {
+      footnote_.push_back(line);
+    }
+  }
   legend_h_ = 10;
   for (size_t k = 0; k < legend_.size(); ++k) {
     legend_h_ += (legend_[k].style == LegendStyle::kHeader && k > 0 ? 8 : 0) + kLegendRow;
@@ -443,23 +543,30 @@ std::string RooflineChart::Render() {
   Classify();
   CollectRoofs();
   CollectPoints();
-  Scales();
   Titles();
+  Scales();
   CeilingLabels();
   Legend();
 
-  const double width = std::max(legend_x_ + legend_w_ + 20,
-                                std::max(TextWidth(title_, 15), TextWidth(subtitle_)) + kLeft + 20);
+  const double width =
+      std::max(legend_x_ + legend_w_ + 20,
+               std::max({TextWidth(title_, 15), TextWidth(subtitle_), TextWidth(headline_, 13)}) +
+                   kLeft + 20);
   const double height = std::max(plot_y1_ + 58, plot_y0_ + legend_h_ + 20);
   SvgWriter svg(width, height);
   svg.Text(kLeft, 26, title_, Anchor::kStart,
            {{"class", "title"}, {"font-weight", "bold"}, {"fill", kInk}}, 15);
   svg.Text(kLeft, 46, subtitle_, Anchor::kStart, {{"class", "subtitle"}, {"fill", "#555555"}});
+  if (!headline_.empty()) {
+    svg.Text(kLeft, 66, headline_, Anchor::kStart,
+             {{"class", "headline"}, {"font-weight", "bold"}, {"fill", kHeadlineColour}}, 13);
+  }
   DrawAxes(svg);
   DrawRoofs(svg);
   DrawPhiSegments(svg);
   DrawPoints(svg);
   DrawLabels(svg);
+  DrawOperatorLabels(svg);
   DrawCeilingLabels(svg);
   DrawLegend(svg);
   return svg.Finish();

@@ -3,6 +3,7 @@
 // Private to the roofline chart (roofline.cpp: what is plotted and the layout; roofline_draw.cpp:
 // drawing it). Not part of the public plot API (slmroof/plot.hpp).
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <string>
@@ -32,6 +33,8 @@ constexpr double kLegendRow = 17;
 constexpr const char* kInk = "#333333";
 constexpr const char* kPhiColour = "#c0392b";  // Φ segments of the one-analysis chart
 constexpr const char* kCeilingGrey = "#999999";
+constexpr const char* kHeadlineColour = "#1f4e79";
+constexpr double kHeadlineRow = 20;  // the headline line moves the plot down by this much
 
 inline bool Positive(double v) { return std::isfinite(v) && v > 0; }
 
@@ -139,6 +142,13 @@ class RooflineChart {
   void CollectPoints();
   void Scales();
   void Titles();
+  void Headline();
+  // Whether the device's measured figures were flagged as suspect (RooflineOptions).
+  bool Suspect(const Roof& r) const {
+    return r.kind == RoofKind::kMeasured &&
+           std::find(options_.suspect_devices.begin(), options_.suspect_devices.end(), r.device) !=
+               options_.suspect_devices.end();
+  }
   void CeilingLabels();
   void Legend();
   void DrawAxes(SvgWriter& svg) const;
@@ -146,6 +156,8 @@ class RooflineChart {
   void DrawPhiSegments(SvgWriter& svg);
   void DrawPoints(SvgWriter& svg);
   void DrawLabels(SvgWriter& svg);
+  // The operators that take the most time, up to five per phase, labelled with their share.
+  void DrawOperatorLabels(SvgWriter& svg);
   void DrawCeilingLabels(SvgWriter& svg) const;
   void DrawLegend(SvgWriter& svg) const;
   // Draws `text` at the best of `spots`; a thin leader joins it to `what` (the marker or line it
@@ -180,6 +192,7 @@ class RooflineChart {
   LogScale xs_, ys_;
   double plot_x0_ = kLeft, plot_x1_ = kLeft + kPlotW, plot_y0_ = kTop, plot_y1_ = kTop + kPlotH;
   std::string title_, subtitle_;
+  std::string headline_;  ///< the answer: time to first token, time per token, memory and fit
   std::vector<CeilingLabel> ceiling_labels_;
   double ceiling_x_ = 0;
   std::vector<LegendEntry> legend_;

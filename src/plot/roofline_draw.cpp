@@ -332,4 +332,81 @@ void RooflineChart::DrawLegend(SvgWriter& svg) const {
   svg.Close();
 }
 
+// Operators drawn at the same spot (gate, up and down projections of a decode step) form one
+// group; the five groups of each phase with the largest share of its time are labelled with
+// that share, largest first, each where it covers nothing else or with a leader line.
+void RooflineChart::DrawOperatorLabels(SvgWriter& svg) {
+  if (!single_) {
+    return;
+  }
+  struct Group {
+    Phase phase;
+    double x = 0, y = 0;
+    double time_s = 0;
+    std::vector<std::pair<double, std::string>> names;  ///< (count x time, name)
+    std::string colour;
+  };
+  std::vector<Group> groups;
+  for (const OpPoint& p : ops_) {
+    const OperatorResult& r = *p.r;
+    const double x = xs_(r.oi), y = ys_(r.attainable_flops_per_s);
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& q) {
+      return q.phase == p.phase && std::fabs(q.x - x) < 1 && std::fabs(q.y - y) < 1;
+    });
+    if (g == groups.end()) {
+      groups.push_back({p.phase, x, y, 0, {}, kPalette[static_cast<size_t>(r.op.kind) % kPalette.size()]});
+      g = groups.end() - 1;
+    }
+    g->time_s += static_cast<double>(r.op.count) * r.time_s;
+    g->names.emplace_back(static_cast<double>(r.op.count) * r.time_s, r.op.name);
+  }
+  std::vector<const Group*> chosen;
+  for (Phase phase : {Phase::kPrefill, Phase::kDecode}) {
+    std::vector<const Group*> of_phase;
+    for (const Group& g : groups) {
+      if (g.phase == phase) {
+        of_phase.push_back(&g);
+      }
+    }
+    std::stable_sort(of_phase.begin(), of_phase.end(),
+                     [](const Group* a, const Group* b) { return a->time_s > b->time_s; });
+    if (of_phase.size() > 5) {
+      of_phase.resize(5);
+    }
+    chosen.insert(chosen.end(), of_phase.begin(), of_phase.end());
+  }
+  std::stable_sort(chosen.begin(), chosen.end(),
+                   [](const Group* a, const Group* b) { return a->time_s > b->time_s; });
+  svg.Open("g", {{"class", "op-labels"}});
+  for (const Group* g : chosen) {
+    double phase_time = 0;
+    for (const PhaseResult& p : analyses_[0].phases) {
+      if (p.phase == g->phase) {
+        phase_time = p.totals.time_s;
+      }
+    }
+    // Under half a percent of its phase is not worth a label.
+    if (!(phase_time > 0) || g->time_s < 0.005 * phase_time) {
+      continue;
+    }
+    // The group's own operators, largest first.
+    std::vector<std::pair<double, std::string>> by_time = g->names;
+    std::stable_sort(by_time.begin(), by_time.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::string names = by_time.front().second;
+    for (size_t k = 1; k < by_time.size() && k < 3; ++k) {
+      names += ", " + by_time[k].second;
+    }
+    if (g->names.size() > 3) {
+      names += fmt::format(" +{}", g->names.size() - 3);
+    }
+    const std::string text = fmt::format("{} {:.0f}% of {}", names, 100 * g->time_s / phase_time,
+                                         PhaseWord(g->phase));
+    PlaceLabel(svg, text, RingSpots(g->x, g->y, {9, 20, 34, 50, 70, 95, 125, 160}),
+               {g->x, g->y, g->x, g->y}, "#777777",
+               {{"class", "op-label"}, {"data-phase", PhaseWord(g->phase)}, {"fill", "#444444"}});
+  }
+  svg.Close();
+}
+
 }  // namespace slmroof::plot::roofline
