@@ -2,6 +2,7 @@
 #include <set>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "slmroof/errors.hpp"
 
@@ -44,6 +45,38 @@ TEST(Presets, AliasesAreUniqueAndSelectTheirPreset) {
     ADD_FAILURE() << "rpi6 loaded";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("did you mean 'rpi5'?"), std::string::npos) << e.what();
+  }
+}
+
+// Every figure of every device file names where it comes from (a source key or text of its own).
+TEST(Presets, EveryDeviceFigureCitesASource) {
+  size_t figures = 0;
+  for (const PresetText& p : EmbeddedHardwarePresets()) {
+    const nlohmann::json doc = nlohmann::json::parse(p.text);
+    std::vector<const nlohmann::json*> todo = {&doc};
+    while (!todo.empty()) {
+      const nlohmann::json& j = *todo.back();
+      todo.pop_back();
+      if (j.is_object() && (j.contains("theoretical") || j.contains("watts") ||
+                            (j.contains("value") && !j.contains("engine")))) {
+        ++figures;
+        ASSERT_TRUE(j.contains("source")) << p.name << ": " << j.dump().substr(0, 120);
+        EXPECT_GE(j["source"].get<std::string>().size(), 10u) << p.name << ": " << j.dump().substr(0, 120);
+      }
+      if (j.is_object() || j.is_array()) {
+        for (const auto& item : j) {
+          todo.push_back(&item);
+        }
+      }
+    }
+  }
+  EXPECT_GT(figures, 400u);
+  // The phones, boards and APUs of issue 10 are there, each with at least one compute unit.
+  for (const char* name : {"snapdragon-8-gen-3", "snapdragon-8-elite", "snapdragon-8-elite-gen-5",
+                           "apple-a17-pro", "apple-a18-pro", "apple-a19-pro", "dimensity-9300",
+                           "dimensity-9400", "tensor-g4", "rk3588", "rk3576", "ryzen-ai-max-395",
+                           "ryzen-ai-7-350"}) {
+    EXPECT_FALSE(LoadHardware(name).units.empty()) << name;
   }
 }
 

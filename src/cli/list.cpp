@@ -68,7 +68,9 @@ Listing Weights() {
 std::string PeaksText(const ComputeUnit& u) {
   std::vector<std::string> parts;
   for (const auto& [prec, fig] : u.peak_flops_per_s) {
-    parts.push_back(fmt::format("{} {}", PrecisionName(prec), human::Si(fig.theoretical, "FLOP/s")));
+    const bool integer = prec == Precision::kInt8 || prec == Precision::kInt4;
+    parts.push_back(fmt::format("{} {}", PrecisionName(prec),
+                                human::Si(fig.theoretical, integer ? "OP/s" : "FLOP/s")));
   }
   return fmt::format("{}", fmt::join(parts, ", "));
 }
