@@ -18,4 +18,11 @@ mkdir -p "$img"
 # Decode against depth (the paper's 2..64-layer variants).
 "$bin" sweep qwen2.5-1.5b --hw jetson-orin-nano-super --phase decode --seq 4096 --batch 1,16 \
   --layers 2:64:x2 --plot "$img/decode-vs-depth.png" >/dev/null
+# A quantized build against fp16 on a Pi 5: the roofline beside the change of every metric, with
+# a CI gate's thresholds drawn on the bars.
+"$bin" compare qwen2.5-1.5b qwen2.5-1.5b@weights=Q4_K_M --hw raspberry-pi-5 --seq 4096 \
+  --fail-if 'tpot>+5%' --fail-if 'decode_tps<-3tok/s' --fail-if 'memory>+100MB' \
+  --plot "$img/compare-q4km-rpi5.png" >/dev/null
+# The HTML report of one analysis (a page, not an image: look at it in a browser).
+"$bin" analyze qwen2.5-1.5b --hw jetson-orin-nano-super --plot "$img/report-qwen2.5-1.5b-jetson.html" >/dev/null
 echo "regenerated $(ls "$img" | wc -l) charts in docs/img" >&2
