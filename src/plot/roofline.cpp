@@ -523,8 +523,10 @@ void RooflineChart::Legend() {
   // A roof whose measured figures look like benchmark artefacts: said, not silently drawn. The
   // solid roof itself is measured when the analysis chose --roof measured.
   for (const auto& [device, note] : options_.device_notes) {
-    const bool plotted = std::any_of(devices_.begin(), devices_.end(),
-                                     [&](const Device& d) { return d.roof->device == device; });
+    // Init-capture: clang 14 does not let a lambda capture a structured binding.
+    const bool plotted = std::any_of(devices_.begin(), devices_.end(), [name = device](const Device& d) {
+      return d.roof->device == name;
+    });
     if (!plotted) {
       continue;
     }
