@@ -44,6 +44,8 @@ TEST(Families, ParameterCountsMatchPublishedWithinOnePercent) {
       {"stablelm-2-zephyr-1_6b", "stablelm", 1644417024},
       {"Ministral-8B-Instruct-2410", "mistral", 8019808256},
       {"aya-23-8B", "cohere", 8e9},  // published rounded: "8-billion"
+      {"granite-8b-instruct", "granite", 8170864640},
+      {"OLMo-1B-hf", "olmo", 1176764416},
   };
   for (const Published& p : kModels) {
     const ModelSpec m = LoadModel(Hf(p.file));
@@ -98,7 +100,8 @@ TEST(Families, DetectedByArchitecturesWithoutModelType) {
   const std::pair<const char*, const char*> kCases[] = {
       {"phi-2", "phi"}, {"SmolLM3-3B", "smollm3"}, {"OLMo-2-1124-13B", "olmo2"},
       {"stablelm-3b-4e1t", "stablelm"}, {"aya-23-8B", "cohere"}, {"gemma-3-1b-it", "gemma3_text"},
-      {"Ministral-8B-Instruct-2410", "mistral"}};
+      {"Ministral-8B-Instruct-2410", "mistral"}, {"granite-8b-instruct", "granite"},
+      {"OLMo-1B-hf", "olmo"}};
   for (const auto& [file, type] : kCases) {
     nlohmann::json cfg = nlohmann::json::parse(Slurp(Hf(file)));
     ASSERT_TRUE(cfg.contains("architectures")) << file;
