@@ -38,15 +38,33 @@ slmroof_configure() {
 }
 
 # Builds the slmroof binary only, and records when a successful build started (scripts/slmroof
-# runs the binary without building while no source is newer than that record).
+# runs the binary without building while no source is newer than that record). One build at a
+# time: two first calls wait for each other instead of building the same tree at once.
 slmroof_build_cli() {
   local dir="$SLMROOF_ROOT/build"
+  mkdir -p "$dir"
+  exec 8>"$dir/.slmroof-cli-build.lock"
+  flock 8
   slmroof_configure
   local started
   started="$(mktemp "$dir/.slmroof-cli-build.XXXXXX")"
   if ! cmake --build "$dir" -j"$(nproc)" --target slmroof >&2; then
     rm -f "$started"
+    flock -u 8
     return 1
   fi
-  mv -f "$started" "$dir/.slmroof-cli-built"
+  # A source edited while the build ran may be older than its object (written after the edit)
+  # yet newer than the build's start: such files are touched so that the next build compiles
+  # them again, and the stamp is not renewed, so the next call builds.
+  local edited
+  edited="$(find "$SLMROOF_ROOT/src" "$SLMROOF_ROOT/include" "$SLMROOF_ROOT/configs" \
+                 "$SLMROOF_ROOT/hardware_specs" "$SLMROOF_ROOT/engines" "$SLMROOF_ROOT/cmake" \
+                 "$SLMROOF_ROOT/CMakeLists.txt" -type f -newer "$started" -print)"
+  if [ -n "$edited" ]; then
+    rm -f "$started"
+    while IFS= read -r f; do touch -c "$f"; done <<<"$edited"
+  else
+    mv -f "$started" "$dir/.slmroof-cli-built"
+  fi
+  flock -u 8
 }

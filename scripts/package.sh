@@ -7,6 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 slmroof_ensure_packages dpkg-dev  # dpkg-shlibdeps computes the package's library dependencies
 slmroof_build_cli
+cmake -S "$SLMROOF_ROOT" -B "$SLMROOF_ROOT/build" >/dev/null  # the version names the current commit
 dir="$SLMROOF_ROOT/build"
 rm -rf "$dir/package"
 (cd "$dir" && cpack -G DEB --config CPackConfig.cmake >&2)

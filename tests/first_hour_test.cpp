@@ -108,13 +108,15 @@ TEST(FirstHour, CompletionScriptsParse) {
                         << "t() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); "
                            "COMPREPLY=(); _slmroof; echo \"${COMPREPLY[*]}\"; }\n"
                         << "t slmroof an\nt slmroof analyze --hw raspberry-pi-5-1\n"
-                        << "t slmroof analyze --phase d\nt slmroof sweep --forma\n";
+                        << "t slmroof analyze --phase d\nt slmroof sweep --forma\n"
+                        // A flag takes no value: after it come the models again.
+                        << "t slmroof analyze --summary qwen2.5-0.\nt slmroof analyze --unit an\n";
   std::string out, err;
   const std::string cmd = "bash " + script + " >" + dir + "/out 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::ifstream in(dir + "/out");
   out.assign(std::istreambuf_iterator<char>(in), {});
-  EXPECT_EQ(out, "analyze\nraspberry-pi-5-16gb\ndecode\n--format\n");
+  EXPECT_EQ(out, "analyze\nraspberry-pi-5-16gb\ndecode\n--format\nqwen2.5-0.5b\nane\n");
   std::remove(script.c_str());
   std::remove((dir + "/out").c_str());
   rmdir(dir.c_str());
@@ -187,6 +189,9 @@ TEST(FirstHour, OutputFormatsFollowFileNames) {
   EXPECT_EQ(RunBinary("compare qwen2.5-0.5b qwen2.5-0.5b -o " + dir + "/c.csv", &out, &err), 2);
   EXPECT_EQ(RunBinary("analyze -o " + dir + "/noext", &out, &err), 2);
   EXPECT_NE(err.find("has no extension"), std::string::npos) << err;
+  // "-" is stdout, in the default format.
+  EXPECT_EQ(RunBinary("analyze --phase decode --summary -o -", &out, &err), 0) << err;
+  EXPECT_NE(out.find("time per output token"), std::string::npos);
   // --format makes any name acceptable.
   EXPECT_EQ(RunBinary("analyze --phase decode --format json -o " + dir + "/a.out", &out, &err), 0) << err;
   // Charts: .svg, .png, .html; others are refused unless --plot-format says.

@@ -92,6 +92,15 @@ class Output {
   size_t held_size_ = 0;
 };
 
+/// Throws InputError "`what`: cannot write PATH: REASON" for errno `error`.
+[[noreturn]] void CannotWrite(const std::string& what, const std::string& path, int error);
+
+/// Whether `path` is a FIFO or a device (/dev/stdout): its name says nothing about a format.
+bool IsStream(const std::string& path);
+
+/// The extension of `path`, lower-cased, with its dot; "" when it has none.
+std::string ExtensionOf(const std::string& path);
+
 /// Writes `text` to stdout, or atomically to `path`.
 void Emit(const std::string& text, const std::string& path);
 

@@ -83,7 +83,14 @@ std::vector<std::string> KnownValues(const std::string& name, bool* files,
     return words;
   }
   if (name == "--unit") {
-    return {"cpu", "gpu", "npu"};
+    // Unit names differ per device (ane, gpu-tensor, dla): every name a preset uses.
+    std::vector<std::string> units;
+    for (const PresetText& p : EmbeddedHardwarePresets()) {
+      for (const ComputeUnit& u : ParseHardwareJson(p.text, p.name).units) {
+        units.push_back(u.name);
+      }
+    }
+    return units;
   }
   if (name == "subcommand") {
     return subcommands;
@@ -104,7 +111,7 @@ std::vector<Command> Describe(const CLI::App& app) {
     for (const CLI::Option* opt : sub->get_options()) {
       Completion o;
       o.description = opt->get_description();
-      o.takes_value = opt->get_type_size() != 0;
+      o.takes_value = opt->get_expected_max() != 0;  // a flag expects no value
       const std::string key = opt->get_positional() ? opt->get_name() : opt->get_name(false, false);
       o.words = Enumerated(*opt);
       if (o.words.empty()) {

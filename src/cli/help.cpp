@@ -53,7 +53,7 @@ std::string OptionHeading(const CLI::Option& opt) {
     heading += (heading.empty() ? "" : ", ") + names.substr(start, end - start);
     start = end + 1;
   }
-  if (opt.get_type_size() != 0) {
+  if (opt.get_expected_max() != 0) {
     heading += " " + opt.get_type_name();
   }
   return heading;

@@ -63,7 +63,7 @@ const Family kFamilies[] = {
     // partial rotary (PhiConfig's default 0.5).
     {"phi", "PhiForCausalLM", false, M, L, 1, false, false, false, "gelu_new", 0.5, true},
     // Granite: llama with scaling multipliers, which cost nothing.
-    {"granite", "GraniteForCausalLM", false, G, R, 2, false, false, true, "silu", 1, false},
+    {"granite", "GraniteForCausalLM", false, G, R, 2, false, false, false, "silu", 1, false},
     // OLMo: LayerNorm without parameters (counted as LayerNorm: 2 x hidden per norm, < 0.02 %).
     {"olmo", "OlmoForCausalLM", false, G, L, 2, false, false, false, "silu", 1, false},
     // OLMo 2: norms after attention and after the MLP instead of before; q/k norms.
@@ -297,8 +297,12 @@ class HfReader {
   void WarnIgnored(const Family& fam, ModelSpec* m) const {
     std::vector<std::string> ignored;
     const int64_t context = m->max_context;
+    // Qwen2, Qwen3 and SmolLM3 ignore sliding_window unless use_sliding_window is true (their
+    // transformers configurations default it to false); the others apply it when set.
+    const std::string type = fam.model_type;
+    const bool window_by_default = type != "qwen2" && type != "qwen3" && type != "smollm3";
     if (Has("sliding_window") && (*cfg_)["sliding_window"].is_number() &&
-        Bool("use_sliding_window", true)) {
+        Bool("use_sliding_window", window_by_default)) {
       const double window = (*cfg_)["sliding_window"].get<double>();
       if (context == 0 || window < static_cast<double>(context)) {
         ignored.push_back(fmt::format("sliding_window ({})", DescribeJson((*cfg_)["sliding_window"])));
@@ -318,7 +322,7 @@ class HfReader {
         ignored.emplace_back(key);
       }
     }
-    if (!fam.mla) {
+    if (!fam.mla && !IsMoe()) {  // a DeepSeek-style MoE read with --as has its own warning
       for (const char* key : {"num_experts", "num_local_experts", "n_routed_experts"}) {
         if (Has(key) && (*cfg_)[key].is_number() && (*cfg_)[key].get<double>() > 1) {
           ignored.push_back(fmt::format("{} ({})", key, DescribeJson((*cfg_)[key])));
