@@ -63,6 +63,9 @@ std::map<std::string, double> ParseMaxError(const std::string& text) {
 
 int RunValidate(const ValidateOptionsCli& o) {
   const std::map<std::string, double> limits = ParseMaxError(o.max_error);
+  // Usage errors come before any file is read.
+  const std::string format = FormatFor(o.format_given, o.format, o.output,
+                                       {{".txt", "table"}, {".json", "json"}});
   std::optional<EngineProfile> forced;
   if (!o.engine.empty()) {
     forced = LoadEngine(o.engine);
@@ -73,8 +76,6 @@ int RunValidate(const ValidateOptionsCli& o) {
     options.calibration = LoadCalibration(o.calibration);
   }
   const ValidationReport report = Validate(rows, options);
-  const std::string format = FormatFor(o.format_given, o.format, o.output,
-                                       {{".txt", "table"}, {".json", "json"}});
   Emit(format == "json" ? RenderValidateJson(report) : RenderValidateTable(report, o.rows),
        o.output);
   int code = 0;

@@ -157,9 +157,21 @@ HtmlPage CompareHtmlPage(const Comparison& c) {
 HtmlPage SweepHtmlPage(const std::vector<SweepSeriesPoint>& points) {
   HtmlPage page;
   page.title = "slmroof sweep";
+  // Named by what it covers: one model or "N models", one device or "N devices".
+  std::vector<std::string> models, devices;
+  for (const SweepSeriesPoint& p : points) {
+    if (std::find(models.begin(), models.end(), p.model) == models.end()) {
+      models.push_back(p.model);
+    }
+    if (std::find(devices.begin(), devices.end(), p.hardware) == devices.end()) {
+      devices.push_back(p.hardware);
+    }
+  }
   if (!points.empty()) {
-    page.title = fmt::format("sweep of {} rows: {} on {}", points.size(), points.front().model,
-                             points.front().hardware);
+    page.title = fmt::format("sweep of {} rows: {} on {}", points.size(),
+                             models.size() == 1 ? models.front() : fmt::format("{} models", models.size()),
+                             devices.size() == 1 ? devices.front()
+                                                 : fmt::format("{} devices", devices.size()));
   }
   HtmlTable t;
   t.caption = "rows";
