@@ -104,6 +104,16 @@ struct AnalysisResult {
   MemoryFootprint memory;
 };
 
+/// The analysis's result for `phase`, or nullptr when that phase was not analysed.
+inline const PhaseResult* FindPhase(const AnalysisResult& a, Phase phase) {
+  for (const PhaseResult& p : a.phases) {
+    if (p.phase == phase) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
 /// Φ of two models on one device, phase by phase.
 struct RipComparison {
   Phase phase = Phase::kDecode;

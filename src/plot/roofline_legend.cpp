@@ -77,15 +77,6 @@ void RooflineChart::Titles() {
 
 namespace {
 
-const PhaseResult* PhaseOf(const AnalysisResult& a, Phase phase) {
-  for (const PhaseResult& p : a.phases) {
-    if (p.phase == phase) {
-      return &p;
-    }
-  }
-  return nullptr;
-}
-
 std::string MemoryText(const AnalysisResult& a) {
   const MemoryFootprint& m = a.memory;
   if (!m.fits) {
@@ -109,11 +100,11 @@ void RooflineChart::Headline() {
   if (single_) {
     const AnalysisResult& a = analyses_[0];
     std::vector<std::string> parts;
-    if (const PhaseResult* p = PhaseOf(a, Phase::kPrefill)) {
+    if (const PhaseResult* p = FindPhase(a, Phase::kPrefill)) {
       parts.push_back(fmt::format("TTFT {} ({:.4g} tok/s)", human::Seconds(p->totals.time_s),
                                   p->totals.tokens_per_s));
     }
-    if (const PhaseResult* p = PhaseOf(a, Phase::kDecode)) {
+    if (const PhaseResult* p = FindPhase(a, Phase::kDecode)) {
       parts.push_back(fmt::format("TPOT {} ({:.4g} tok/s)", human::Seconds(p->totals.time_s),
                                   p->totals.tokens_per_s));
     }
@@ -131,8 +122,8 @@ void RooflineChart::Headline() {
   const AnalysisResult& b = analyses_[1];
   std::vector<std::string> parts;
   for (Phase ph : {Phase::kDecode, Phase::kPrefill}) {
-    const PhaseResult* pa = PhaseOf(a, ph);
-    const PhaseResult* pb = PhaseOf(b, ph);
+    const PhaseResult* pa = FindPhase(a, ph);
+    const PhaseResult* pb = FindPhase(b, ph);
     if (pa != nullptr && pb != nullptr) {
       parts.push_back(fmt::format("{} {}", ph == Phase::kDecode ? "TPOT" : "TTFT",
                                   Change(human::Seconds(pa->totals.time_s),

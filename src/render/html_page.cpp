@@ -57,15 +57,6 @@ HtmlTable OperatorTable(const AnalysisResult& a, const PhaseResult& p) {
   return t;
 }
 
-const PhaseResult* FindPhase(const AnalysisResult& a, Phase phase) {
-  for (const PhaseResult& p : a.phases) {
-    if (p.phase == phase) {
-      return &p;
-    }
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 HtmlPage AnalyzeHtmlPage(const Report& report) {

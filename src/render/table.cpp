@@ -113,15 +113,6 @@ void Memory(const AnalysisResult& a, std::string* out) {
   }
 }
 
-const PhaseResult* FindPhase(const AnalysisResult& a, Phase phase) {
-  for (const PhaseResult& p : a.phases) {
-    if (p.phase == phase) {
-      return &p;
-    }
-  }
-  return nullptr;
-}
-
 std::string FitsText(const MemoryFootprint& m) {
   return m.fits ? (*m.fits ? "fits" : "DOES NOT FIT") : "capacity unknown";
 }
