@@ -83,7 +83,8 @@ TEST(Families, ShapesAsTheirModelingFilesBuildThem) {
   EXPECT_EQ(LoadModel(Hf("gemma-3-27b-it")).vocab_size, 262208);
   // OLMo 2: q/k norms. StableLM 2: q/k/v bias, a quarter of each head rotated.
   EXPECT_TRUE(LoadModel(Hf("OLMo-2-1124-13B")).groups.front().layer.attention.qk_norm);
-  const AttentionSpec& sa = LoadModel(Hf("stablelm-2-zephyr-1_6b")).groups.front().layer.attention;
+  const ModelSpec stablelm = LoadModel(Hf("stablelm-2-zephyr-1_6b"));
+  const AttentionSpec& sa = stablelm.groups.front().layer.attention;
   EXPECT_TRUE(sa.qkv_bias);
   EXPECT_FALSE(sa.o_bias);
   EXPECT_EQ(sa.rope_dim, sa.head_dim / 4);
