@@ -253,10 +253,13 @@ Threshold ParseThreshold(std::string_view expr) {
     // A bare number on a metric with a physical unit is ambiguous (+5: seconds? percent?):
     // only zero reads the same in every unit.
     if (!units.empty() && t.value != 0 && !units.front().optional) {
+      // The examples repeat the number as typed when it is short; a long one (the message
+      // stays short: docs/robustness.md) is replaced by 5.
+      const std::string shown = number.size() <= 16 ? std::string(number) : "5";
       throw fail(fmt::format("{} is measured in {}: give a unit (e.g. '{}{}{}{}') or a relative "
                              "change ('{}{}{}%')",
                              name, MetricUnitName(t.metric->unit), name, ThresholdOpName(t.op),
-                             number, units.front().word, name, ThresholdOpName(t.op), number));
+                             shown, units.front().word, name, ThresholdOpName(t.op), shown));
     }
     return t;
   }

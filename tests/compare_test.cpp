@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "slmroof/compare.hpp"
+#include "slmroof/text.hpp"
 #include "slmroof/engine.hpp"
 #include "slmroof/errors.hpp"
 #include "slmroof/io/model_reader.hpp"
@@ -83,6 +84,12 @@ TEST(CompareThreshold, MalformedExpressionsNameTheProblem) {
   EXPECT_EQ(ThresholdError("decode_tps<-3"),
             "--fail-if 'decode_tps<-3': decode_tps is measured in tokens/s: give a unit (e.g. "
             "'decode_tps<-3tok/s') or a relative change ('decode_tps<-3%')");
+  // A long number is not repeated in the hint (found by fuzz_threshold: a 532-byte message).
+  const std::string long_number = "ttft>=-" + std::string(160, '9');
+  EXPECT_EQ(ThresholdError(long_number),
+            "--fail-if " + Excerpt(long_number, 80) +
+                ": ttft is measured in s: give a unit (e.g. 'ttft>=5ms') or a relative change "
+                "('ttft>=5%')");
   EXPECT_EQ(ThresholdError("tpot>5%%"),
             "--fail-if 'tpot>5%%': '%%' is not a unit of tpot (s; accepted: %, ms, s, us, \u00b5s, ns)");
 }
