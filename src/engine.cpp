@@ -64,22 +64,48 @@ PhaseKernel::PhaseKernel(const std::vector<OperatorCost>& costs, const Roof& roo
 
 namespace {
 
-// out = (((c0 + c1·B) + c2·BN) + c3·BN2) + c4·P, the order of CostPoly::At; a zero term adds
+// The points of one block: B, N, B·N, B·N² and the passes P.
+struct Points {
+  const Eigen::Map<const Eigen::ArrayXd>& b;
+  const Eigen::Map<const Eigen::ArrayXd>& n;
+  const Eigen::ArrayXd& bn;
+  const Eigen::ArrayXd& bn2;
+  const Eigen::ArrayXd& passes;
+};
+
+// out = ((((c0 + c1·B) + c2·BN) + c3·BN2) + c4·P), then the terms beyond the polynomial one
+// point at a time through the helpers CostPoly::At calls, in its order (§1.2); a zero term adds
 // exactly 0, so skipping it changes no bit.
-void EvalPoly(const CostPoly& p, const Eigen::ArrayXd& b, const Eigen::ArrayXd& bn,
-              const Eigen::ArrayXd& bn2, const Eigen::ArrayXd& passes, Eigen::ArrayXd* out) {
+void EvalPoly(const CostPoly& p, const Points& x, Eigen::ArrayXd* out) {
   out->setConstant(p.c[0]);
   if (p.c[1] != 0) {
-    *out += p.c[1] * b;
+    *out += p.c[1] * x.b;
   }
   if (p.c[2] != 0) {
-    *out += p.c[2] * bn;
+    *out += p.c[2] * x.bn;
   }
   if (p.c[3] != 0) {
-    *out += p.c[3] * bn2;
+    *out += p.c[3] * x.bn2;
   }
   if (p.c[4] != 0) {
-    *out += p.c[4] * passes;
+    *out += p.c[4] * x.passes;
+  }
+  const Eigen::Index m = out->size();
+  if (p.c[5] != 0) {
+    for (Eigen::Index i = 0; i < m; ++i) {
+      (*out)(i) += p.c[5] * (x.b(i) * WindowKeys(x.n(i), p.shape.window));
+    }
+  }
+  if (p.c[6] != 0) {
+    for (Eigen::Index i = 0; i < m; ++i) {
+      (*out)(i) += p.c[6] * (x.b(i) * WindowScores(x.n(i), p.shape.window));
+    }
+  }
+  if (p.c[7] != 0) {
+    for (Eigen::Index i = 0; i < m; ++i) {
+      const double draws = p.shape.draws_per_position ? x.bn(i) : x.b(i);
+      (*out)(i) += p.c[7] * ExpertPasses(draws, p.shape.ubatch, p.shape.expert_hit);
+    }
   }
 }
 
@@ -97,15 +123,16 @@ void PhaseKernel::Evaluate(const double* batch, const double* seq_len, size_t n,
   for (Eigen::Index i = 0; i < m; ++i) {
     passes(i) = Passes(phase_, b(i), s(i), n_ubatch_);
   }
+  const Points points{b, s, bn, bn2, passes};
   ArrayXd f(m), w(m), a(m), k(m), x(m), q(m), compute(m), memory(m), time(m);
   ArrayXd sf = ArrayXd::Zero(m), sq = sf, sw = sf, sa = sf, sk = sf, st = sf, smem = sf, amax = sf;
   ArrayXd sx = sf;
   for (const Term& t : terms_) {
-    EvalPoly(t.flops, b, bn, bn2, passes, &f);
-    EvalPoly(t.weight_bytes, b, bn, bn2, passes, &w);
-    EvalPoly(t.act_bytes, b, bn, bn2, passes, &a);
-    EvalPoly(t.kv_bytes, b, bn, bn2, passes, &k);
-    EvalPoly(t.fixed_s, b, bn, bn2, passes, &x);
+    EvalPoly(t.flops, points, &f);
+    EvalPoly(t.weight_bytes, points, &w);
+    EvalPoly(t.act_bytes, points, &a);
+    EvalPoly(t.kv_bytes, points, &k);
+    EvalPoly(t.fixed_s, points, &x);
     q = (w + a) + k;
     // §7.1 for every point at once, §7.5 the runtime's fixed time.
     compute = f / t.ceiling;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "graph/builder.hpp"
 #include "slmroof/weights.hpp"
@@ -32,6 +33,8 @@ std::string_view OpKindName(OpKind k) {
       return "residual";
     case OpKind::kActivation:
       return "activation";
+    case OpKind::kRoute:
+      return "route";
     case OpKind::kLmHead:
       return "lm_head";
     case OpKind::kOverhead:
@@ -48,10 +51,38 @@ double PhaseTokens(Phase phase, double batch, double seq_len) {
   return phase == Phase::kPrefill ? batch * seq_len : batch;
 }
 
+double WindowKeys(double n, double w) { return std::min(n, w); }
+
+double WindowScores(double n, double w) {
+  const double m = std::min(n, w);
+  return m * (m + 1) * 0.5 + (n - m) * m;
+}
+
+double ExpertPasses(double tokens, double ubatch, double hit) {
+  // 1 − (1 − h)^t, computed as −expm1(t·log1p(−h)) to stay accurate when h is small.
+  auto touched = [hit](double t) { return hit >= 1 ? 1.0 : -std::expm1(t * std::log1p(-hit)); };
+  if (ubatch <= 0 || tokens <= ubatch) {
+    return touched(tokens);
+  }
+  const double full = std::floor(tokens / ubatch);
+  const double rest = tokens - full * ubatch;
+  return full * touched(ubatch) + (rest > 0 ? touched(rest) : 0.0);
+}
+
 double CostPoly::At(double b, double n, double p) const {
   const double bn = b * n;
   const double bn2 = bn * n;
-  return c[0] + c[1] * b + c[2] * bn + c[3] * bn2 + c[4] * p;
+  double v = c[0] + c[1] * b + c[2] * bn + c[3] * bn2 + c[4] * p;
+  if (c[5] != 0) {
+    v += c[5] * (b * WindowKeys(n, shape.window));
+  }
+  if (c[6] != 0) {
+    v += c[6] * (b * WindowScores(n, shape.window));
+  }
+  if (c[7] != 0) {
+    v += c[7] * ExpertPasses(shape.draws_per_position ? bn : b, shape.ubatch, shape.expert_hit);
+  }
+  return v;
 }
 
 double Passes(Phase phase, double batch, double seq_len, int64_t n_ubatch) {
@@ -61,11 +92,48 @@ double Passes(Phase phase, double batch, double seq_len, int64_t n_ubatch) {
   return std::ceil(PhaseTokens(phase, batch, seq_len) / static_cast<double>(n_ubatch));
 }
 
+namespace {
+
+// The shape of a sum: each term's parameters come from the operand that uses the term.
+CostShape MergeShapes(const CostPoly& x, const CostPoly& y) {
+  const bool xw = x.c[5] != 0 || x.c[6] != 0;
+  const bool yw = y.c[5] != 0 || y.c[6] != 0;
+  const bool xe = x.c[7] != 0;
+  const bool ye = y.c[7] != 0;
+  if ((xw && yw && x.shape.window != y.shape.window) ||
+      (xe && ye && (x.shape.expert_hit != y.shape.expert_hit ||
+                    x.shape.draws_per_position != y.shape.draws_per_position ||
+                    x.shape.ubatch != y.shape.ubatch))) {
+    throw std::logic_error("adding costs of different windows or expert draws");
+  }
+  CostShape s = xw || !yw ? x.shape : y.shape;
+  if (!xe && ye) {
+    s.expert_hit = y.shape.expert_hit;
+    s.draws_per_position = y.shape.draws_per_position;
+    s.ubatch = y.shape.ubatch;
+  }
+  if (!xw && yw) {
+    s.window = y.shape.window;
+  }
+  return s;
+}
+
+}  // namespace
+
 CostPoly operator+(const CostPoly& x, const CostPoly& y) {
-  return {{x.c[0] + y.c[0], x.c[1] + y.c[1], x.c[2] + y.c[2], x.c[3] + y.c[3], x.c[4] + y.c[4]}};
+  CostPoly r;
+  for (size_t i = 0; i < r.c.size(); ++i) {
+    r.c[i] = x.c[i] + y.c[i];
+  }
+  r.shape = MergeShapes(x, y);
+  return r;
 }
 CostPoly operator*(const CostPoly& x, double k) {
-  return {{x.c[0] * k, x.c[1] * k, x.c[2] * k, x.c[3] * k, x.c[4] * k}};
+  CostPoly r = x;
+  for (double& v : r.c) {
+    v *= k;
+  }
+  return r;
 }
 CostPoly operator*(double k, const CostPoly& x) { return x * k; }
 
@@ -102,17 +170,41 @@ MlaForm PhaseMla(const Scenario& s, Phase phase) {
   return runtime.value_or(s.mla);
 }
 
-double KvElementsPerTokenAllLayers(const ModelSpec& model, MlaForm mla) {
-  double per_token = 0;
-  for (const LayerGroup& g : model.groups) {
-    per_token += static_cast<double>(g.repeat) * KvElementsPerToken(g.layer, mla);
+double KvLayout::per_token() const {
+  double e = full;
+  for (const auto& [window, elements] : windowed) {
+    e += elements;
   }
-  return per_token;
+  return e;
 }
 
-double KvCacheBytes(double batch, double seq_len, double elements_per_token,
+KvLayout KvLayoutOf(const ModelSpec& model, MlaForm mla) {
+  KvLayout layout;
+  for (const LayerGroup& g : model.groups) {
+    const double e = static_cast<double>(g.repeat) * KvElementsPerToken(g.layer, mla);
+    const double w = static_cast<double>(g.layer.attention.sliding_window);
+    if (w <= 0) {
+      layout.full += e;
+      continue;
+    }
+    auto it = std::find_if(layout.windowed.begin(), layout.windowed.end(),
+                           [w](const auto& entry) { return entry.first == w; });
+    if (it == layout.windowed.end()) {
+      layout.windowed.emplace_back(w, e);
+    } else {
+      it->second += e;
+    }
+  }
+  return layout;
+}
+
+double KvCacheBytes(double batch, double context, const KvLayout& layout,
                     double bytes_per_element) {
-  return batch * seq_len * elements_per_token * bytes_per_element;
+  double bytes = batch * context * layout.full * bytes_per_element;
+  for (const auto& [window, elements] : layout.windowed) {
+    bytes += batch * std::min(context, window) * elements * bytes_per_element;
+  }
+  return bytes;
 }
 
 double PaddedContext(double tokens, int64_t pad) {
@@ -136,8 +228,7 @@ int64_t KvPad(const Scenario& s) {
 
 double KvCacheBytes(const ModelSpec& model, const Scenario& s) {
   return KvCacheBytes(static_cast<double>(s.batch), KvContext(s),
-                      KvElementsPerTokenAllLayers(model, PhaseMla(s, Phase::kDecode)),
-                      s.kv.bytes());
+                      KvLayoutOf(model, PhaseMla(s, Phase::kDecode)), s.kv.bytes());
 }
 
 double OutputBytes(const ModelSpec& model, double batch) {

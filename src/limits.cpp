@@ -31,6 +31,7 @@ const std::vector<DocumentedLimit>& DocumentedLimits() {
       i("model", "q_lora_rank", kQLoraRank),
       i("model", "first_k_dense_replace, moe_layer_freq", kLayerIndex),
       i("model", "norms_per_layer", kNormsPerLayer),
+      i("model", "sliding_window", kWindow),
       d("model", "partial_rotary_factor, rotary_pct", kFraction),
       d("device", "bandwidth_bytes_per_s (also --bandwidth)", kBandwidth),
       d("device", "peak_flops_per_s (also --peak)", kPeak),

@@ -80,10 +80,14 @@ double FfnParams(const FfnSpec& f, double d, bool active_only) {
     }
     return n;
   }
+  // Shared experts are a dense FFN of the shared width; each routed expert is one more of width
+  // Ie, with biases on its projections where the family has them (gpt-oss); the router is D×E.
   const double ie = static_cast<double>(f.expert_intermediate_size);
-  const double experts = static_cast<double>(active_only ? f.experts_per_token : f.num_experts) +
-                         static_cast<double>(f.num_shared_experts);
-  return d * static_cast<double>(f.num_experts) + experts * matrices * d * ie;  // router + experts
+  const double e = static_cast<double>(f.num_experts);
+  const double shared = matrices * d * static_cast<double>(f.intermediate_size);
+  const double expert = matrices * d * ie + (f.expert_bias ? (matrices - 1.0) * ie + d : 0.0);
+  const double routed = static_cast<double>(active_only ? f.experts_per_token : f.num_experts);
+  return d * e + (f.router_bias ? e : 0.0) + shared + routed * expert;
 }
 
 }  // namespace
@@ -148,14 +152,24 @@ void ValidateModel(const ModelSpec& model, const std::string& origin) {
         throw InputError(fmt::format("{}: field 'q_lora_rank' must be positive or null", origin));
       }
     }
+    if (a.sliding_window < 0) {
+      throw InputError(fmt::format("{}: field 'sliding_window' must be positive or 0 (none), got {}",
+                                   origin, a.sliding_window));
+    }
     const FfnSpec& f = g.layer.ffn;
-    RequirePositive(f.intermediate_size, origin, "intermediate_size");
-    if (f.num_experts > 0) {
+    if (!f.is_moe()) {
+      RequirePositive(f.intermediate_size, origin, "intermediate_size");
+    } else {
       RequirePositive(f.experts_per_token, origin, "num_experts_per_tok");
       RequirePositive(f.expert_intermediate_size, origin, "moe_intermediate_size");
       if (f.experts_per_token > f.num_experts) {
         throw InputError(fmt::format("{}: num_experts_per_tok ({}) exceeds the number of experts ({})",
                                      origin, f.experts_per_token, f.num_experts));
+      }
+      if ((f.num_shared_experts > 0) != (f.intermediate_size > 0)) {
+        throw InputError(fmt::format(
+            "{}: {} shared experts with a shared width of {}: both must be 0 or both positive",
+            origin, f.num_shared_experts, f.intermediate_size));
       }
     }
   }

@@ -71,7 +71,7 @@ class Runner {
               RunPerPoint(setting);
             } else {
               RunBlocks(setting, WeightsInMemory(model, s),
-                        KvElementsPerTokenAllLayers(model, PhaseMla(s, Phase::kDecode)));
+                        KvLayoutOf(model, PhaseMla(s, Phase::kDecode)));
             }
           }
         }
@@ -80,7 +80,7 @@ class Runner {
   }
 
   // Totals only: every phase's kernel over blocks of points (§7.4).
-  void RunBlocks(const SweepSetting& setting, double weights_bytes, double kv_elements) {
+  void RunBlocks(const SweepSetting& setting, double weights_bytes, const KvLayout& kv_layout) {
     std::vector<PhaseKernel> kernels;
     for (Phase p : phases_) {
       kernels.emplace_back(BuildOperatorCosts(*setting.model, setting.scenario, p), *setting.roof, p,
@@ -122,7 +122,7 @@ class Runner {
         }
         parts.weights_bytes = weights_bytes;
         parts.kv_context = PaddedContext(n[i], KvPad(setting.scenario));
-        parts.kv_cache_bytes = KvCacheBytes(b[i], parts.kv_context, kv_elements, kv_bytes_per_element);
+        parts.kv_cache_bytes = KvCacheBytes(b[i], parts.kv_context, kv_layout, kv_bytes_per_element);
         parts.output_bytes = OutputBytes(*setting.model, b[i]);
         row.memory = Footprint(parts, roof.usable_bytes, roof.capacity_bytes);
         row.batch = bi[i];

@@ -131,15 +131,31 @@ class TensorLister {
       }
       return;
     }
-    // Routed and shared experts share each role's type (the interim MoE costing of §6.3).
+    // §6.3, named as llama.cpp names them: the router, the routed experts stacked in one tensor
+    // per projection, the shared experts as one dense FFN. Routed and shared experts share each
+    // role's type.
     const int64_t ie = f.expert_intermediate_size;
-    const double experts = static_cast<double>(f.num_experts + f.num_shared_experts);
+    const double e = static_cast<double>(f.num_experts);
     Matrix("ffn_gate_inp", TensorRole::kFfnRouter, d_, f.num_experts);
-    if (gated) {
-      Matrix("ffn_gate_exps", TensorRole::kFfnGate, d_, ie, experts);
+    if (f.router_bias) {
+      Vector("ffn_gate_inp.bias", e);
     }
-    Matrix("ffn_up_exps", TensorRole::kFfnUp, d_, ie, experts);
-    Matrix("ffn_down_exps", TensorRole::kFfnDown, ie, d_, experts);
+    if (gated) {
+      Matrix("ffn_gate_exps", TensorRole::kFfnGate, d_, ie, e);
+    }
+    Matrix("ffn_up_exps", TensorRole::kFfnUp, d_, ie, e);
+    Matrix("ffn_down_exps", TensorRole::kFfnDown, ie, d_, e);
+    if (f.expert_bias) {
+      Vector("ffn_exps.bias", e * static_cast<double>((gated ? 2 : 1) * ie + d_));
+    }
+    if (f.intermediate_size > 0) {
+      const int64_t is = f.intermediate_size;
+      if (gated) {
+        Matrix("ffn_gate_shexp", TensorRole::kFfnGate, d_, is);
+      }
+      Matrix("ffn_up_shexp", TensorRole::kFfnUp, d_, is);
+      Matrix("ffn_down_shexp", TensorRole::kFfnDown, is, d_);
+    }
   }
 
   int64_t d_;

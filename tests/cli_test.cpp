@@ -227,8 +227,8 @@ TEST(Cli, HelpAndVersionGoToStdout) {
 
 TEST(Cli, WarningsGoToStderrOnly) {
   std::string out, err;
-  ASSERT_EQ(RunBinary("analyze deepseek-v2-lite --phase decode --format csv", &out, &err), 0);
-  EXPECT_NE(err.find("slmroof: warning: preset 'deepseek-v2-lite': 26 MoE layers"), std::string::npos);
+  ASSERT_EQ(RunBinary("analyze qwen2.5-0.5b --phase decode --format csv --ctx 64k", &out, &err), 0);
+  EXPECT_NE(err.find("slmroof: warning: qwen2.5-0.5b: --ctx 65536 is beyond"), std::string::npos);
   EXPECT_EQ(out.find("warning"), std::string::npos);
 }
 

@@ -125,7 +125,9 @@ std::set<std::string> NullPaths(const std::string& text) {
     if (row.is_discarded()) {
       return {};
     }
-    walk(row, row.value("kind", std::string("row")) + ":");
+    // Operator rows of every kind leave the same fields empty.
+    const std::string kind = row.value("kind", std::string("row"));
+    walk(row, (kind == "total" || kind == "row" ? kind : std::string("operator")) + ":");
   }
   return paths;
 }

@@ -137,11 +137,17 @@ TEST(Families, AsReadsAnUnfamiliarTypeAsAKnownOne) {
 
 TEST(Families, OneWarningForWhatIsNotModelledYet) {
   std::string out, err;
+  // Gemma 3 applies its windows; read as llama, whose modeling file ignores them, they are named.
   ASSERT_EQ(RunBinary("analyze " + Hf("gemma-3-270m-it") + " --phase decode", &out, &err), 0) << err;
+  EXPECT_EQ(err, "");
+  ASSERT_EQ(RunBinary("analyze " + Hf("gemma-3-270m-it") + " --as llama --phase decode", &out, &err),
+            0)
+      << err;
   EXPECT_EQ(err, "slmroof: warning: " + Hf("gemma-3-270m-it") +
-                     ": sliding_window (512), layer_types change the cost but are not modelled "
-                     "yet: every layer is costed as full attention over the whole context with a "
-                     "dense FFN\n");
+                     ": sliding_window (512), layer_types change the cost but are not applied to "
+                     "model_type llama: every layer is costed as full attention over the whole "
+                     "context with a dense FFN (read the config --as the family that applies "
+                     "them)\n");
   // A window no shorter than the context changes nothing and is not mentioned; neither is a
   // window the config switches off (Qwen2's use_sliding_window false).
   ASSERT_EQ(RunBinary("analyze qwen2.5-0.5b --phase decode", &out, &err), 0);

@@ -133,8 +133,11 @@ TEST(Presets, DeepSeekV2LiteLatentCacheIs576ElementsPerTokenPerLayer) {
   ASSERT_EQ(m.groups.size(), 2u);  // one dense layer, then 26 MoE layers
   EXPECT_EQ(m.groups[0].repeat, 1);
   EXPECT_EQ(m.groups[1].repeat, 26);
-  EXPECT_EQ(m.groups[1].layer.ffn.intermediate_size, (2 + 6) * 1408);
-  EXPECT_FALSE(m.warnings.empty());
+  // Two shared experts of 1408 beside 64 routed ones, 6 per token (§6.3); nothing approximated.
+  EXPECT_EQ(m.groups[1].layer.ffn.intermediate_size, 2 * 1408);
+  EXPECT_EQ(m.groups[1].layer.ffn.num_experts, 64);
+  EXPECT_EQ(m.groups[1].layer.ffn.experts_per_token, 6);
+  EXPECT_TRUE(m.warnings.empty());
   for (const LayerGroup& g : m.groups) {
     // kv_lora_rank 512 + qk_rope_head_dim 64.
     EXPECT_EQ(KvElementsPerToken(g.layer, MlaForm::kAbsorbed), 512 + 64);

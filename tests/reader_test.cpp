@@ -99,7 +99,8 @@ TEST(Reader, UnknownModelType) {
   EXPECT_EQ(ModelError(Llama("model_type", "\"bert\"")),
             "m.json: field 'model_type' is 'bert', which slmroof does not read (supported: cohere, "
             "cohere2, deepseek_v2, deepseek_v3, gemma, gemma2, gemma3, gemma3_text, gpt_neox, "
-            "granite, llama, minicpm3, mistral, olmo, olmo2, phi, phi3, plm, qwen2, qwen3, smollm3, "
+            "gpt_oss, granite, granitemoe, granitemoeshared, llama, minicpm3, mistral, mixtral, "
+            "olmo, olmo2, olmoe, phi, phi3, plm, qwen2, qwen2_moe, qwen3, qwen3_moe, smollm3, "
             "stablelm; a llama-shaped config can be read with --as llama)");
 }
 

@@ -47,6 +47,7 @@ inline constexpr IntRange kLoraRank{1, int64_t{1} << 16};
 inline constexpr IntRange kQLoraRank{0, int64_t{1} << 16};  ///< 0: a plain query projection
 inline constexpr IntRange kLayerIndex{0, 4096};        ///< first_k_dense_replace, moe_layer_freq
 inline constexpr IntRange kNormsPerLayer{1, 4};
+inline constexpr IntRange kWindow{0, int64_t{1} << 30};  ///< sliding_window (0: none)
 inline constexpr RealRange kFraction{0, 1};            ///< partial_rotary_factor, rotary_pct
 
 // A device (the same bounds as --bandwidth and --peak on the command line).

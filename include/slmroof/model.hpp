@@ -20,11 +20,14 @@ struct AttentionSpec {
   bool qkv_bias = false;      ///< q, k and v projections carry a bias
   bool o_bias = false;        ///< the output projection carries a bias
   bool qk_norm = false;       ///< per-head RMSNorm on queries and keys (Qwen3)
+  /// Tokens a query attends back over, itself included (§4.11); 0: the whole context.
+  int64_t sliding_window = 0;
   // Multi-head latent attention (kind == kMla).
   int64_t q_lora_rank = 0;    ///< 0 when queries use one plain projection
   int64_t kv_lora_rank = 0;
   int64_t qk_nope_head_dim = 0;
   int64_t qk_rope_head_dim = 0;
+  bool operator==(const AttentionSpec&) const = default;
 };
 
 /// The feed-forward block's shape.
@@ -37,13 +40,18 @@ enum class Activation { kSilu, kGelu, kGeluTanh, kRelu, kReluSquared };
 struct FfnSpec {
   FfnKind kind = FfnKind::kGated;
   Activation activation = Activation::kSilu;
-  int64_t intermediate_size = 0;  ///< width actually computed per token (active experts for MoE)
+  /// Width of the dense FFN; in a MoE layer, the total width of its shared experts (0: none).
+  int64_t intermediate_size = 0;
   bool bias = false;
-  // Mixture of experts, costed as a dense FFN over shared + top-k experts until MoE lands.
+  // Mixture of experts (§6.3).
   int64_t num_experts = 0;        ///< routed experts (0: dense layer)
-  int64_t num_shared_experts = 0;
-  int64_t experts_per_token = 0;
-  int64_t expert_intermediate_size = 0;
+  int64_t num_shared_experts = 0; ///< shared experts, together intermediate_size wide
+  int64_t experts_per_token = 0;  ///< k: routed experts each token is sent to
+  int64_t expert_intermediate_size = 0;  ///< width of one routed expert
+  bool router_bias = false;       ///< the router has a bias (gpt-oss)
+  bool expert_bias = false;       ///< every routed expert's projections have biases (gpt-oss)
+  bool is_moe() const { return num_experts > 0; }
+  bool operator==(const FfnSpec&) const = default;
 };
 
 /// The normalisation layers use.
@@ -57,6 +65,7 @@ struct LayerSpec {
   /// Gemma-2 adds post-attention and post-FFN norms: 4; Phi and Cohere feed attention and FFN
   /// from one norm: 1.
   int64_t norms_per_layer = 2;
+  bool operator==(const LayerSpec&) const = default;
 };
 
 /// A run of identical consecutive layers.

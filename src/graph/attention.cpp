@@ -4,26 +4,35 @@
 
 namespace slmroof::graph_detail {
 
-// §4.6: number of query-key scores per head summed over the batch.
-CostPoly Builder::ScoresPerHead() const {
+// §4.6, §4.11: number of query-key scores per head summed over the batch.
+CostPoly Builder::ScoresPerHead(int64_t window) const {
+  const double w = static_cast<double>(window);
   if (phase_ == Phase::kDecode) {
-    return kBN;
+    return window > 0 ? WindowedBN(w) : kBN;
   }
-  // Unfused kernels compute the full square and mask it; flash kernels skip masked tiles:
-  // B·N(N+1)/2.
-  return s_.fusion == Fusion::kFlash ? (kBN2 + kBN) * 0.5 : kBN2;
+  // Unfused kernels compute the full square and mask it, window or not; flash kernels skip
+  // masked tiles: B·N(N+1)/2, or B·S_W(N) through a window.
+  if (s_.fusion != Fusion::kFlash) {
+    return kBN2;
+  }
+  return window > 0 ? WindowedScores(w) : (kBN2 + kBN) * 0.5;
+}
+
+// §4.11: a decode step reads the cached rows its window covers; prefill reads every key once.
+CostPoly Builder::KeysRead(int64_t window) const {
+  return phase_ == Phase::kDecode && window > 0 ? WindowedBN(static_cast<double>(window)) : kBN;
 }
 
 // §4.6–§4.8: attention over the cache. `k_width`/`v_width` per head, `kv_heads` cached heads,
 // `v_shares_k` when the value rows are a view of the key rows (absorbed MLA).
 void Builder::AddAttentionCore(const std::string& prefix, double heads, double kv_heads, double k_width,
-                      double v_width, bool v_shares_k, int64_t count) {
-  const CostPoly scores = heads * ScoresPerHead();
+                      double v_width, bool v_shares_k, int64_t window, int64_t count) {
+  const CostPoly scores = heads * ScoresPerHead(window);
   // Cached rows per KV head, read once per sequence; per query head where an unfused runtime
   // broadcasts a GQA group's K and V (§7.5).
   const bool per_query =
       s_.fusion == Fusion::kNone && s_.exec.unfused_kv_per_query_head;
-  const CostPoly keys = kBN * (per_query ? heads : kv_heads);
+  const CostPoly keys = KeysRead(window) * (per_query ? heads : kv_heads);
   const CostPoly q_read = t_ * heads * k_width * ba_;
   const CostPoly o_write = t_ * heads * v_width * ba_;
   const CostPoly k_read = keys * k_width * bkv_;
@@ -92,7 +101,7 @@ void Builder::AddStandardAttention(const AttentionSpec& a, const std::string& p,
     AddRope(p + "rope", (h + hkv) * r, r, count);
   }
   AddKvWrite(p + "kv_write", hkv * (dh + dv), count);
-  AddAttentionCore(p, h, hkv, dh, dv, false, count);
+  AddAttentionCore(p, h, hkv, dh, dv, false, a.sliding_window, count);
   AddLinear(p + "o_proj", TensorRole::kAttnOutput, h * dv, d_, a.o_bias);
 }
 

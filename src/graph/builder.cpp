@@ -68,8 +68,7 @@ Precision Builder::Matmul(const DType& type) const {
 // §4.2: a projection of every token from width `in` to width `out`, once per head when
 // `heads` > 1 (the absorbed MLA products of §5.2 apply a separate matrix to each head). Layers
 // of the group whose `role` tensor has another storage type get a row of their own (§2.2).
-void Builder::AddLinear(const std::string& name, TensorRole role, double in, double out, bool bias,
-               double heads) {
+std::vector<std::pair<const DType*, int64_t>> Builder::TypeRuns(TensorRole role) const {
   std::vector<std::pair<const DType*, int64_t>> runs;
   for (int64_t l = first_; l < first_ + repeat_; ++l) {
     const DType* type = &types_.Of(role, l);
@@ -80,6 +79,12 @@ void Builder::AddLinear(const std::string& name, TensorRole role, double in, dou
       ++it->second;
     }
   }
+  return runs;
+}
+
+void Builder::AddLinear(const std::string& name, TensorRole role, double in, double out, bool bias,
+                        double heads) {
+  const auto runs = TypeRuns(role);
   for (const auto& [type, count] : runs) {
     const double bias_bytes = bias ? out * VectorBytes() : 0.0;
     Add({runs.size() > 1 ? fmt::format("{}.{}", name, type->name) : name,

@@ -3,7 +3,7 @@
 // Private to the cost model: the builder of one phase's operators (docs/cost-model.md §4–§6).
 // Its methods live beside the block kind they build: builder.cpp (embedding, projections,
 // norms, layers, LM head), attention.cpp (standard attention and the attention core), mla.cpp
-// (multi-head latent attention), ffn.cpp (feed-forward).
+// (multi-head latent attention), ffn.cpp (feed-forward), moe.cpp (mixture of experts).
 
 #include <string>
 #include <vector>
@@ -12,6 +12,9 @@
 #include "slmroof/weights.hpp"
 
 namespace slmroof::graph_detail {
+
+// FLOPs per element of a non-linearity (§6.2); ffn.cpp.
+double ActivationFlops(Activation a);
 
 // Builds the operators of one phase. Symbols follow docs/cost-model.md §1.
 class Builder {
@@ -31,13 +34,23 @@ class Builder {
 
  private:
   // The monomials of §1.1: B and B·N (B·N² only appears in prefill scores).
-  static constexpr CostPoly kB{{0, 1, 0, 0}};
-  static constexpr CostPoly kBN{{0, 0, 1, 0}};
-  static constexpr CostPoly kBN2{{0, 0, 0, 1}};
-  static CostPoly Const(double v) { return {{v, 0, 0, 0, 0}}; }
+  static constexpr CostPoly kB{{0, 1, 0, 0}, {}};
+  static constexpr CostPoly kBN{{0, 0, 1, 0}, {}};
+  static constexpr CostPoly kBN2{{0, 0, 0, 1}, {}};
+  static CostPoly Const(double v) { return {{v, 0, 0, 0, 0}, {}}; }
+  // §1.2: B·min(N, W) and B·S_W(N) for a window of w tokens.
+  static CostPoly WindowedBN(double w) { return {{0, 0, 0, 0, 0, 1, 0, 0}, {w, 0, false, 0}}; }
+  static CostPoly WindowedScores(double w) { return {{0, 0, 0, 0, 0, 0, 1, 0}, {w, 0, false, 0}}; }
+  // §1.2, §6.3: the expected fraction of E experts a phase's tokens touch, k draws per token,
+  // summed over the phase's passes.
+  CostPoly ExpertsTouched(int64_t k, int64_t e) const {
+    return {{0, 0, 0, 0, 0, 0, 0, 1},
+            {0, static_cast<double>(k) / static_cast<double>(e), phase_ == Phase::kPrefill,
+             static_cast<double>(s_.exec.n_ubatch)}};
+  }
   // Weights every forward pass streams again: a micro-batched prefill reads them once per pass
   // (§1.1, §7.5).
-  static CostPoly PerPass(double v) { return {{0, 0, 0, 0, v}}; }
+  static CostPoly PerPass(double v) { return {{0, 0, 0, 0, v}, {}}; }
 
   void Add(OperatorCost op) { ops_.push_back(std::move(op)); }
 
@@ -48,6 +61,10 @@ class Builder {
 
   // Bytes per element of the current group's 1-D tensors (§2.2).
   double VectorBytes() const { return types_.Of(TensorRole::kVector, first_).bytes(); }
+
+  // The storage types of `role` over the current group's layers, with the number of layers of
+  // each, in layer order (§2.2).
+  std::vector<std::pair<const DType*, int64_t>> TypeRuns(TensorRole role) const;
 
   // §4.2: a projection of every token from width `in` to width `out`, once per head when
   // `heads` > 1 (the absorbed MLA products of §5.2 apply a separate matrix to each head). Layers
@@ -65,20 +82,42 @@ class Builder {
   // §4.4: new keys and values are converted to the cache type and written.
   void AddKvWrite(const std::string& name, double elements_per_token, int64_t count);
 
-  // §4.6: number of query-key scores per head summed over the batch.
-  CostPoly ScoresPerHead() const;
+  // §4.6, §4.11: number of query-key scores per head summed over the batch, through a window of
+  // `window` tokens (0: none).
+  CostPoly ScoresPerHead(int64_t window) const;
+
+  // §4.11: cached rows per sequence a decode step reads (B·N, or B·min(N, W) through a window);
+  // B·N for prefill, which reads every key once.
+  CostPoly KeysRead(int64_t window) const;
 
   // §4.6–§4.8: attention over the cache. `k_width`/`v_width` per head, `kv_heads` cached heads,
   // `v_shares_k` when the value rows are a view of the key rows (absorbed MLA).
   void AddAttentionCore(const std::string& prefix, double heads, double kv_heads, double k_width,
-                        double v_width, bool v_shares_k, int64_t count);
+                        double v_width, bool v_shares_k, int64_t window, int64_t count);
 
   void AddStandardAttention(const AttentionSpec& a, const std::string& p, int64_t count);
 
   // §5: multi-head latent attention, absorbed or naive.
   void AddMlaAttention(const AttentionSpec& a, const std::string& p, int64_t count);
 
-  void AddFfn(const FfnSpec& f, const std::string& p, int64_t count);
+  // §6.1: a gated or plain MLP of `width` over every token.
+  void AddDenseFfn(const FfnSpec& f, double width, const std::string& p, int64_t count);
+
+  // §6.3: router, shared experts, routed experts streamed as the tokens touch them, combine.
+  void AddMoe(const FfnSpec& f, const std::string& p, int64_t count);
+
+  // §6.3: one projection of the routed experts: k rows per token, and the weights of the experts
+  // the phase's tokens touch.
+  void AddExpertLinear(const std::string& name, TensorRole role, const FfnSpec& f, double in,
+                       double out);
+
+  void AddFfn(const FfnSpec& f, const std::string& p, int64_t count) {
+    if (f.is_moe()) {
+      AddMoe(f, p, count);
+    } else {
+      AddDenseFfn(f, static_cast<double>(f.intermediate_size), p, count);
+    }
+  }
 
   void AddLayer(const LayerSpec& layer, int64_t repeat, const std::string& p);
 

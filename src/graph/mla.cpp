@@ -25,13 +25,13 @@ void Builder::AddMlaAttention(const AttentionSpec& a, const std::string& p, int6
     // §5.2: W_UK folded into the query, attention as MQA over the latent, W_UV after it.
     AddLinear(p + "q_absorb", TensorRole::kAttnKvB, dn, dc, false, h);
     AddKvWrite(p + "kv_write", dc + dr, count);
-    AddAttentionCore(p, h, 1, dc + dr, dc, true, count);
+    AddAttentionCore(p, h, 1, dc + dr, dc, true, a.sliding_window, count);
     AddLinear(p + "v_absorb", TensorRole::kAttnKvB, dc, dv, false, h);
   } else {
     // §5.1: new tokens are decompressed into per-head keys and values, which are cached.
     AddLinear(p + "kv_b_proj", TensorRole::kAttnKvB, dc, h * (dn + dv), false);
     AddKvWrite(p + "kv_write", h * (dn + dr + dv), count);
-    AddAttentionCore(p, h, h, dn + dr, dv, false, count);
+    AddAttentionCore(p, h, h, dn + dr, dv, false, a.sliding_window, count);
   }
   AddLinear(p + "o_proj", TensorRole::kAttnOutput, h * dv, d_, false);
 }

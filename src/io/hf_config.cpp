@@ -17,6 +17,24 @@ using nlohmann::json;
 
 namespace {
 
+// Which layers of a family are MoE layers (§6.3), as transformers' modeling file decides.
+enum class MoeRule {
+  kNone,      ///< dense (num_experts etc. are ignored, with a warning)
+  kDeepseek,  ///< n_routed_experts; layers i ≥ first_k_dense_replace with i % moe_layer_freq == 0
+  kQwen,      ///< num_experts; layers not in mlp_only_layers with (i + 1) % decoder_sparse_step == 0
+  kAll,       ///< num_local_experts or num_experts: every layer (mixtral, olmoe, granitemoe, gpt-oss)
+};
+
+// Which layers attend through `sliding_window` when the config has no `layer_types` list (§4.11),
+// as the family's configuration file derives its default layer_types.
+enum class WindowRule {
+  kNone,       ///< the modeling file ignores sliding_window (warned when it is set)
+  kAll,        ///< every layer (mistral, mixtral, phi3)
+  kFromLayer,  ///< layers i ≥ max_window_layers, when use_sliding_window (qwen2, qwen3, smollm3)
+  kAlternate,  ///< even layers local, odd layers global (gemma2, gpt-oss)
+  kPattern,    ///< layer i global when (i + 1) % sliding_window_pattern == 0 (gemma3, cohere2)
+};
+
 // What a model_type means for the cost model: its defaults as transformers' configuration and
 // modeling files for that type have them (the source of each row is the transformers file named
 // after the model_type, e.g. models/olmo2/modeling_olmo2.py).
@@ -33,6 +51,8 @@ struct Family {
   const char* default_act;
   double rotary_default;     ///< fraction of head_dim rotated when the config says nothing
   bool all_bias;             ///< every projection has a bias (phi)
+  MoeRule moe = MoeRule::kNone;           ///< which layers route tokens to experts
+  WindowRule window = WindowRule::kNone;  ///< which layers attend through sliding_window
 };
 
 constexpr FfnKind G = FfnKind::kGated;
@@ -42,23 +62,23 @@ constexpr NormKind L = NormKind::kLayerNorm;
 
 const Family kFamilies[] = {
     {"llama", "LlamaForCausalLM", false, G, R, 2, false, false, false, "silu", 1, false},
-    {"mistral", "MistralForCausalLM", false, G, R, 2, false, false, false, "silu", 1, false},
-    {"qwen2", "Qwen2ForCausalLM", false, G, R, 2, true, false, false, "silu", 1, false},
-    {"qwen3", "Qwen3ForCausalLM", false, G, R, 2, false, true, false, "silu", 1, false},
-    {"phi3", "Phi3ForCausalLM", false, G, R, 2, false, false, false, "silu", 1, false},
+    {"mistral", "MistralForCausalLM", false, G, R, 2, false, false, false, "silu", 1, false, MoeRule::kNone, WindowRule::kAll},
+    {"qwen2", "Qwen2ForCausalLM", false, G, R, 2, true, false, false, "silu", 1, false, MoeRule::kNone, WindowRule::kFromLayer},
+    {"qwen3", "Qwen3ForCausalLM", false, G, R, 2, false, true, false, "silu", 1, false, MoeRule::kNone, WindowRule::kFromLayer},
+    {"phi3", "Phi3ForCausalLM", false, G, R, 2, false, false, false, "silu", 1, false, MoeRule::kNone, WindowRule::kAll},
     {"gemma", "GemmaForCausalLM", false, G, R, 2, false, false, true, "gelu_pytorch_tanh", 1, false},
-    {"gemma2", "Gemma2ForCausalLM", false, G, R, 4, false, false, true, "gelu_pytorch_tanh", 1, false},
+    {"gemma2", "Gemma2ForCausalLM", false, G, R, 4, false, false, true, "gelu_pytorch_tanh", 1, false, MoeRule::kNone, WindowRule::kAlternate},
     // Gemma 3: Gemma 2's four norms per layer plus q/k norms (modeling_gemma3.py).
     {"gemma3_text", "Gemma3ForCausalLM", false, G, R, 4, false, true, true, "gelu_pytorch_tanh", 1,
-     false},
+     false, MoeRule::kNone, WindowRule::kPattern},
     {"gpt_neox", "GPTNeoXForCausalLM", false, M, L, 2, false, false, false, "gelu", 0.25, false},
-    {"deepseek_v2", "DeepseekV2ForCausalLM", true, G, R, 2, false, false, false, "silu", 1, false},
-    {"deepseek_v3", "DeepseekV3ForCausalLM", true, G, R, 2, false, false, false, "silu", 1, false},
+    {"deepseek_v2", "DeepseekV2ForCausalLM", true, G, R, 2, false, false, false, "silu", 1, false, MoeRule::kDeepseek},
+    {"deepseek_v3", "DeepseekV3ForCausalLM", true, G, R, 2, false, false, false, "silu", 1, false, MoeRule::kDeepseek},
     // MiniCPM3Config ties embeddings by default (transformers configuration_minicpm3.py).
     {"minicpm3", "MiniCPM3ForCausalLM", true, G, R, 2, false, false, true, "silu", 1, false},
     {"plm", "PLMForCausalLM", true, M, R, 2, false, false, false, "relu2", 1, false},
     // SmolLM3: llama with RoPE skipped on some layers (no_rope_layers).
-    {"smollm3", "SmolLM3ForCausalLM", false, G, R, 2, false, false, true, "silu", 1, false},
+    {"smollm3", "SmolLM3ForCausalLM", false, G, R, 2, false, false, true, "silu", 1, false, MoeRule::kNone, WindowRule::kFromLayer},
     // Phi-1/1.5/2: one LayerNorm feeds attention and MLP in parallel; every projection has a bias;
     // partial rotary (PhiConfig's default 0.5).
     {"phi", "PhiForCausalLM", false, M, L, 1, false, false, false, "gelu_new", 0.5, true},
@@ -72,7 +92,24 @@ const Family kFamilies[] = {
     {"stablelm", "StableLmForCausalLM", false, G, L, 2, false, false, false, "silu", 0.25, false},
     // Cohere (Command R) and Cohere2: one LayerNorm, attention and MLP in parallel.
     {"cohere", "CohereForCausalLM", false, G, L, 1, false, false, true, "silu", 1, false},
-    {"cohere2", "Cohere2ForCausalLM", false, G, L, 1, false, false, true, "silu", 1, false},
+    {"cohere2", "Cohere2ForCausalLM", false, G, L, 1, false, false, true, "silu", 1, false, MoeRule::kNone, WindowRule::kPattern},
+    // Mixture-of-experts families (§6.3). Mixtral, OLMoE and granitemoe name each expert's
+    // width intermediate_size; OLMoE normalises queries and keys.
+    {"mixtral", "MixtralForCausalLM", false, G, R, 2, false, false, false, "silu", 1, false,
+     MoeRule::kAll, WindowRule::kAll},
+    {"qwen2_moe", "Qwen2MoeForCausalLM", false, G, R, 2, true, false, false, "silu", 1, false,
+     MoeRule::kQwen, WindowRule::kFromLayer},
+    {"qwen3_moe", "Qwen3MoeForCausalLM", false, G, R, 2, false, true, false, "silu", 1, false,
+     MoeRule::kQwen, WindowRule::kFromLayer},
+    {"olmoe", "OlmoeForCausalLM", false, G, R, 2, false, true, false, "silu", 1, false, MoeRule::kAll},
+    {"granitemoe", "GraniteMoeForCausalLM", false, G, R, 2, false, false, false, "silu", 1, false,
+     MoeRule::kAll},
+    {"granitemoeshared", "GraniteMoeSharedForCausalLM", false, G, R, 2, false, false, false, "silu",
+     1, false, MoeRule::kAll},
+    // gpt-oss: biased q/k/v/o projections, router and experts; alternating sliding and full
+    // attention (modeling_gpt_oss.py). Its clamped SwiGLU is costed as SiLU.
+    {"gpt_oss", "GptOssForCausalLM", false, G, R, 2, false, false, false, "silu", 1, false,
+     MoeRule::kAll, WindowRule::kAlternate},
 };
 
 // model_type values that name another family's reader: gemma3 wraps a gemma3_text config (and a
@@ -122,12 +159,16 @@ class HfReader {
     // Bounded before the per-layer loops below run.
     const int64_t layers = Int("num_hidden_layers", limits::kLayers);
     const LayerSpec dense = BaseLayer(*fam, m.hidden_size);
-    if (IsMoe()) {
-      ReadMoe(dense, layers, &m);
-    } else if (type == "smollm3") {
-      ReadNoRopeLayers(dense, layers, &m);
-    } else {
-      reader::AppendLayers(&m, dense, layers);
+    const LayerPlan plan = Plan(*fam, dense, layers);
+    for (int64_t i = 0; i < layers; ++i) {
+      LayerSpec layer = plan.IsMoe(i) ? plan.moe : dense;
+      if (!plan.rope.empty() && !plan.rope[static_cast<size_t>(i)]) {
+        layer.attention.rope_dim = 0;
+      }
+      if (plan.WindowAt(i)) {
+        layer.attention.sliding_window = plan.window;
+      }
+      reader::AppendLayers(&m, layer, 1);
     }
     WarnIgnored(*fam, &m);
     return m;
@@ -167,42 +208,118 @@ class HfReader {
                                       DescribeJson(archs)));
   }
 
-  bool IsMoe() const { return Has("n_routed_experts"); }
+  // What differs from layer to layer: experts (§6.3), RoPE (SmolLM3), windows (§4.11).
+  struct LayerPlan {
+    LayerSpec moe;
+    MoeRule moe_rule = MoeRule::kNone;
+    int64_t first_dense = 0;            ///< DeepSeek first_k_dense_replace
+    int64_t step = 1;                   ///< DeepSeek moe_layer_freq, Qwen decoder_sparse_step
+    std::vector<bool> dense_only;       ///< Qwen mlp_only_layers, by layer
+    std::vector<bool> rope;             ///< empty: every layer rotates
+    std::vector<bool> windowed;         ///< by layer
+    int64_t window = 0;
+    bool IsMoe(int64_t i) const {
+      switch (moe_rule) {
+        case MoeRule::kNone:
+          return false;
+        case MoeRule::kDeepseek:
+          return i >= first_dense && i % step == 0;
+        case MoeRule::kQwen:
+          return !dense_only[static_cast<size_t>(i)] && (i + 1) % step == 0;
+        case MoeRule::kAll:
+          return true;
+      }
+      return false;
+    }
+    bool WindowAt(int64_t i) const { return window > 0 && windowed[static_cast<size_t>(i)]; }
+  };
 
-  // DeepSeek MoE: the first `first_k_dense_replace` layers are dense, then every
-  // `moe_layer_freq`-th layer is MoE.
-  void ReadMoe(const LayerSpec& dense, int64_t layers, ModelSpec* m) const {
-    const int64_t first_dense = OptInt("first_k_dense_replace", limits::kLayerIndex).value_or(0);
-    const int64_t freq =
-        std::max<int64_t>(1, OptInt("moe_layer_freq", limits::kLayerIndex).value_or(1));
+  LayerPlan Plan(const Family& fam, const LayerSpec& dense, int64_t layers) const {
+    LayerPlan plan;
+    const size_t n = static_cast<size_t>(layers);
+    if (fam.moe != MoeRule::kNone && ReadMoe(fam, dense, &plan.moe)) {
+      plan.moe_rule = fam.moe;
+      if (fam.moe == MoeRule::kDeepseek) {
+        plan.first_dense = OptInt("first_k_dense_replace", limits::kLayerIndex).value_or(0);
+        plan.step = std::max<int64_t>(1, OptInt("moe_layer_freq", limits::kLayerIndex).value_or(1));
+      } else if (fam.moe == MoeRule::kQwen) {
+        plan.step = std::max<int64_t>(1, OptInt("decoder_sparse_step", limits::kLayerIndex).value_or(1));
+        plan.dense_only = LayerFlags("mlp_only_layers", layers);
+      }
+    }
+    if (std::string(fam.model_type) == "smollm3") {
+      plan.rope = RopeLayers(layers);
+    }
+    plan.windowed.assign(n, false);
+    plan.window = Windows(fam, layers, &plan.windowed);
+    return plan;
+  }
+
+  // Reads the MoE layer of a family; false when the config routes to no experts (a Qwen MoE
+  // config with num_experts 0 is dense).
+  bool ReadMoe(const Family& fam, const LayerSpec& dense, LayerSpec* out) const {
     LayerSpec moe = dense;
     FfnSpec& ffn = moe.ffn;
-    ffn.num_experts = Int("n_routed_experts", {1, limits::kExperts.max});
-    ffn.num_shared_experts = OptInt("n_shared_experts", limits::kSharedExperts).value_or(0);
-    ffn.experts_per_token =
-        Int("num_experts_per_tok", {limits::kExpertsPerToken.min, ffn.num_experts});
-    ffn.expert_intermediate_size = Int("moe_intermediate_size", limits::kIntermediate);
-    ffn.intermediate_size =
-        (ffn.num_shared_experts + ffn.experts_per_token) * ffn.expert_intermediate_size;
+    const char* experts_key = fam.moe == MoeRule::kDeepseek ? "n_routed_experts"
+                              : Has("num_local_experts")    ? "num_local_experts"
+                                                            : "num_experts";
+    // A Qwen MoE config with num_experts 0 is dense; DeepSeek's always routes.
+    ffn.num_experts = Int(experts_key, fam.moe == MoeRule::kDeepseek
+                                           ? IntRange{1, limits::kExperts.max}
+                                           : limits::kExperts);
+    if (ffn.num_experts == 0) {
+      return false;
+    }
+    const char* k_key = Has("num_experts_per_tok") || !Has("experts_per_token")
+                            ? "num_experts_per_tok"
+                            : "experts_per_token";
+    ffn.experts_per_token = Int(k_key, {limits::kExpertsPerToken.min, ffn.num_experts});
+    const bool own_width_key = fam.moe == MoeRule::kDeepseek || fam.moe == MoeRule::kQwen;
+    ffn.expert_intermediate_size =
+        Int(own_width_key ? "moe_intermediate_size" : "intermediate_size", limits::kIntermediate);
     ffn.bias = false;
-    int64_t moe_layers = 0;
-    for (int64_t i = 0; i < layers; ++i) {
-      const bool is_moe = i >= first_dense && i % freq == 0;
-      moe_layers += is_moe ? 1 : 0;
-      reader::AppendLayers(m, is_moe ? moe : dense, 1);
+    ffn.intermediate_size = 0;
+    ffn.num_shared_experts = 0;
+    const std::string type = fam.model_type;
+    if (fam.moe == MoeRule::kDeepseek) {
+      ffn.num_shared_experts = OptInt("n_shared_experts", limits::kSharedExperts).value_or(0);
+      ffn.intermediate_size = ffn.num_shared_experts * ffn.expert_intermediate_size;
+    } else if (type == "qwen2_moe" || type == "granitemoeshared") {
+      // One shared expert of its own width (Qwen2-MoE also gates it with a D×1 sigmoid, D
+      // parameters per layer, not counted).
+      const char* key = type == "qwen2_moe" ? "shared_expert_intermediate_size"
+                                            : "shared_intermediate_size";
+      ffn.intermediate_size = OptInt(key, {0, limits::kIntermediate.max}).value_or(0);
+      ffn.num_shared_experts = ffn.intermediate_size > 0 ? 1 : 0;
+    } else if (type == "gpt_oss") {
+      ffn.router_bias = true;
+      ffn.expert_bias = true;
     }
-    if (moe_layers > 0) {
-      m->warnings.push_back(fmt::format(
-          "{}: {} MoE layers are costed as a dense FFN over {} shared + {} routed experts of width "
-          "{} (intermediate {}); weights in memory count all {} experts",
-          f_.origin(), moe_layers, ffn.num_shared_experts, ffn.experts_per_token,
-          ffn.expert_intermediate_size, ffn.intermediate_size, ffn.num_experts));
+    *out = moe;
+    return true;
+  }
+
+  // A list of layer indices (mlp_only_layers) as flags by layer.
+  std::vector<bool> LayerFlags(const char* key, int64_t layers) const {
+    std::vector<bool> flags(static_cast<size_t>(layers), false);
+    if (!Has(key)) {
+      return flags;
     }
+    const json& list = f_.Array(*cfg_, key, Path(key));
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string path = fmt::format("{}[{}]", Path(key), i);
+      if (!list[i].is_number_integer() || list[i].get<int64_t>() < 0 ||
+          list[i].get<int64_t>() >= layers) {
+        f_.Fail(path, fmt::format("must be a layer index from 0 to {}", layers - 1));
+      }
+      flags[list[i].get<size_t>()] = true;
+    }
+    return flags;
   }
 
   // SmolLM3 skips RoPE on some layers: no_rope_layers[i] is 1 where layer i uses RoPE, 0 where
   // it does not (configuration_smollm3.py; absent: every 4th layer skips it, no_rope_layer_interval).
-  void ReadNoRopeLayers(const LayerSpec& dense, int64_t layers, ModelSpec* m) const {
+  std::vector<bool> RopeLayers(int64_t layers) const {
     std::vector<bool> rope(static_cast<size_t>(layers), true);
     if (Has("no_rope_layers")) {
       const json& list = f_.Array(*cfg_, "no_rope_layers", Path("no_rope_layers"));
@@ -222,11 +339,66 @@ class HfReader {
         rope[static_cast<size_t>(i)] = (i + 1) % interval != 0;
       }
     }
-    LayerSpec nope = dense;
-    nope.attention.rope_dim = 0;
-    for (int64_t i = 0; i < layers; ++i) {
-      reader::AppendLayers(m, rope[static_cast<size_t>(i)] ? dense : nope, 1);
+    return rope;
+  }
+
+  // §4.11: the window and the layers that attend through it. `layer_types` decides where a
+  // config has it; otherwise the family's rule. Returns 0 when no layer is windowed.
+  int64_t Windows(const Family& fam, int64_t layers, std::vector<bool>* windowed) const {
+    if (fam.window == WindowRule::kNone || !Has("sliding_window")) {
+      return 0;  // a window the family ignores is warned about in WarnIgnored
     }
+    const std::string type = fam.model_type;
+    if (fam.window == WindowRule::kFromLayer && !Bool("use_sliding_window", false)) {
+      return 0;
+    }
+    const int64_t window = Int("sliding_window", limits::kWindow);
+    if (Has("layer_types")) {
+      const json& list = f_.Array(*cfg_, "layer_types", Path("layer_types"));
+      if (list.size() != static_cast<size_t>(layers)) {
+        f_.Fail(Path("layer_types"), fmt::format("has {} entries for {} layers", list.size(), layers));
+      }
+      for (size_t i = 0; i < list.size(); ++i) {
+        const std::string path = fmt::format("{}[{}]", Path("layer_types"), i);
+        const std::string kind = list[i].is_string() ? list[i].get<std::string>() : "";
+        if (kind != "sliding_attention" && kind != "full_attention") {
+          f_.Fail(path, fmt::format("is {}; this family's layers are \"sliding_attention\" or "
+                                    "\"full_attention\"",
+                                    DescribeJson(list[i])));
+        }
+        (*windowed)[i] = kind == "sliding_attention";
+      }
+      return window;
+    }
+    int64_t pattern = 0;
+    if (fam.window == WindowRule::kPattern) {
+      pattern = OptInt("sliding_window_pattern", {1, limits::kLayers.max})
+                    .value_or(type == "cohere2" ? 4 : 6);
+    }
+    const int64_t from = fam.window == WindowRule::kFromLayer
+                             ? OptInt("max_window_layers", {0, limits::kLayers.max}).value_or(0)
+                             : 0;
+    for (int64_t i = 0; i < layers; ++i) {
+      bool w = true;
+      switch (fam.window) {
+        case WindowRule::kNone:
+          w = false;
+          break;
+        case WindowRule::kAll:
+          break;
+        case WindowRule::kFromLayer:
+          w = i >= from;
+          break;
+        case WindowRule::kAlternate:
+          w = i % 2 == 0;
+          break;
+        case WindowRule::kPattern:
+          w = (i + 1) % pattern != 0;
+          break;
+      }
+      (*windowed)[static_cast<size_t>(i)] = w;
+    }
+    return window;
   }
 
   LayerSpec BaseLayer(const Family& fam, int64_t hidden) const {
@@ -297,18 +469,17 @@ class HfReader {
   void WarnIgnored(const Family& fam, ModelSpec* m) const {
     std::vector<std::string> ignored;
     const int64_t context = m->max_context;
-    // Qwen2, Qwen3 and SmolLM3 ignore sliding_window unless use_sliding_window is true (their
-    // transformers configurations default it to false); the others apply it when set.
+    // A family without a window rule: transformers' modeling file attends over the whole
+    // context whatever sliding_window says, but the user may expect otherwise.
     const std::string type = fam.model_type;
-    const bool window_by_default = type != "qwen2" && type != "qwen3" && type != "smollm3";
-    if (Has("sliding_window") && (*cfg_)["sliding_window"].is_number() &&
-        Bool("use_sliding_window", window_by_default)) {
+    if (fam.window == WindowRule::kNone && Has("sliding_window") &&
+        (*cfg_)["sliding_window"].is_number()) {
       const double window = (*cfg_)["sliding_window"].get<double>();
       if (context == 0 || window < static_cast<double>(context)) {
         ignored.push_back(fmt::format("sliding_window ({})", DescribeJson((*cfg_)["sliding_window"])));
       }
     }
-    if (Has("layer_types") && (*cfg_)["layer_types"].is_array()) {
+    if (fam.window == WindowRule::kNone && Has("layer_types") && (*cfg_)["layer_types"].is_array()) {
       const json& types = (*cfg_)["layer_types"];
       const bool all_full = std::all_of(types.begin(), types.end(), [](const json& t) {
         return t.is_string() && t.get<std::string>() == "full_attention";
@@ -318,11 +489,13 @@ class HfReader {
       }
     }
     for (const char* key : {"sliding_window_pattern", "attention_chunk_size"}) {
-      if (Has(key)) {
+      const bool applied =
+          fam.window == WindowRule::kPattern && std::string(key) == "sliding_window_pattern";
+      if (Has(key) && !applied) {
         ignored.emplace_back(key);
       }
     }
-    if (!fam.mla && !IsMoe()) {  // a DeepSeek-style MoE read with --as has its own warning
+    if (fam.moe == MoeRule::kNone) {
       for (const char* key : {"num_experts", "num_local_experts", "n_routed_experts"}) {
         if (Has(key) && (*cfg_)[key].is_number() && (*cfg_)[key].get<double>() > 1) {
           ignored.push_back(fmt::format("{} ({})", key, DescribeJson((*cfg_)[key])));
@@ -333,10 +506,11 @@ class HfReader {
       return;
     }
     m->warnings.push_back(fmt::format(
-        "{}: {} {} the cost but {} not modelled yet: every layer is costed as full attention over "
-        "the whole context with a dense FFN",
+        "{}: {} {} the cost but {} not applied to model_type {}: every layer is costed as full "
+        "attention over the whole context with a dense FFN (read the config --as the family that "
+        "applies {})",
         f_.origin(), fmt::join(ignored, ", "), ignored.size() == 1 ? "changes" : "change",
-        ignored.size() == 1 ? "is" : "are"));
+        ignored.size() == 1 ? "is" : "are", type, ignored.size() == 1 ? "it" : "them"));
   }
 
   const JsonFields& f_;

@@ -41,30 +41,8 @@ Activation ParseActivation(const JsonFields& f, const std::string& value, const 
                            "relu, relu2)", Excerpt(value)));
 }
 
-namespace {
-
-bool SameLayer(const LayerSpec& a, const LayerSpec& b) {
-  const AttentionSpec& x = a.attention;
-  const AttentionSpec& y = b.attention;
-  const FfnSpec& f = a.ffn;
-  const FfnSpec& g = b.ffn;
-  return x.kind == y.kind && x.num_heads == y.num_heads && x.num_kv_heads == y.num_kv_heads &&
-         x.head_dim == y.head_dim && x.v_head_dim == y.v_head_dim && x.rope_dim == y.rope_dim &&
-         x.qkv_bias == y.qkv_bias && x.o_bias == y.o_bias && x.qk_norm == y.qk_norm &&
-         x.q_lora_rank == y.q_lora_rank && x.kv_lora_rank == y.kv_lora_rank &&
-         x.qk_nope_head_dim == y.qk_nope_head_dim && x.qk_rope_head_dim == y.qk_rope_head_dim &&
-         f.kind == g.kind && f.activation == g.activation &&
-         f.intermediate_size == g.intermediate_size && f.bias == g.bias &&
-         f.num_experts == g.num_experts && f.num_shared_experts == g.num_shared_experts &&
-         f.experts_per_token == g.experts_per_token &&
-         f.expert_intermediate_size == g.expert_intermediate_size && a.norm == b.norm &&
-         a.norms_per_layer == b.norms_per_layer;
-}
-
-}  // namespace
-
 void AppendLayers(ModelSpec* model, const LayerSpec& layer, int64_t repeat) {
-  if (!model->groups.empty() && SameLayer(model->groups.back().layer, layer)) {
+  if (!model->groups.empty() && model->groups.back().layer == layer) {
     model->groups.back().repeat += repeat;
   } else {
     model->groups.push_back({layer, repeat});
@@ -119,6 +97,8 @@ AttentionSpec ParseNativeAttention(const JsonFields& f, const json& obj, const s
   a.qkv_bias = f.OptBool(obj, "qkv_bias", p + ".qkv_bias").value_or(false);
   a.o_bias = f.OptBool(obj, "o_bias", p + ".o_bias").value_or(false);
   a.qk_norm = f.OptBool(obj, "qk_norm", p + ".qk_norm").value_or(false);
+  a.sliding_window =
+      f.OptInt(obj, "sliding_window", p + ".sliding_window", limits::kWindow).value_or(0);
   return a;
 }
 
@@ -142,9 +122,18 @@ FfnSpec ParseNativeFfn(const JsonFields& f, const json& obj, const std::string& 
                                   {limits::kExpertsPerToken.min, ffn.num_experts});
     ffn.expert_intermediate_size = f.Int(obj, "expert_intermediate_size",
                                          p + ".expert_intermediate_size", limits::kIntermediate);
-    ffn.intermediate_size = (ffn.num_shared_experts + ffn.experts_per_token) * ffn.expert_intermediate_size;
+    // The shared experts' total width: num_shared_experts experts of the routed width unless
+    // shared_intermediate_size says otherwise (§6.3).
+    ffn.intermediate_size =
+        ffn.num_shared_experts == 0
+            ? 0
+            : f.OptInt(obj, "shared_intermediate_size", p + ".shared_intermediate_size",
+                       limits::kIntermediate)
+                  .value_or(ffn.num_shared_experts * ffn.expert_intermediate_size);
+    ffn.router_bias = f.OptBool(obj, "router_bias", p + ".router_bias").value_or(false);
+    ffn.expert_bias = f.OptBool(obj, "expert_bias", p + ".expert_bias").value_or(false);
     if (ffn.bias) {
-      f.Fail(p + ".bias", "is not supported together with experts");
+      f.Fail(p + ".bias", "is not supported together with experts (use expert_bias)");
     }
   } else {
     ffn.intermediate_size = f.Int(obj, "intermediate_size", p + ".intermediate_size", limits::kIntermediate);
@@ -195,12 +184,6 @@ ModelSpec ReadNative(const JsonFields& f, const json& doc, const std::string& na
     if (total_layers > limits::kLayers.max) {
       f.Fail(p + ".repeat", fmt::format("brings the model to {} layers, more than {}", total_layers,
                                         limits::kLayers.max));
-    }
-    if (layer.ffn.num_experts > 0) {
-      m.warnings.push_back(fmt::format(
-          "{}: layers[{}] (MoE) is costed as a dense FFN over {} shared + {} routed experts; weights "
-          "in memory count all {} experts",
-          f.origin(), i, layer.ffn.num_shared_experts, layer.ffn.experts_per_token, layer.ffn.num_experts));
     }
     // Kept as written (not merged) so operator names follow the file's layer numbering.
     m.groups.push_back({layer, repeat});
