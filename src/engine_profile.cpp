@@ -80,6 +80,12 @@ BackendProfile ReadBackend(const JsonFields& f, const std::string& name, const j
       }
     }
   }
+  if (auto swa = f.OptString(b, "swa_cache", path + ".swa_cache")) {
+    if (*swa != "window" && *swa != "window_plus_ubatch") {
+      f.Fail(path + ".swa_cache", "must be window or window_plus_ubatch");
+    }
+    p.exec.swa_cache_adds_ubatch = *swa == "window_plus_ubatch";
+  }
   p.exec.tied_output_duplicated =
       f.OptBool(b, "tied_output_duplicated", path + ".tied_output_duplicated").value_or(false);
   p.exec.float_math_from_weights =

@@ -198,6 +198,16 @@ KvLayout KvLayoutOf(const ModelSpec& model, MlaForm mla) {
   return layout;
 }
 
+KvLayout KvLayoutFor(const ModelSpec& model, const Scenario& s) {
+  KvLayout layout = KvLayoutOf(model, PhaseMla(s, Phase::kDecode));
+  if (s.exec.swa_cache_adds_ubatch) {
+    for (auto& [window, elements] : layout.windowed) {
+      window = PaddedContext(window + static_cast<double>(s.exec.n_ubatch), KvPad(s));
+    }
+  }
+  return layout;
+}
+
 double KvCacheBytes(double batch, double context, const KvLayout& layout,
                     double bytes_per_element) {
   double bytes = batch * context * layout.full * bytes_per_element;
@@ -227,8 +237,8 @@ int64_t KvPad(const Scenario& s) {
 }
 
 double KvCacheBytes(const ModelSpec& model, const Scenario& s) {
-  return KvCacheBytes(static_cast<double>(s.batch), KvContext(s),
-                      KvLayoutOf(model, PhaseMla(s, Phase::kDecode)), s.kv.bytes());
+  return KvCacheBytes(static_cast<double>(s.batch), KvContext(s), KvLayoutFor(model, s),
+                      s.kv.bytes());
 }
 
 double OutputBytes(const ModelSpec& model, double batch) {

@@ -71,7 +71,7 @@ class Runner {
               RunPerPoint(setting);
             } else {
               RunBlocks(setting, WeightsInMemory(model, s),
-                        KvLayoutOf(model, PhaseMla(s, Phase::kDecode)));
+                        KvLayoutFor(model, s));
             }
           }
         }

@@ -33,6 +33,9 @@ struct Execution {
   /// A tied embedding table is loaded twice: once for the input, once as the output on the
   /// device (llama.cpp's TENSOR_DUPLICATED on GPU backends).
   bool tied_output_duplicated = false;
+  /// A sliding-window layer's cache holds the window plus one micro-batch of cells, padded
+  /// (llama.cpp's llama_kv_cache_iswa), rather than the window alone (§8).
+  bool swa_cache_adds_ubatch = false;
 };
 
 }  // namespace slmroof

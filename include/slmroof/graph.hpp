@@ -144,6 +144,10 @@ struct KvLayout {
 /// The KV layout of a model in one MLA form.
 KvLayout KvLayoutOf(const ModelSpec& model, MlaForm mla);
 
+/// The layout a runtime allocates for the scenario: the decode MLA form, and each window widened
+/// to the cells the runtime keeps for it (§8: llama.cpp adds one micro-batch and pads).
+KvLayout KvLayoutFor(const ModelSpec& model, const Scenario& scenario);
+
 /// Tokens the KV cache holds per sequence: the context (--ctx, else seq_len) rounded up to the
 /// runtime's padding (§8).
 double KvContext(const Scenario& scenario);
