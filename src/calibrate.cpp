@@ -250,12 +250,15 @@ RuntimeFigures FitRuntime(const std::vector<const PreparedRow*>& rows, RuntimeFi
 }
 
 std::vector<HeldOutPrediction> LeaveOneModelOut(const std::vector<PreparedRow>& rows) {
-  std::map<std::tuple<std::string, std::string, std::string, std::string>,
+  // A calibration describes one build of a runtime, so a model is predicted only from the
+  // models measured on the same unit in the same campaign (source): the validation set holds
+  // campaigns years apart (llama.cpp discussion 4167 of 2023, 15396 of 2025) whose kernels differ.
+  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>,
            std::vector<const PreparedRow*>>
       units;
   for (const PreparedRow& p : rows) {
     const ValidationRow& r = *p.row;
-    units[{r.runtime.engine, r.runtime.backend, r.m.device, r.unit}].push_back(&p);
+    units[{r.runtime.engine, r.runtime.backend, r.m.device, r.unit, r.m.source}].push_back(&p);
   }
   std::vector<HeldOutPrediction> out;
   for (const auto& [unit, members] : units) {

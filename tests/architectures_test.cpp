@@ -206,5 +206,43 @@ TEST(Windows, Gemma2HoldsHalfTheContextInItsLocalLayers) {
   EXPECT_TRUE(m.warnings.empty());
 }
 
+TEST(Windows, GptOssAlternatesWindowedAndFullLayers) {
+  const ModelSpec m = LoadModel("gpt-oss-20b");
+  // 24 layers alternating sliding (W = 128) and full attention, starting with sliding.
+  ASSERT_EQ(m.groups.size(), 24u);
+  for (size_t i = 0; i < m.groups.size(); ++i) {
+    EXPECT_EQ(m.groups[i].layer.attention.sliding_window, i % 2 == 0 ? 128 : 0) << i;
+  }
+  // 8 KV heads × (64 + 64) per layer: at 8192 tokens the 12 full layers hold 8192 tokens and
+  // the 12 windowed ones 128.
+  const double e = 8 * 128;
+  Scenario s = At(8192);
+  EXPECT_DOUBLE_EQ(KvCacheBytes(m, s), (12 * 8192.0 + 12 * 128.0) * e * 2);
+  // A decode step reads 128 cached rows in a windowed layer, 8192 in a full one.
+  const auto ops = BuildOperators(m, At(8192, Fusion::kFlash), Phase::kDecode);
+  EXPECT_DOUBLE_EQ(FindOp(ops, "L0.attention").kv_bytes, 128 * e * 2);
+  EXPECT_DOUBLE_EQ(FindOp(ops, "L1.attention").kv_bytes, 8192 * e * 2);
+  // Every layer is MoE: 32 experts, 4 per token, with biased router and experts.
+  const FfnSpec& f = m.groups[0].layer.ffn;
+  EXPECT_EQ(f.num_experts, 32);
+  EXPECT_EQ(f.experts_per_token, 4);
+  EXPECT_TRUE(f.router_bias && f.expert_bias);
+  EXPECT_TRUE(m.warnings.empty());
+}
+
+TEST(Moe, QwenMoeDecodeStreamsTopKOfEveryLayerAndPrefillAllExperts) {
+  const ModelSpec m = LoadModel("qwen3-30b-a3b");
+  const FfnSpec& f = m.groups[0].layer.ffn;
+  ASSERT_EQ(f.num_experts, 128);
+  ASSERT_EQ(f.experts_per_token, 8);
+  const double expert = 2048.0 * 768 * 2;  // one expert's gate matrix at fp16
+  EXPECT_DOUBLE_EQ(FindOp(BuildOperators(m, At(1024), Phase::kDecode), "experts.gate_proj").weight_bytes,
+                   8 * expert);
+  // 512 prompt tokens touch 128·(1 − (1 − 8/128)^512) = all but 5e-15 of the experts.
+  const double touched = FindOp(BuildOperators(m, At(512), Phase::kPrefill), "experts.gate_proj").weight_bytes / expert;
+  EXPECT_NEAR(touched, 128, 1e-9);
+  EXPECT_EQ(FindOp(BuildOperators(m, At(512), Phase::kPrefill), "experts.gate_proj").count, 48);
+}
+
 }  // namespace
 }  // namespace slmroof

@@ -122,9 +122,37 @@ TEST(Presets, ParameterCountsMatchPublishedSizes) {
       {"llama-3.2-1b", 1.24e9},  {"llama-3.2-3b", 3.21e9}, {"smollm2-135m", 0.1345e9},
       {"smollm2-1.7b", 1.71e9},  {"pythia-160m", 0.162e9}, {"pythia-410m", 0.405e9},
       {"gemma-2-2b", 2.61e9},    {"phi-3-mini", 3.82e9},   {"deepseek-v2-lite", 15.7e9},
-      {"minicpm3-4b", 4.07e9}};
+      {"minicpm3-4b", 4.07e9},
+      // MoE and sliding-window presets (configs/README.md gives each figure's source).
+      {"olmoe-1b-7b", 6.9e9},    {"qwen3-30b-a3b", 30.5e9}, {"gpt-oss-20b", 20.91e9},
+      // Gemma 3 technical report (arXiv:2503.19786) Table 1: embedding + non-embedding
+      // parameters; the 4B's 417M vision encoder is not costed.
+      {"gemma-3-1b", 1.0e9},     {"gemma-3-4b", 3.884e9}};
   for (const auto& [name, size] : kSizes) {
     EXPECT_NEAR(CountParams(LoadModel(name)).total() / size, 1.0, 0.01) << name;
+  }
+}
+
+TEST(Presets, ActiveParameterCountsMatchPublishedOnes) {
+  // Active parameters as each publisher counts them. DeepSeek (V2 paper: "15.7B total, 2.4B
+  // activated") and OpenAI (gpt-oss model card: 3.61B active) count the output matrix but not
+  // the input embedding; Qwen ("3.3B activated") and OLMoE ("1.3B active", arXiv:2409.02060)
+  // count both. Those two give two significant digits, so the tolerance is 2 %.
+  struct Active {
+    const char* name;
+    double published;
+    bool without_input_embedding;
+    double tolerance;
+  };
+  const Active kActive[] = {{"deepseek-v2-lite", 2.4e9, true, 0.025},
+                            {"gpt-oss-20b", 3.61e9, true, 0.01},
+                            {"qwen3-30b-a3b", 3.3e9, false, 0.02},
+                            {"olmoe-1b-7b", 1.3e9, false, 0.02}};
+  for (const Active& a : kActive) {
+    const ParamCount p = CountParams(LoadModel(a.name));
+    const double active = p.active() - (a.without_input_embedding ? p.embedding : 0.0);
+    EXPECT_NEAR(active / a.published, 1.0, a.tolerance) << a.name;
+    EXPECT_LT(p.active(), p.total()) << a.name;
   }
 }
 

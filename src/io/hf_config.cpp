@@ -148,10 +148,10 @@ class HfReader {
                           Excerpt(type), fmt::join(SupportedModelTypes(), ", ")));
     }
     m.family = type;
-    // Gemma 3's text_config may leave vocab_size to Gemma3TextConfig's default, 262,208
-    // (transformers configuration_gemma3.py; google/gemma-3-27b-it does).
-    m.vocab_size = type == "gemma3_text" ? OptInt("vocab_size", limits::kVocab).value_or(262208)
-                                         : Int("vocab_size", limits::kVocab);
+    if (type == "gemma3_text") {
+      FillGemma3Defaults();
+    }
+    m.vocab_size = Int("vocab_size", limits::kVocab);
     m.hidden_size = Int("hidden_size", limits::kHidden);
     m.tie_word_embeddings = Bool("tie_word_embeddings", fam->tie_default);
     m.final_norm = fam->norm;
@@ -176,6 +176,24 @@ class HfReader {
 
  private:
   std::string Path(const char* key) const { return prefix_ + key; }
+
+  // A Gemma 3 text_config may leave shape fields to Gemma3TextConfig's defaults (transformers
+  // models/gemma3/configuration_gemma3.py; google/gemma-3-4b-it names only hidden_size,
+  // intermediate_size, num_hidden_layers and sliding_window): read a copy with them filled in.
+  void FillGemma3Defaults() {
+    static const std::pair<const char*, int64_t> kDefaults[] = {
+        {"vocab_size", 262208},          {"hidden_size", 2304},       {"intermediate_size", 9216},
+        {"num_hidden_layers", 26},       {"num_attention_heads", 8},  {"num_key_value_heads", 4},
+        {"head_dim", 256},               {"max_position_embeddings", 131072},
+        {"sliding_window", 4096}};
+    filled_ = *cfg_;
+    for (const auto& [key, value] : kDefaults) {
+      if (!filled_.contains(key)) {
+        filled_[key] = value;
+      }
+    }
+    cfg_ = &filled_;
+  }
   int64_t Int(const char* key, IntRange range) const { return f_.Int(*cfg_, key, Path(key), range); }
   std::optional<int64_t> OptInt(const char* key, IntRange range) const {
     return f_.OptInt(*cfg_, key, Path(key), range);
@@ -516,6 +534,7 @@ class HfReader {
   const JsonFields& f_;
   const json& top_;
   const json* cfg_;     ///< the language model's fields: the top level, or gemma3's text_config
+  json filled_;         ///< cfg_ with a family's defaults filled in, where it needs them
   std::string prefix_;  ///< the JSON path of cfg_ ("text_config.")
   std::string as_;
 };
