@@ -189,12 +189,15 @@ MemoryFootprint Footprint(const MemoryParts& p, double usable_bytes, double capa
   MemoryFootprint m;
   m.weights_bytes = p.weights_bytes;
   m.kv_cache_bytes = p.kv_cache_bytes;
+  m.state_bytes = p.state_bytes;
   m.kv_context = p.kv_context;
   m.activation_bytes = std::max(p.prefill_buffer_bytes, p.decode_buffer_bytes);
   m.decode_buffer_bytes = p.decode_buffer_bytes;
   m.output_bytes = p.output_bytes;
-  m.total_bytes = ((p.weights_bytes + p.kv_cache_bytes) + m.activation_bytes) + p.output_bytes;
-  m.decode_bytes = ((p.weights_bytes + p.kv_cache_bytes) + p.decode_buffer_bytes) + p.output_bytes;
+  // A model without recurrent layers adds a state of exactly 0, which changes no bit.
+  const double cache = (p.weights_bytes + p.kv_cache_bytes) + p.state_bytes;
+  m.total_bytes = (cache + m.activation_bytes) + p.output_bytes;
+  m.decode_bytes = (cache + p.decode_buffer_bytes) + p.output_bytes;
   m.usable_bytes = usable_bytes > 0 ? usable_bytes : capacity_bytes;
   if (m.usable_bytes > 0) {
     m.fits = m.total_bytes <= m.usable_bytes;
@@ -290,6 +293,8 @@ AnalysisResult Analyze(const ModelSpec& model, const Roof& roof, const Scenario&
   parts.weights_bytes = WeightsInMemory(model, scenario);
   parts.kv_context = KvContext(scenario);
   parts.kv_cache_bytes = KvCacheBytes(model, scenario);
+  parts.state_bytes = StateBytes(static_cast<double>(scenario.batch), StateElementsAllLayers(model),
+                                 scenario.state.bytes());
   parts.output_bytes = OutputBytes(model, static_cast<double>(scenario.batch));
   a.memory = Footprint(parts, roof.usable_bytes, roof.capacity_bytes);
   return a;

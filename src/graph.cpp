@@ -35,6 +35,10 @@ std::string_view OpKindName(OpKind k) {
       return "activation";
     case OpKind::kRoute:
       return "route";
+    case OpKind::kConv:
+      return "conv";
+    case OpKind::kScan:
+      return "scan";
     case OpKind::kLmHead:
       return "lm_head";
     case OpKind::kOverhead:
@@ -153,6 +157,9 @@ Operator OperatorCost::At(int64_t batch, int64_t seq_len, double passes) const {
 }
 
 double KvElementsPerToken(const LayerSpec& layer, MlaForm mla) {
+  if (!HasAttention(layer)) {
+    return 0;  // a recurrent or FFN-only layer keeps a state of fixed size instead (§11.5)
+  }
   const AttentionSpec& a = layer.attention;
   if (a.kind == AttentionKind::kStandard) {
     return static_cast<double>(a.num_kv_heads * (a.head_dim + a.v_head_dim));  // §4.4
@@ -182,6 +189,9 @@ KvLayout KvLayoutOf(const ModelSpec& model, MlaForm mla) {
   KvLayout layout;
   for (const LayerGroup& g : model.groups) {
     const double e = static_cast<double>(g.repeat) * KvElementsPerToken(g.layer, mla);
+    if (e == 0) {
+      continue;
+    }
     const double w = static_cast<double>(g.layer.attention.sliding_window);
     if (w <= 0) {
       layout.full += e;
@@ -239,6 +249,18 @@ int64_t KvPad(const Scenario& s) {
 double KvCacheBytes(const ModelSpec& model, const Scenario& s) {
   return KvCacheBytes(static_cast<double>(s.batch), KvContext(s), KvLayoutFor(model, s),
                       s.kv.bytes());
+}
+
+double StateElementsAllLayers(const ModelSpec& model) {
+  double elements = 0;
+  for (const LayerGroup& g : model.groups) {
+    elements += static_cast<double>(g.repeat) * StateElements(g.layer, model.hidden_size);
+  }
+  return elements;
+}
+
+double StateBytes(double batch, double elements, double bytes_per_element) {
+  return batch * elements * bytes_per_element;
 }
 
 double OutputBytes(const ModelSpec& model, double batch) {

@@ -41,7 +41,12 @@ Category CategoryOf(TensorRole role, bool fused_qkv) {
     case TensorRole::kAttnQA:
     case TensorRole::kAttnQB:
     case TensorRole::kAttnKvA:
+    case TensorRole::kSsmIn:
+    case TensorRole::kSsmOut:
+    case TensorRole::kSsmX:
+    case TensorRole::kSsmDt:
       return Category::kOther;
+    case TensorRole::kSsmConv:    // ssm_conv1d is excluded from quantization (llama-quant.cpp)
     case TensorRole::kFfnRouter:  // ffn_gate_inp is never quantized (kept F32 by the converter)
     case TensorRole::kVector:     // 1-D tensors are never quantized (F32)
       return Category::kKeep;

@@ -90,11 +90,93 @@ double FfnParams(const FfnSpec& f, double d, bool active_only) {
   return d * e + (f.router_bias ? e : 0.0) + shared + routed * expert;
 }
 
+// §11: the recurrent mixers' tensors.
+double SsmParams(const SsmSpec& m, double d) {
+  const double e = static_cast<double>(m.d_inner);
+  const double n = static_cast<double>(m.d_state);
+  const double k = static_cast<double>(m.d_conv);
+  const double bias = m.proj_bias ? 1.0 : 0.0;
+  if (m.version == 1) {
+    const double r = static_cast<double>(m.dt_rank);
+    return 2 * e * d + 2 * e * bias         // in_proj (x, z)
+           + e * k + (m.conv_bias ? e : 0)  // conv1d
+           + e * (r + 2 * n)                // x_proj (Δ, B, C)
+           + r * e + e                      // dt_proj with its bias
+           + e * n + e                      // A_log, D
+           + e * d + d * bias;              // out_proj
+  }
+  const double h = static_cast<double>(m.num_heads);
+  const double gn = static_cast<double>(m.n_groups) * n;
+  const double in_width = 2 * e + 2 * gn + h;  // z, x, B, C, dt
+  const double conv = e + 2 * gn;
+  return d * in_width + in_width * bias + conv * k + (m.conv_bias ? conv : 0) + 3 * h  // dt_bias, A_log, D
+         + (m.gated_norm ? e : 0) + e * d + d * bias;
+}
+
+double DeltaNetParams(const DeltaNetSpec& g, double d) {
+  const double qk = static_cast<double>(g.num_k_heads * g.head_k_dim);
+  const double v = static_cast<double>(g.num_v_heads * g.head_v_dim);
+  const double hv = static_cast<double>(g.num_v_heads);
+  return d * (2 * qk + 2 * v)                                    // in_proj_qkvz
+         + d * 2 * hv                                            // in_proj_ba (β, α)
+         + (2 * qk + v) * static_cast<double>(g.conv_kernel)     // conv1d, no bias
+         + 2 * hv                                                // dt_bias, A_log
+         + static_cast<double>(g.head_v_dim)                     // gated RMSNorm, shared by heads
+         + v * d;                                                // out_proj
+}
+
+double ShortConvParams(const ShortConvSpec& c, double d) {
+  const double bias = c.bias ? 1.0 : 0.0;
+  return 3 * d * d + 3 * d * bias + d * static_cast<double>(c.kernel) + d * bias + d * d + d * bias;
+}
+
+double MixerParams(const LayerSpec& l, double d) {
+  double n = l.parallel_attention ? AttentionParams(l.attention, d) : 0.0;
+  switch (l.mixer) {
+    case MixerKind::kAttention:
+      return AttentionParams(l.attention, d);
+    case MixerKind::kMamba:
+      return n + SsmParams(l.ssm, d);
+    case MixerKind::kGatedDeltaNet:
+      return n + DeltaNetParams(l.delta, d);
+    case MixerKind::kShortConv:
+      return n + ShortConvParams(l.conv, d);
+    case MixerKind::kNone:
+      return n;
+  }
+  return n;
+}
+
 }  // namespace
+
+double StateElements(const LayerSpec& layer, int64_t hidden_size) {
+  switch (layer.mixer) {
+    case MixerKind::kMamba: {
+      const SsmSpec& m = layer.ssm;
+      const double e = static_cast<double>(m.d_inner);
+      const double conv_channels =
+          m.version == 1 ? e : e + 2.0 * static_cast<double>(m.n_groups * m.d_state);
+      return e * static_cast<double>(m.d_state) + static_cast<double>(m.d_conv - 1) * conv_channels;
+    }
+    case MixerKind::kGatedDeltaNet: {
+      const DeltaNetSpec& g = layer.delta;
+      const double channels = static_cast<double>(2 * g.num_k_heads * g.head_k_dim +
+                                                  g.num_v_heads * g.head_v_dim);
+      return static_cast<double>(g.num_v_heads * g.head_k_dim * g.head_v_dim) +
+             static_cast<double>(g.conv_kernel - 1) * channels;
+    }
+    case MixerKind::kShortConv:
+      return static_cast<double>(layer.conv.kernel - 1) * static_cast<double>(hidden_size);
+    case MixerKind::kAttention:
+    case MixerKind::kNone:
+      return 0;
+  }
+  return 0;
+}
 
 double LayerParams(const LayerSpec& layer, int64_t hidden_size, bool active_only) {
   const double d = static_cast<double>(hidden_size);
-  return AttentionParams(layer.attention, d) + FfnParams(layer.ffn, d, active_only) +
+  return MixerParams(layer, d) + (layer.has_ffn ? FfnParams(layer.ffn, d, active_only) : 0.0) +
          static_cast<double>(layer.norms_per_layer) * NormParams(layer.norm, hidden_size);
 }
 
@@ -119,6 +201,64 @@ void RequirePositive(int64_t value, const std::string& origin, const std::string
   }
 }
 
+void ValidateFfn(const FfnSpec& f, const std::string& origin) {
+  if (!f.is_moe()) {
+    RequirePositive(f.intermediate_size, origin, "intermediate_size");
+    return;
+  }
+  RequirePositive(f.experts_per_token, origin, "num_experts_per_tok");
+  RequirePositive(f.expert_intermediate_size, origin, "moe_intermediate_size");
+  if (f.experts_per_token > f.num_experts) {
+    throw InputError(fmt::format("{}: num_experts_per_tok ({}) exceeds the number of experts ({})",
+                                 origin, f.experts_per_token, f.num_experts));
+  }
+  if ((f.num_shared_experts > 0) != (f.intermediate_size > 0)) {
+    throw InputError(fmt::format(
+        "{}: {} shared experts with a shared width of {}: both must be 0 or both positive", origin,
+        f.num_shared_experts, f.intermediate_size));
+  }
+}
+
+// §11: the shapes a recurrent mixer needs; readers bound each field, this checks how they fit.
+void ValidateMixer(const LayerSpec& l, const std::string& origin) {
+  if (l.mixer == MixerKind::kMamba) {
+    const SsmSpec& m = l.ssm;
+    RequirePositive(m.d_inner, origin, "the SSM inner width (d_inner)");
+    RequirePositive(m.d_state, origin, "the SSM state size (d_state)");
+    RequirePositive(m.d_conv, origin, "the SSM convolution width (d_conv)");
+    if (m.version == 1) {
+      RequirePositive(m.dt_rank, origin, "time_step_rank");
+    } else {
+      RequirePositive(m.num_heads, origin, "the Mamba-2 head count");
+      RequirePositive(m.n_groups, origin, "n_groups");
+      RequirePositive(m.chunk_size, origin, "chunk_size");
+      if (m.d_inner % m.num_heads != 0 || m.num_heads % m.n_groups != 0) {
+        throw InputError(fmt::format(
+            "{}: the Mamba-2 heads ({}) must divide the inner width ({}) and be divisible by the "
+            "groups ({})",
+            origin, m.num_heads, m.d_inner, m.n_groups));
+      }
+    }
+  } else if (l.mixer == MixerKind::kGatedDeltaNet) {
+    const DeltaNetSpec& g = l.delta;
+    RequirePositive(g.num_k_heads, origin, "linear_num_key_heads");
+    RequirePositive(g.num_v_heads, origin, "linear_num_value_heads");
+    RequirePositive(g.head_k_dim, origin, "linear_key_head_dim");
+    RequirePositive(g.head_v_dim, origin, "linear_value_head_dim");
+    RequirePositive(g.conv_kernel, origin, "linear_conv_kernel_dim");
+    RequirePositive(g.chunk_size, origin, "the delta-rule chunk size");
+    if (g.num_v_heads % g.num_k_heads != 0) {
+      throw InputError(fmt::format("{}: linear_num_key_heads ({}) must divide linear_num_value_heads ({})",
+                                   origin, g.num_k_heads, g.num_v_heads));
+    }
+  } else if (l.mixer == MixerKind::kShortConv) {
+    RequirePositive(l.conv.kernel, origin, "conv_L_cache");
+  }
+  if (l.mixer == MixerKind::kNone && !l.has_ffn) {
+    throw InputError(fmt::format("{}: a layer has neither a mixer nor an FFN", origin));
+  }
+}
+
 }  // namespace
 
 void ValidateModel(const ModelSpec& model, const std::string& origin) {
@@ -129,7 +269,14 @@ void ValidateModel(const ModelSpec& model, const std::string& origin) {
   }
   for (const LayerGroup& g : model.groups) {
     RequirePositive(g.repeat, origin, "num_hidden_layers");
+    ValidateMixer(g.layer, origin);
     const AttentionSpec& a = g.layer.attention;
+    if (!HasAttention(g.layer)) {
+      if (g.layer.has_ffn) {
+        ValidateFfn(g.layer.ffn, origin);
+      }
+      continue;
+    }
     RequirePositive(a.num_heads, origin, "num_attention_heads");
     RequirePositive(a.v_head_dim, origin, "v_head_dim");
     if (a.kind == AttentionKind::kStandard) {
@@ -156,21 +303,8 @@ void ValidateModel(const ModelSpec& model, const std::string& origin) {
       throw InputError(fmt::format("{}: field 'sliding_window' must be positive or 0 (none), got {}",
                                    origin, a.sliding_window));
     }
-    const FfnSpec& f = g.layer.ffn;
-    if (!f.is_moe()) {
-      RequirePositive(f.intermediate_size, origin, "intermediate_size");
-    } else {
-      RequirePositive(f.experts_per_token, origin, "num_experts_per_tok");
-      RequirePositive(f.expert_intermediate_size, origin, "moe_intermediate_size");
-      if (f.experts_per_token > f.num_experts) {
-        throw InputError(fmt::format("{}: num_experts_per_tok ({}) exceeds the number of experts ({})",
-                                     origin, f.experts_per_token, f.num_experts));
-      }
-      if ((f.num_shared_experts > 0) != (f.intermediate_size > 0)) {
-        throw InputError(fmt::format(
-            "{}: {} shared experts with a shared width of {}: both must be 0 or both positive",
-            origin, f.num_shared_experts, f.intermediate_size));
-      }
+    if (g.layer.has_ffn) {
+      ValidateFfn(g.layer.ffn, origin);
     }
   }
 }

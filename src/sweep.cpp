@@ -63,6 +63,7 @@ class Runner {
             s.weights = w;
             s.act = spec_.act;
             s.kv = kv;
+            s.state = spec_.state;
             s.fusion = f;
             s.mla = spec_.mla;
             s = WithRuntime(s, roof);
@@ -96,6 +97,8 @@ class Runner {
     row.setting = &setting;
     const Roof& roof = *setting.roof;
     const double kv_bytes_per_element = setting.scenario.kv.bytes();
+    const double state_elements = StateElementsAllLayers(*setting.model);
+    const double state_bytes_per_element = setting.scenario.state.bytes();
     // Walk batch-major, seq-minor, a block at a time.
     size_t batch_i = 0, seq_i = 0;
     for (double done = 0; done < points;) {
@@ -123,6 +126,7 @@ class Runner {
         parts.weights_bytes = weights_bytes;
         parts.kv_context = PaddedContext(n[i], KvPad(setting.scenario));
         parts.kv_cache_bytes = KvCacheBytes(b[i], parts.kv_context, kv_layout, kv_bytes_per_element);
+        parts.state_bytes = StateBytes(b[i], state_elements, state_bytes_per_element);
         parts.output_bytes = OutputBytes(*setting.model, b[i]);
         row.memory = Footprint(parts, roof.usable_bytes, roof.capacity_bytes);
         row.batch = bi[i];

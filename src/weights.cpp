@@ -33,6 +33,16 @@ std::string_view TensorRoleName(TensorRole role) {
       return "attn_kv_a_mqa";
     case TensorRole::kAttnKvB:
       return "attn_kv_b";
+    case TensorRole::kSsmIn:
+      return "ssm_in";
+    case TensorRole::kSsmOut:
+      return "ssm_out";
+    case TensorRole::kSsmX:
+      return "ssm_x";
+    case TensorRole::kSsmDt:
+      return "ssm_dt";
+    case TensorRole::kSsmConv:
+      return "ssm_conv1d";
     case TensorRole::kFfnGate:
       return "ffn_gate";
     case TensorRole::kFfnUp:
@@ -59,7 +69,23 @@ class TensorLister {
     il_ = il;
     const double norm = NormElements(layer.norm, d_);
     Vector("attn_norm", norm);
-    const AttentionSpec& a = layer.attention;
+    Mixer(layer);
+    if (HasAttention(layer)) {
+      Attention(layer.attention);
+    }
+    for (int64_t i = 2; i < layer.norms_per_layer; ++i) {
+      Vector(fmt::format("post_norm_{}", i - 2), norm);
+    }
+    if (layer.norms_per_layer >= 2) {
+      Vector("ffn_norm", norm);
+    }
+    if (layer.has_ffn) {
+      Ffn(layer.ffn);
+    }
+  }
+
+ private:
+  void Attention(const AttentionSpec& a) {
     const int64_t h = a.num_heads;
     const int64_t dv = a.v_head_dim;
     if (a.kind == AttentionKind::kStandard) {
@@ -95,16 +121,52 @@ class TensorLister {
     if (a.o_bias) {
       Vector("attn_output_bias", static_cast<double>(d_));
     }
-    for (int64_t i = 2; i < layer.norms_per_layer; ++i) {
-      Vector(fmt::format("post_norm_{}", i - 2), norm);
-    }
-    if (layer.norms_per_layer >= 2) {
-      Vector("ffn_norm", norm);
-    }
-    Ffn(layer.ffn);
   }
 
- private:
+  // §11: the recurrent mixers, named as llama.cpp's GGUF files name them.
+  void Mixer(const LayerSpec& layer) {
+    const int64_t d = d_;
+    if (layer.mixer == MixerKind::kMamba) {
+      const SsmSpec& m = layer.ssm;
+      const int64_t e = m.d_inner;
+      const int64_t n = m.d_state;
+      const int64_t gn = m.n_groups * n;
+      const int64_t in_width = m.version == 1 ? 2 * e : 2 * e + 2 * gn + m.num_heads;
+      const int64_t conv = m.version == 1 ? e : e + 2 * gn;
+      Matrix("ssm_in", TensorRole::kSsmIn, d, in_width);
+      Matrix("ssm_conv1d", TensorRole::kSsmConv, m.d_conv, conv);
+      double vectors = m.conv_bias ? static_cast<double>(conv) : 0.0;
+      if (m.version == 1) {
+        Matrix("ssm_x", TensorRole::kSsmX, e, m.dt_rank + 2 * n);
+        Matrix("ssm_dt", TensorRole::kSsmDt, m.dt_rank, e);
+        vectors += static_cast<double>(e) + static_cast<double>(e * n) + static_cast<double>(e);
+      } else {
+        vectors += 3.0 * static_cast<double>(m.num_heads) + (m.gated_norm ? static_cast<double>(e) : 0.0);
+      }
+      if (m.proj_bias) {
+        vectors += static_cast<double>(in_width + d);
+      }
+      Vector("ssm_vectors", vectors);  // dt bias, A, D, norm, conv and projection biases
+      Matrix("ssm_out", TensorRole::kSsmOut, e, d);
+    } else if (layer.mixer == MixerKind::kGatedDeltaNet) {
+      const DeltaNetSpec& g = layer.delta;
+      const int64_t qk = g.num_k_heads * g.head_k_dim;
+      const int64_t v = g.num_v_heads * g.head_v_dim;
+      Matrix("ssm_in", TensorRole::kSsmIn, d, 2 * qk + 2 * v + 2 * g.num_v_heads);
+      Matrix("ssm_conv1d", TensorRole::kSsmConv, g.conv_kernel, 2 * qk + v);
+      Vector("ssm_vectors", static_cast<double>(2 * g.num_v_heads + g.head_v_dim));
+      Matrix("ssm_out", TensorRole::kSsmOut, v, d);
+    } else if (layer.mixer == MixerKind::kShortConv) {
+      const ShortConvSpec& c = layer.conv;
+      Matrix("shortconv.in_proj", TensorRole::kSsmIn, d, 3 * d);
+      Matrix("shortconv.conv", TensorRole::kSsmConv, c.kernel, d);
+      if (c.bias) {
+        Vector("shortconv.bias", static_cast<double>(5 * d));
+      }
+      Matrix("shortconv.out_proj", TensorRole::kSsmOut, d, d);
+    }
+  }
+
   static double NormElements(NormKind kind, int64_t width) {
     return static_cast<double>(width) * (kind == NormKind::kLayerNorm ? 2.0 : 1.0);
   }
@@ -261,6 +323,7 @@ TensorTypes::TensorTypes(int64_t layers, const DType* fill, const DType* vector_
   for (auto& row : layers_) {
     row.fill(fill);
     row[static_cast<size_t>(TensorRole::kVector)] = vector_type;
+    row[static_cast<size_t>(TensorRole::kSsmConv)] = vector_type;  // short taps stay in float
   }
   globals_.fill(fill);
   globals_[static_cast<size_t>(TensorRole::kVector)] = vector_type;

@@ -73,6 +73,7 @@ void FinishPhase(const PhaseSums& sums, double tokens, const Roof& roof, const S
 struct MemoryParts {
   double weights_bytes = 0;
   double kv_cache_bytes = 0;
+  double state_bytes = 0;  ///< recurrent states of every sequence (§11.5)
   double kv_context = 0;
   double prefill_buffer_bytes = 0;
   double decode_buffer_bytes = 0;

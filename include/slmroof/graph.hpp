@@ -26,6 +26,8 @@ enum class OpKind {
   kResidual,
   kActivation,
   kRoute,      ///< a MoE router's softmax and top-k selection
+  kConv,       ///< a depthwise causal convolution (Mamba, DeltaNet, LFM2)
+  kScan,       ///< a recurrent state update: selective scan, SSD, delta rule
   kLmHead,
   kOverhead,   ///< a runtime's fixed cost per forward pass (launches, synchronisation, sampling)
 };
@@ -41,7 +43,7 @@ struct Operator {
   double flops = 0;
   double weight_bytes = 0;  ///< weights streamed from memory
   double act_bytes = 0;     ///< activations read and written
-  double kv_bytes = 0;      ///< KV cache read and written
+  double kv_bytes = 0;      ///< KV cache or recurrent state read and written
   Precision math = Precision::kFp16;  ///< the precision its arithmetic runs in
   std::string weight_type;  ///< storage type of its weight matrix; empty when it has none
   double fixed_s = 0;       ///< time spent regardless of FLOPs and bytes (runtime overhead)
@@ -160,6 +162,12 @@ double PaddedContext(double tokens, int64_t pad);
 
 /// KV-cache bytes held for batch sequences of KvContext tokens: ((B·C)·elements)·bkv (§8).
 double KvCacheBytes(const ModelSpec& model, const Scenario& scenario);
+
+/// Recurrent-state elements one sequence keeps over all layers (§11.5).
+double StateElementsAllLayers(const ModelSpec& model);
+
+/// Recurrent-state bytes of `batch` sequences: (B·elements)·bytes (§8, §11.5).
+double StateBytes(double batch, double elements, double bytes_per_element);
 
 /// The logits buffer: the vocabulary in fp32 for the last position of each sequence (§8).
 double OutputBytes(const ModelSpec& model, double batch);

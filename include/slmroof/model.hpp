@@ -54,12 +54,63 @@ struct FfnSpec {
   bool operator==(const FfnSpec&) const = default;
 };
 
+/// What mixes tokens in a layer (docs/cost-model.md §11).
+enum class MixerKind {
+  kAttention,      ///< softmax attention (standard or MLA)
+  kMamba,          ///< a selective state-space layer, Mamba-1 or Mamba-2 (SsmSpec)
+  kGatedDeltaNet,  ///< linear attention with a gated delta-rule state (Qwen3-Next, Qwen3.5)
+  kShortConv,      ///< a gated short convolution (LFM2)
+  kNone,           ///< no mixer: an FFN-only layer (Nemotron-H's MLP layers)
+};
+
+/// A Mamba layer (§11.1, §11.2). E = d_inner, N = d_state, K = d_conv.
+struct SsmSpec {
+  int version = 2;              ///< 1: selective scan (Mamba-1); 2: SSD (Mamba-2)
+  int64_t d_inner = 0;          ///< E
+  int64_t d_state = 0;          ///< N
+  int64_t d_conv = 4;           ///< K, the causal convolution's taps
+  int64_t dt_rank = 0;          ///< R, Mamba-1's Δ rank
+  int64_t num_heads = 0;        ///< H, Mamba-2 heads (head width E / H)
+  int64_t n_groups = 1;         ///< G, Mamba-2 groups of B and C
+  int64_t chunk_size = 256;     ///< Q, Mamba-2's SSD chunk
+  bool proj_bias = false;       ///< in_proj and out_proj carry biases
+  bool conv_bias = true;
+  bool gated_norm = true;       ///< Mamba-2's gated RMSNorm before out_proj
+  bool operator==(const SsmSpec&) const = default;
+};
+
+/// A Gated DeltaNet layer (§11.3): Hk query/key heads of dk, Hv value heads of dv.
+struct DeltaNetSpec {
+  int64_t num_k_heads = 0;
+  int64_t num_v_heads = 0;
+  int64_t head_k_dim = 0;
+  int64_t head_v_dim = 0;
+  int64_t conv_kernel = 4;
+  int64_t chunk_size = 64;      ///< the chunked prefill's block (fla's chunk_gated_delta_rule)
+  bool operator==(const DeltaNetSpec&) const = default;
+};
+
+/// A gated short convolution over the model width (§11.4).
+struct ShortConvSpec {
+  int64_t kernel = 3;           ///< L, LFM2's conv_L_cache
+  bool bias = false;
+  bool operator==(const ShortConvSpec&) const = default;
+};
+
 /// The normalisation layers use.
 enum class NormKind { kRmsNorm, kLayerNorm };
 
 /// Everything that defines one decoder layer.
 struct LayerSpec {
-  AttentionSpec attention;
+  MixerKind mixer = MixerKind::kAttention;
+  AttentionSpec attention;   ///< with mixer kAttention, or beside a Mamba mixer (parallel_attention)
+  SsmSpec ssm;               ///< mixer kMamba
+  DeltaNetSpec delta;        ///< mixer kGatedDeltaNet
+  ShortConvSpec conv;        ///< mixer kShortConv
+  /// Attention runs beside the Mamba mixer on the same normed input, their outputs added
+  /// (Falcon-H1): the layer has both a KV cache and a recurrent state.
+  bool parallel_attention = false;
+  bool has_ffn = true;       ///< false: a mixer-only layer (Mamba models, Nemotron-H)
   FfnSpec ffn;
   NormKind norm = NormKind::kRmsNorm;
   /// Gemma-2 adds post-attention and post-FFN norms: 4; Phi and Cohere feed attention and FFN
@@ -90,6 +141,15 @@ struct ModelSpec {
 
   int64_t NumLayers() const;
 };
+
+/// Whether a layer holds a KV cache: softmax attention as its mixer or beside it.
+inline bool HasAttention(const LayerSpec& l) {
+  return l.mixer == MixerKind::kAttention || l.parallel_attention;
+}
+
+/// Elements of the recurrent state one sequence keeps in a layer, SSM or delta-rule state plus
+/// convolution state (§11.5); 0 for attention-only and FFN-only layers.
+double StateElements(const LayerSpec& layer, int64_t hidden_size);
 
 /// Parameter counts in elements (docs/cost-model.md §3).
 struct ParamCount {

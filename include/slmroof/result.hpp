@@ -70,11 +70,12 @@ struct PhaseResult {
 struct MemoryFootprint {
   double weights_bytes = 0;
   double kv_cache_bytes = 0;    ///< the cache for the whole context (--ctx), padded
+  double state_bytes = 0;       ///< recurrent (SSM, delta-rule, convolution) states, fixed size
   double kv_context = 0;        ///< tokens the cache holds per sequence
   double activation_bytes = 0;  ///< compute buffer: the largest operator's activations in one pass
   double decode_buffer_bytes = 0;  ///< the same for a decode step
   double output_bytes = 0;      ///< logits of the last position of each sequence (fp32)
-  double total_bytes = 0;       ///< peak: weights + KV + the larger buffer + output
+  double total_bytes = 0;       ///< peak: weights + KV + state + the larger buffer + output
   double decode_bytes = 0;      ///< while decoding: weights + KV + decode buffer + output
   double usable_bytes = 0;      ///< what the runtime can allocate (capacity when not published)
   std::optional<bool> fits;     ///< peak ≤ usable; unknown when the device has no capacity

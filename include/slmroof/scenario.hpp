@@ -26,6 +26,9 @@ struct Scenario {
   WeightSetting weights = ParseWeightSetting("fp16");
   DType act = DTypeByName("fp16");
   DType kv = DTypeByName("fp16");
+  /// Storage of recurrent states (SSM, delta-rule and convolution states): fp32, as llama.cpp
+  /// keeps them and Nemotron-H's mamba_ssm_cache_dtype asks (docs/cost-model.md §11.5).
+  DType state = DTypeByName("fp32");
   Fusion fusion = Fusion::kNone;
   MlaForm mla = MlaForm::kAbsorbed;
   Execution exec;

@@ -25,6 +25,7 @@ struct SweepSpec {
   std::vector<WeightSetting> weights;
   DType act = DTypeByName("fp16");
   std::vector<DType> kv;
+  DType state = DTypeByName("fp32");  ///< recurrent-state storage (§11.5)
   std::vector<Fusion> fusion;
   MlaForm mla = MlaForm::kAbsorbed;
   IntAxis batch;

@@ -27,9 +27,14 @@ enum class TensorRole {
   kFfnUp,
   kFfnDown,
   kFfnRouter,
+  kSsmIn,    ///< a recurrent mixer's input projection (Mamba in_proj, DeltaNet qkvz/ba, LFM2 in_proj)
+  kSsmOut,   ///< its output projection
+  kSsmX,     ///< Mamba-1 x_proj (Δ, B, C)
+  kSsmDt,    ///< Mamba-1 dt_proj
+  kSsmConv,  ///< depthwise causal-convolution taps (kept in float: too short a row to quantize)
   kVector,   ///< 1-D tensors: norm scales and shifts, biases
 };
-inline constexpr int kTensorRoleCount = 15;
+inline constexpr int kTensorRoleCount = 20;
 
 /// GGUF-style name of a role ("attn_v", "ffn_down").
 std::string_view TensorRoleName(TensorRole role);

@@ -49,6 +49,7 @@ struct AnalyzeOptions {
   std::string weights = "fp16";
   std::string act = "fp16";
   std::string kv = "fp16";
+  std::string state = "fp32";
   std::string fusion = "none";
   std::string mla = "absorbed";
   std::string measured_tps;
@@ -71,6 +72,7 @@ int RunAnalyze(const AnalyzeOptions& o) {
   s.weights = ParseWeightSetting(o.weights);
   s.act = DTypeByName(o.act);
   s.kv = DTypeByName(o.kv);
+  s.state = DTypeByName(o.state);
   s.fusion = o.fusion == "flash" ? Fusion::kFlash : Fusion::kNone;
   s.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
   const MeasuredTps measured = ParseMeasuredTps(o.measured_tps, s);
@@ -149,6 +151,10 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
   cmd.add_option("--act", o->act, "Activation type")->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
   cmd.add_option("--kv", o->kv, "KV-cache type")->check(CLI::IsMember(types, CLI::ignore_case))
+      ->capture_default_str();
+  cmd.add_option("--state", o->state,
+                 "Recurrent-state type of SSM, delta-rule and convolution layers")
+      ->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
   cmd.add_option("--fusion", o->fusion, "none: scores go through memory; flash: they stay on chip")
       ->check(CLI::IsMember({"none", "flash"}))

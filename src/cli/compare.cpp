@@ -31,6 +31,7 @@ struct CompareOptions {
   std::string weights = "fp16";
   std::string act = "fp16";
   std::string kv = "fp16";
+  std::string state = "fp32";
   std::string fusion = "none";
   std::string mla = "absorbed";
   std::vector<std::string> fail_if;
@@ -71,9 +72,10 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared)
        ParseKeyValueList(std::string_view(arg).substr(at + 1), where, "key=value")) {
     if (key == "weights") {
       side.scenario.weights = ParseWeightSettingAt(where, value);
-    } else if (key == "act" || key == "kv") {
+    } else if (key == "act" || key == "kv" || key == "state") {
       try {
-        (key == "act" ? side.scenario.act : side.scenario.kv) = DTypeByName(value);
+        (key == "act" ? side.scenario.act : key == "kv" ? side.scenario.kv : side.scenario.state) =
+            DTypeByName(value);
       } catch (const UsageError& e) {
         throw UsageError(fmt::format("{}: {}: {}", where, key, e.what()));
       }
@@ -85,7 +87,7 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared)
           OneOf(where, key, value, kMlaNames) == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
     } else {
       throw UsageError(
-          fmt::format("{}: unknown key {} (keys: weights, act, kv, fusion, mla)", where, Excerpt(key)));
+          fmt::format("{}: unknown key {} (keys: weights, act, kv, state, fusion, mla)", where, Excerpt(key)));
     }
   }
   return side;
@@ -103,6 +105,7 @@ int RunCompare(const CompareOptions& o) {
   shared.weights = ParseWeightSetting(o.weights);
   shared.act = DTypeByName(o.act);
   shared.kv = DTypeByName(o.kv);
+  shared.state = DTypeByName(o.state);
   shared.fusion = o.fusion == "flash" ? Fusion::kFlash : Fusion::kNone;
   shared.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
   Side base = ParseSide(o.base, "base", shared);
@@ -199,7 +202,7 @@ std::string MetricsHelp() {
 std::function<int()> SetupCompare(CLI::App& cmd) {
   auto o = std::make_shared<CompareOptions>();
   const std::string side_help =
-      "; append @key=value,... (weights, act, kv, fusion, mla) to override settings";
+      "; append @key=value,... (weights, act, kv, state, fusion, mla) to override settings";
   cmd.add_option("base", o->base, "Base model preset or file" + side_help)->required();
   cmd.add_option("candidate", o->candidate, "Candidate model preset or file" + side_help)
       ->required();
@@ -214,7 +217,8 @@ std::function<int()> SetupCompare(CLI::App& cmd) {
   const std::tuple<const char*, const char*, std::string*> kTypeOptions[] = {
       {"weights", "Weight", &o->weights},
       {"act", "Activation", &o->act},
-      {"kv", "KV-cache", &o->kv}};
+      {"kv", "KV-cache", &o->kv},
+      {"state", "Recurrent-state", &o->state}};
   for (const auto& [key, what, value] : kTypeOptions) {
     cmd.add_option(fmt::format("--{}", key), *value,
                    fmt::format("{} type of both sides; BASE@{}=T or CANDIDATE@{}=T sets one", what,

@@ -32,6 +32,7 @@ struct SweepOptions {
   std::vector<std::string> weights{"fp16"};
   std::string act = "fp16";
   std::vector<std::string> kv{"fp16"};
+  std::string state = "fp32";
   std::vector<std::string> fusion{"none"};
   std::string mla = "absorbed";
   std::string as_family;
@@ -105,6 +106,7 @@ int RunSweepCommand(const SweepOptions& o) {
     spec.weights.push_back(ParseWeightSetting(w));
   }
   spec.act = DTypeByName(o.act);
+  spec.state = DTypeByName(o.state);
   for (const std::string& k : o.kv) {
     spec.kv.push_back(DTypeByName(k));
   }
@@ -228,6 +230,10 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
       ->check(WeightSettingCheck())
       ->capture_default_str();
   cmd.add_option("--act", o->act, "Activation type")
+      ->check(CLI::IsMember(types, CLI::ignore_case))
+      ->capture_default_str();
+  cmd.add_option("--state", o->state,
+                 "Recurrent-state type of SSM, delta-rule and convolution layers")
       ->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
   cmd.add_option("--kv", o->kv, "KV-cache types (comma-separated)")

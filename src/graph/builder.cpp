@@ -147,20 +147,44 @@ void Builder::AddKvWrite(const std::string& name, double elements_per_token, int
 }
 
 void Builder::AddLayer(const LayerSpec& layer, int64_t repeat, const std::string& p) {
-  AddNorm(p + "attn_norm", layer.norm, model_.hidden_size, repeat, t_);
-  if (layer.attention.kind == AttentionKind::kMla) {
-    AddMlaAttention(layer.attention, p, repeat);
-  } else {
-    AddStandardAttention(layer.attention, p, repeat);
+  const bool mixer = layer.mixer != MixerKind::kNone;
+  if (mixer) {
+    AddNorm(p + (layer.mixer == MixerKind::kAttention ? "attn_norm" : "mixer_norm"), layer.norm,
+            model_.hidden_size, repeat, t_);
+  }
+  switch (layer.mixer) {
+    case MixerKind::kAttention:
+      break;
+    case MixerKind::kMamba:
+      AddMamba(layer.ssm, p, repeat);
+      break;
+    case MixerKind::kGatedDeltaNet:
+      AddGatedDeltaNet(layer.delta, p, repeat);
+      break;
+    case MixerKind::kShortConv:
+      AddShortConv(layer.conv, p, repeat);
+      break;
+    case MixerKind::kNone:
+      break;
+  }
+  // Attention as the mixer, or beside a Mamba mixer on the same normed input (Falcon-H1).
+  if (HasAttention(layer)) {
+    if (layer.attention.kind == AttentionKind::kMla) {
+      AddMlaAttention(layer.attention, p, repeat);
+    } else {
+      AddStandardAttention(layer.attention, p, repeat);
+    }
   }
   if (layer.norms_per_layer > 2) {
     AddNorm(p + "post_norm", layer.norm, model_.hidden_size, repeat * (layer.norms_per_layer - 2),
             t_);
   }
-  // §4.10: two residual adds per layer, each reads two rows and writes one.
+  // §4.10: a residual add after the mixer and one after the FFN, each reading two rows and
+  // writing one; parallel mixers add their two outputs first (§11.6).
+  const int64_t adds = (mixer ? 1 : 0) + (layer.has_ffn ? 1 : 0) + (layer.parallel_attention ? 1 : 0);
   Add({p + "residual_add",
        OpKind::kResidual,
-       2 * repeat,
+       adds * repeat,
        t_ * d_,
        {},
        3 * t_ * d_ * ba_,
@@ -168,8 +192,12 @@ void Builder::AddLayer(const LayerSpec& layer, int64_t repeat, const std::string
        Precision::kFp32,
        {},
        {}});
-  // §4.10: with one norm per layer (Phi, Cohere), the FFN reads the attention's normed input.
-  if (layer.norms_per_layer >= 2) {
+  if (!layer.has_ffn) {
+    return;
+  }
+  // §4.10: with one norm per layer (Phi, Cohere), the FFN reads the attention's normed input; an
+  // FFN-only layer (Nemotron-H) has its own.
+  if (layer.norms_per_layer >= 2 || !mixer) {
     AddNorm(p + "ffn_norm", layer.norm, model_.hidden_size, repeat, t_);
   }
   AddFfn(layer.ffn, p, repeat);

@@ -3,7 +3,8 @@
 // Private to the cost model: the builder of one phase's operators (docs/cost-model.md §4–§6).
 // Its methods live beside the block kind they build: builder.cpp (embedding, projections,
 // norms, layers, LM head), attention.cpp (standard attention and the attention core), mla.cpp
-// (multi-head latent attention), ffn.cpp (feed-forward), moe.cpp (mixture of experts).
+// (multi-head latent attention), ffn.cpp (feed-forward), moe.cpp (mixture of experts), ssm.cpp
+// (Mamba), delta_net.cpp (Gated DeltaNet), short_conv.cpp (LFM2's gated convolution).
 
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@ class Builder {
         types_(AssignTensorTypes(model, s.weights)),
         ba_(s.act.bytes()),
         bkv_(s.kv.bytes()),
+        bs_(s.state.bytes()),
         attn_math_(WiderPrecision(s.act.math, s.kv.math)) {}
 
   std::vector<OperatorCost> Build();
@@ -121,6 +123,23 @@ class Builder {
 
   void AddLayer(const LayerSpec& layer, int64_t repeat, const std::string& p);
 
+  // §11: the recurrent mixers (ssm.cpp, delta_net.cpp, short_conv.cpp).
+  void AddMamba(const SsmSpec& m, const std::string& p, int64_t count);
+  void AddGatedDeltaNet(const DeltaNetSpec& g, const std::string& p, int64_t count);
+  void AddShortConv(const ShortConvSpec& c, const std::string& p, int64_t count);
+
+  // §11.5: a depthwise causal convolution of `taps` over `channels` per token, with SiLU when
+  // `silu`; its state of (taps − 1) rows is read and written by every decode step and written
+  // once by prefill. `extra_flops` per channel per token covers gates fused around it.
+  void AddCausalConv(const std::string& name, double channels, double taps, bool bias, bool silu,
+                     double extra_flops, double extra_rows, int64_t count);
+
+  // §11.5: a recurrent state of `elements` per sequence: read and written by a decode step,
+  // written once at the end of prefill.
+  CostPoly StateTraffic(double elements) const {
+    return phase_ == Phase::kDecode ? kB * (2 * elements * bs_) : kB * (elements * bs_);
+  }
+
   const ModelSpec& model_;
   const Scenario& s_;
   Phase phase_;
@@ -128,6 +147,7 @@ class Builder {
   double d_;
   TensorTypes types_;
   double ba_, bkv_;
+  double bs_;  // bytes per recurrent-state element (§11.5)
   Precision attn_math_;
   int64_t first_ = -1;   // first layer of the group being built; -1 outside the layers
   int64_t repeat_ = 1;   // layers in that group

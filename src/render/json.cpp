@@ -176,6 +176,7 @@ ordered_json AnalysisJson(const AnalysisResult& a, bool with_version) {
   ordered_json mem;
   mem["weights_bytes"] = Num(m.weights_bytes);
   mem["kv_cache_bytes"] = Num(m.kv_cache_bytes);
+  mem["state_bytes"] = Num(m.state_bytes);
   mem["kv_context"] = Num(m.kv_context);
   mem["activation_bytes"] = Num(m.activation_bytes);
   mem["decode_buffer_bytes"] = Num(m.decode_buffer_bytes);

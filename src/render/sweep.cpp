@@ -81,7 +81,8 @@ void WriteRow(const SweepRow& r, const OperatorResult* op, bool operators, Field
     f.Num("time_s", op->time_s);
     f.Text("bound", BoundName(op->bound));
     for (const char* key : {"tokens", "tokens_per_s", "energy_per_token_j", "phi", "phi_log",
-                            "regime", "weights_bytes", "kv_cache_bytes", "activation_bytes",
+                            "regime", "weights_bytes", "kv_cache_bytes", "state_bytes",
+                            "activation_bytes",
                             "output_bytes", "total_bytes", "decode_bytes", "capacity_bytes",
                             "fits"}) {
       f.Null(key);
@@ -113,6 +114,7 @@ void WriteRow(const SweepRow& r, const OperatorResult* op, bool operators, Field
   const MemoryFootprint& m = r.memory;
   f.Num("weights_bytes", m.weights_bytes);
   f.Num("kv_cache_bytes", m.kv_cache_bytes);
+  f.Num("state_bytes", m.state_bytes);
   f.Num("activation_bytes", m.activation_bytes);
   f.Num("output_bytes", m.output_bytes);
   f.Num("total_bytes", m.total_bytes);

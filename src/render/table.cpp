@@ -100,11 +100,14 @@ void PhaseTable(const PhaseResult& p, const Roof& roof, int64_t seq_len, int64_t
 
 void Memory(const AnalysisResult& a, std::string* out) {
   const MemoryFootprint& m = a.memory;
+  const std::string state =
+      m.state_bytes > 0 ? fmt::format(" + recurrent state {}", Si(m.state_bytes, "B")) : std::string();
   *out += fmt::format(
-      "\nmemory: weights {} + KV cache {} ({:.0f} tokens) + compute buffer {} + output {} = {} "
+      "\nmemory: weights {} + KV cache {} ({:.0f} tokens){} + compute buffer {} + output {} = {} "
       "peak, {} while decoding",
-      Si(m.weights_bytes, "B"), Si(m.kv_cache_bytes, "B"), m.kv_context, Si(m.activation_bytes, "B"),
-      Si(m.output_bytes, "B"), Si(m.total_bytes, "B"), Si(m.decode_bytes, "B"));
+      Si(m.weights_bytes, "B"), Si(m.kv_cache_bytes, "B"), m.kv_context, state,
+      Si(m.activation_bytes, "B"), Si(m.output_bytes, "B"), Si(m.total_bytes, "B"),
+      Si(m.decode_bytes, "B"));
   if (m.fits) {
     *out += fmt::format("; usable {} of {}: {}\n", Si(m.usable_bytes, "B"),
                         Si(a.roof.capacity_bytes, "B"), *m.fits ? "fits" : "DOES NOT FIT");
