@@ -48,7 +48,7 @@ double AttentionParams(const AttentionSpec& a, double d) {
   if (a.kind == AttentionKind::kStandard) {
     const double hkv = static_cast<double>(a.num_kv_heads);
     const double dh = static_cast<double>(a.head_dim);
-    n += d * h * dh + d * hkv * dh + d * hkv * dv;
+    n += d * h * dh * (a.output_gate ? 2.0 : 1.0) + d * hkv * dh + d * hkv * dv;
     if (a.qkv_bias) {
       n += h * dh + hkv * dh + hkv * dv;
     }

@@ -91,7 +91,7 @@ class TensorLister {
     if (a.kind == AttentionKind::kStandard) {
       const int64_t hkv = a.num_kv_heads;
       const int64_t dh = a.head_dim;
-      Matrix("attn_q", TensorRole::kAttnQ, d_, h * dh);
+      Matrix("attn_q", TensorRole::kAttnQ, d_, h * dh * (a.output_gate ? 2 : 1));
       Matrix("attn_k", TensorRole::kAttnK, d_, hkv * dh);
       Matrix("attn_v", TensorRole::kAttnV, d_, hkv * dv);
       if (a.qkv_bias) {

@@ -97,11 +97,12 @@ TEST(Reader, KvHeadsMustDivideHeads) {
 
 TEST(Reader, UnknownModelType) {
   EXPECT_EQ(ModelError(Llama("model_type", "\"bert\"")),
-            "m.json: field 'model_type' is 'bert', which slmroof does not read (supported: cohere, "
-            "cohere2, deepseek_v2, deepseek_v3, gemma, gemma2, gemma3, gemma3_text, gpt_neox, "
-            "gpt_oss, granite, granitemoe, granitemoeshared, llama, minicpm3, mistral, mixtral, "
-            "olmo, olmo2, olmoe, phi, phi3, plm, qwen2, qwen2_moe, qwen3, qwen3_moe, smollm3, "
-            "stablelm; a llama-shaped config can be read with --as llama)");
+            "m.json: field 'model_type' is 'bert', which slmroof does not read (supported: bamba, "
+            "cohere, cohere2, deepseek_v2, deepseek_v3, falcon_h1, gemma, gemma2, gemma3, "
+            "gemma3_text, gpt_neox, gpt_oss, granite, granitemoe, granitemoehybrid, "
+            "granitemoeshared, lfm2, llama, mamba, mamba2, minicpm3, mistral, mixtral, nemotron_h, "
+            "olmo, olmo2, olmoe, phi, phi3, plm, qwen2, qwen2_moe, qwen3, qwen3_moe, qwen3_next, "
+            "smollm3, stablelm; a llama-shaped config can be read with --as llama)");
 }
 
 TEST(Reader, NeitherFormat) {

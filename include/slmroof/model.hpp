@@ -22,6 +22,9 @@ struct AttentionSpec {
   bool qk_norm = false;       ///< per-head RMSNorm on queries and keys (Qwen3)
   /// Tokens a query attends back over, itself included (§4.11); 0: the whole context.
   int64_t sliding_window = 0;
+  /// A sigmoid gate from q_proj (twice as wide) scales the attention output per element before
+  /// o_proj (Qwen3-Next's gated attention, §11.3).
+  bool output_gate = false;
   // Multi-head latent attention (kind == kMla).
   int64_t q_lora_rank = 0;    ///< 0 when queries use one plain projection
   int64_t kv_lora_rank = 0;

@@ -88,7 +88,7 @@ void Builder::AddStandardAttention(const AttentionSpec& a, const std::string& p,
   const double hkv = static_cast<double>(a.num_kv_heads);
   const double dh = static_cast<double>(a.head_dim);
   const double dv = static_cast<double>(a.v_head_dim);
-  AddLinear(p + "q_proj", TensorRole::kAttnQ, d_, h * dh, a.qkv_bias);
+  AddLinear(p + "q_proj", TensorRole::kAttnQ, d_, h * dh * (a.output_gate ? 2 : 1), a.qkv_bias);
   AddLinear(p + "k_proj", TensorRole::kAttnK, d_, hkv * dh, a.qkv_bias);
   AddLinear(p + "v_proj", TensorRole::kAttnV, d_, hkv * dv, a.qkv_bias);
   if (a.qk_norm) {
@@ -102,6 +102,12 @@ void Builder::AddStandardAttention(const AttentionSpec& a, const std::string& p,
   }
   AddKvWrite(p + "kv_write", hkv * (dh + dv), count);
   AddAttentionCore(p, h, hkv, dh, dv, false, a.sliding_window, count);
+  if (a.output_gate) {
+    // §11.3: o ⊙ sigmoid(gate), 5 FLOP per element (sigmoid 4, multiply 1); reads o and the
+    // gate, writes one row.
+    Add({p + "attn_gate", OpKind::kActivation, count, t_ * h * dv * 5, {}, 3 * t_ * h * dv * ba_, {},
+         Precision::kFp32, {}, {}});
+  }
   AddLinear(p + "o_proj", TensorRole::kAttnOutput, h * dv, d_, a.o_bias);
 }
 

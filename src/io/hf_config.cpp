@@ -140,6 +140,9 @@ class HfReader {
       m.warnings.push_back(fmt::format(
           "{}: the vision tower (vision_config) is not costed; text generation only", f_.origin()));
     }
+    if (const reader::HybridFamily* hybrid = FindHybrid(type)) {
+      return ReadHybrid(*hybrid, std::move(m));
+    }
     const Family* fam = FindFamily(type);
     if (fam == nullptr) {
       f_.Fail(as_.empty() ? "model_type" : "--as",
@@ -176,6 +179,29 @@ class HfReader {
 
  private:
   std::string Path(const char* key) const { return prefix_ + key; }
+
+  static const reader::HybridFamily* FindHybrid(const std::string& type) {
+    for (const reader::HybridFamily& h : reader::HybridFamilies()) {
+      if (type == h.model_type) {
+        return &h;
+      }
+    }
+    return nullptr;
+  }
+
+  // §11: state-space and hybrid families; their layers come from hf_hybrid.cpp.
+  ModelSpec ReadHybrid(const reader::HybridFamily& h, ModelSpec m) const {
+    m.family = h.model_type;
+    m.vocab_size = Int("vocab_size", limits::kVocab);
+    m.hidden_size = Int("hidden_size", limits::kHidden);
+    // LFM2 names the switch tie_embedding.
+    m.tie_word_embeddings = Bool("tie_word_embeddings", Bool("tie_embedding", h.tie_default));
+    m.final_norm = NormKind::kRmsNorm;
+    m.max_context = OptInt("max_position_embeddings", limits::kContext).value_or(0);
+    const int64_t layers = Int("num_hidden_layers", limits::kLayers);
+    reader::ReadHybridLayers(f_, *cfg_, h.model_type, layers, &m);
+    return m;
+  }
 
   // A Gemma 3 text_config may leave shape fields to Gemma3TextConfig's defaults (transformers
   // models/gemma3/configuration_gemma3.py; google/gemma-3-4b-it names only hidden_size,
@@ -219,6 +245,11 @@ class HfReader {
       for (const Family& fam : kFamilies) {
         if (a.get<std::string>() == fam.architecture) {
           return fam.model_type;
+        }
+      }
+      for (const reader::HybridFamily& h : reader::HybridFamilies()) {
+        if (a.get<std::string>() == h.architecture) {
+          return h.model_type;
         }
       }
     }
@@ -548,6 +579,9 @@ const std::vector<std::string>& SupportedModelTypes() {
       t.emplace_back(f.model_type);
     }
     t.emplace_back("gemma3");
+    for (const reader::HybridFamily& h : reader::HybridFamilies()) {
+      t.emplace_back(h.model_type);
+    }
     std::sort(t.begin(), t.end());
     return t;
   }();

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,5 +24,18 @@ void AppendLayers(ModelSpec* model, const LayerSpec& layer, int64_t repeat);
 /// when not empty, is the model_type to read it as whatever its own says (--as).
 ModelSpec ReadHfConfig(const JsonFields& f, const nlohmann::json& cfg, const std::string& name,
                        const std::string& as_family);
+
+/// A state-space or hybrid family hf_hybrid.cpp reads.
+struct HybridFamily {
+  const char* model_type;
+  const char* architecture;  ///< the class `architectures` names
+  bool tie_default;          ///< tie_word_embeddings when the config omits it
+};
+const std::vector<HybridFamily>& HybridFamilies();
+
+/// Appends the layers of a hybrid family's config (`type` from HybridFamilies()), `layers` of
+/// them, to `m`, whose vocabulary and width are read already (hf_hybrid.cpp).
+void ReadHybridLayers(const JsonFields& f, const nlohmann::json& cfg, const std::string& type,
+                      int64_t layers, ModelSpec* m);
 
 }  // namespace slmroof::reader
