@@ -180,6 +180,38 @@ double LayerParams(const LayerSpec& layer, int64_t hidden_size, bool active_only
          static_cast<double>(layer.norms_per_layer) * NormParams(layer.norm, hidden_size);
 }
 
+std::string DescribeLayers(const ModelSpec& model) {
+  std::vector<std::string> parts;
+  bool moe = false;
+  auto add = [&parts](std::string part) {
+    if (std::find(parts.begin(), parts.end(), part) == parts.end()) {
+      parts.push_back(std::move(part));
+    }
+  };
+  for (const LayerGroup& g : model.groups) {
+    const LayerSpec& l = g.layer;
+    if (l.mixer == MixerKind::kMamba) {
+      add(l.ssm.version == 1 ? "Mamba-1" : "Mamba-2");
+    } else if (l.mixer == MixerKind::kGatedDeltaNet) {
+      add("DeltaNet");
+    } else if (l.mixer == MixerKind::kShortConv) {
+      add("conv");
+    }
+    if (HasAttention(l)) {
+      const AttentionSpec& a = l.attention;
+      add(a.kind == AttentionKind::kMla                ? std::string("MLA")
+          : a.num_kv_heads == a.num_heads              ? std::string("MHA")
+          : a.num_kv_heads == 1                        ? std::string("MQA")
+                                                       : fmt::format("GQA {}/{}", a.num_heads, a.num_kv_heads));
+    }
+    moe = moe || (l.has_ffn && l.ffn.is_moe());
+  }
+  if (moe) {
+    parts.emplace_back("MoE");
+  }
+  return fmt::format("{}", fmt::join(parts, " + "));
+}
+
 ParamCount CountParams(const ModelSpec& model) {
   ParamCount p;
   const double vd = static_cast<double>(model.vocab_size) * static_cast<double>(model.hidden_size);

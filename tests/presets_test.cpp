@@ -127,10 +127,19 @@ TEST(Presets, ParameterCountsMatchPublishedSizes) {
       {"olmoe-1b-7b", 6.9e9},    {"qwen3-30b-a3b", 30.5e9}, {"gpt-oss-20b", 20.91e9},
       // Gemma 3 technical report (arXiv:2503.19786) Table 1: embedding + non-embedding
       // parameters; the 4B's 417M vision encoder is not costed.
-      {"gemma-3-1b", 1.0e9},     {"gemma-3-4b", 3.884e9}};
+      {"gemma-3-1b", 1.0e9},     {"gemma-3-4b", 3.884e9},
+      // LFM2 model card table: 354,483,968 and 1,170,340,608 (matched exactly below).
+      {"lfm2-350m", 354483968},  {"lfm2-1.2b", 1170340608},
+      // Nemotron 3 Nano: "31.6B total" (the model card's headline rounds it to 30B).
+      {"nemotron-3-nano-30b-a3b", 31.6e9}};
   for (const auto& [name, size] : kSizes) {
     EXPECT_NEAR(CountParams(LoadModel(name)).total() / size, 1.0, 0.01) << name;
   }
+}
+
+TEST(Presets, Lfm2CountsEqualTheModelCard) {
+  EXPECT_EQ(CountParams(LoadModel("lfm2-350m")).total(), 354483968.0);
+  EXPECT_EQ(CountParams(LoadModel("lfm2-1.2b")).total(), 1170340608.0);
 }
 
 TEST(Presets, ActiveParameterCountsMatchPublishedOnes) {
@@ -145,6 +154,7 @@ TEST(Presets, ActiveParameterCountsMatchPublishedOnes) {
     double tolerance;
   };
   const Active kActive[] = {{"deepseek-v2-lite", 2.4e9, true, 0.025},
+                            {"nemotron-3-nano-30b-a3b", 3.5e9, false, 0.025},
                             {"gpt-oss-20b", 3.61e9, true, 0.01},
                             {"qwen3-30b-a3b", 3.3e9, false, 0.02},
                             {"olmoe-1b-7b", 1.3e9, false, 0.02}};

@@ -165,6 +165,11 @@ struct ParamCount {
   double active() const { return embedding + lm_head + active_layers + final_norm; }
 };
 
+/// The kinds of layer a model is made of, in order of first appearance: its attention
+/// ("GQA 32/8", "MLA"), "Mamba-1", "Mamba-2", "DeltaNet", "conv", joined by " + ", with " + MoE"
+/// when any layer routes to experts ("Mamba-2 + GQA 32/2 + MoE").
+std::string DescribeLayers(const ModelSpec& model);
+
 /// Counts a model's parameters.
 ParamCount CountParams(const ModelSpec& model);
 

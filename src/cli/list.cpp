@@ -30,11 +30,7 @@ Listing Models() {
     const PresetText* p = FindPreset(EmbeddedModelPresets(), name);
     const ModelSpec m = ParseModelJson(p->text, fmt::format("preset '{}'", name), name);
     const ParamCount params = CountParams(m);
-    const AttentionSpec& a = m.groups.front().layer.attention;
-    const std::string attention =
-        a.kind == AttentionKind::kMla ? "MLA"
-        : a.num_kv_heads == a.num_heads ? "MHA"
-        : a.num_kv_heads == 1 ? "MQA" : fmt::format("GQA {}/{}", a.num_heads, a.num_kv_heads);
+    const std::string attention = DescribeLayers(m);
     l.rows.push_back({{"name", m.name}, {"display_name", m.display_name}, {"family", m.family},
                       {"params", RoundSig(params.total())}, {"layers", m.NumLayers()},
                       {"attention", attention}, {"source", m.source}});
