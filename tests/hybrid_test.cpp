@@ -241,5 +241,31 @@ TEST(Hybrids, Qwen35DeltaNetStateAndGatedAttentionKv) {
                    2 * 64 * 256.0);
 }
 
+TEST(Hybrids, NativeFormatDescribesEveryMixer) {
+  const ModelSpec m = ParseModelJson(R"({"slmroof_model": 1, "vocab_size": 1000, "hidden_size": 64,
+      "layers": [
+        {"repeat": 3, "mixer": {"type": "mamba2", "d_inner": 128, "d_state": 16, "num_heads": 8}},
+        {"attention": {"type": "standard", "num_heads": 4, "num_kv_heads": 1, "head_dim": 16},
+         "ffn": {"type": "gated", "activation": "silu", "intermediate_size": 128}},
+        {"mixer": {"type": "short_conv"}, "ffn": {"type": "gated", "activation": "silu", "intermediate_size": 128}},
+        {"mixer": {"type": "gated_deltanet", "num_k_heads": 2, "num_v_heads": 4, "head_k_dim": 16,
+                   "head_v_dim": 16},
+         "attention": {"type": "standard", "num_heads": 4, "num_kv_heads": 1, "head_dim": 16}},
+        {"ffn": {"type": "mlp", "activation": "relu2", "intermediate_size": 256}}]})",
+                                     "m.json", "m", "");
+  EXPECT_EQ(DescribeLayers(m), "Mamba-2 + MQA + conv + DeltaNet");
+  ASSERT_EQ(m.groups.size(), 5u);
+  EXPECT_FALSE(m.groups[0].layer.has_ffn);
+  EXPECT_EQ(m.groups[0].layer.norms_per_layer, 1);
+  EXPECT_EQ(m.groups[1].layer.norms_per_layer, 2);
+  EXPECT_TRUE(m.groups[3].layer.parallel_attention);
+  EXPECT_EQ(m.groups[4].layer.mixer, MixerKind::kNone);
+  // Mamba-2: 128·16 + 3·(128 + 32); conv: 2·64; DeltaNet: 4·16·16 + 3·(2·32 + 64).
+  EXPECT_DOUBLE_EQ(StateElementsAllLayers(m),
+                   3 * (2048.0 + 480) + 128 + (1024 + 384));
+  // Two attention layers of one KV head of 16 + 16.
+  EXPECT_DOUBLE_EQ(KvLayoutOf(m, MlaForm::kAbsorbed).per_token(), 2 * 32.0);
+}
+
 }  // namespace
 }  // namespace slmroof

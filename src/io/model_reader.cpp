@@ -102,6 +102,51 @@ AttentionSpec ParseNativeAttention(const JsonFields& f, const json& obj, const s
   return a;
 }
 
+// §11: a recurrent mixer: {"type": "mamba1" | "mamba2" | "gated_deltanet" | "short_conv", ...}.
+void ParseNativeMixer(const JsonFields& f, const json& obj, const std::string& p, LayerSpec* layer) {
+  constexpr IntRange kState{1, 1 << 16};
+  constexpr IntRange kTaps{1, 1024};
+  const std::string type = f.String(obj, "type", p + ".type");
+  auto num = [&](const char* key, IntRange r) { return f.Int(obj, key, p + "." + key, r); };
+  auto opt = [&](const char* key, IntRange r, int64_t fallback) {
+    return f.OptInt(obj, key, p + "." + key, r).value_or(fallback);
+  };
+  if (type == "mamba1" || type == "mamba2") {
+    layer->mixer = MixerKind::kMamba;
+    SsmSpec& s = layer->ssm;
+    s.version = type == "mamba1" ? 1 : 2;
+    s.d_inner = num("d_inner", limits::kIntermediate);
+    s.d_state = num("d_state", kState);
+    s.d_conv = opt("d_conv", kTaps, 4);
+    s.conv_bias = f.OptBool(obj, "conv_bias", p + ".conv_bias").value_or(true);
+    s.proj_bias = f.OptBool(obj, "proj_bias", p + ".proj_bias").value_or(false);
+    if (s.version == 1) {
+      s.dt_rank = num("dt_rank", limits::kHeadDim);
+    } else {
+      s.num_heads = num("num_heads", limits::kHeads);
+      s.n_groups = opt("n_groups", limits::kHeads, 1);
+      s.chunk_size = opt("chunk_size", {1, 1 << 16}, 256);
+      s.gated_norm = f.OptBool(obj, "gated_norm", p + ".gated_norm").value_or(true);
+    }
+  } else if (type == "gated_deltanet") {
+    layer->mixer = MixerKind::kGatedDeltaNet;
+    DeltaNetSpec& g = layer->delta;
+    g.num_k_heads = num("num_k_heads", limits::kHeads);
+    g.num_v_heads = num("num_v_heads", limits::kHeads);
+    g.head_k_dim = num("head_k_dim", kState);
+    g.head_v_dim = num("head_v_dim", kState);
+    g.conv_kernel = opt("conv_kernel", kTaps, 4);
+    g.chunk_size = opt("chunk_size", {1, 1 << 16}, 64);
+  } else if (type == "short_conv") {
+    layer->mixer = MixerKind::kShortConv;
+    layer->conv.kernel = opt("kernel", kTaps, 3);
+    layer->conv.bias = f.OptBool(obj, "bias", p + ".bias").value_or(false);
+  } else {
+    f.Fail(p + ".type", fmt::format("must be mamba1, mamba2, gated_deltanet or short_conv, got {}",
+                                    Excerpt(type)));
+  }
+}
+
 FfnSpec ParseNativeFfn(const JsonFields& f, const json& obj, const std::string& p) {
   FfnSpec ffn;
   const std::string type = f.String(obj, "type", p + ".type");
@@ -171,13 +216,32 @@ ModelSpec ReadNative(const JsonFields& f, const json& doc, const std::string& na
     }
     LayerSpec layer;
     layer.norm = m.final_norm;
-    layer.norms_per_layer =
-        f.OptInt(g, "norms_per_layer", p + ".norms_per_layer", limits::kNormsPerLayer).value_or(2);
+    // A layer is a mixer (attention, or a recurrent "mixer" with attention beside it when both
+    // are given) and an FFN; either may be absent, not both (docs/cost-model.md §11).
+    const bool has_mixer = g.contains("mixer");
+    const bool has_attention = g.contains("attention");
+    layer.has_ffn = g.contains("ffn");
+    if (!has_mixer && !has_attention && !layer.has_ffn) {
+      f.Fail(p, "needs an \"attention\", a \"mixer\" or an \"ffn\"");
+    }
+    if (has_mixer) {
+      ParseNativeMixer(f, f.Object(g, "mixer", p + ".mixer"), p + ".mixer", &layer);
+      layer.parallel_attention = has_attention;
+    } else if (!has_attention) {
+      layer.mixer = MixerKind::kNone;
+    }
+    if (has_attention) {
+      layer.attention = ParseNativeAttention(f, f.Object(g, "attention", p + ".attention"), p + ".attention");
+    }
+    if (layer.has_ffn) {
+      layer.ffn = ParseNativeFfn(f, f.Object(g, "ffn", p + ".ffn"), p + ".ffn");
+    }
+    const bool both = layer.mixer != MixerKind::kNone && layer.has_ffn;
+    layer.norms_per_layer = f.OptInt(g, "norms_per_layer", p + ".norms_per_layer", limits::kNormsPerLayer)
+                                .value_or(both ? 2 : 1);
     if (layer.norms_per_layer == 3) {
       f.Fail(p + ".norms_per_layer", "must be 1, 2 or 4");
     }
-    layer.attention = ParseNativeAttention(f, f.Object(g, "attention", p + ".attention"), p + ".attention");
-    layer.ffn = ParseNativeFfn(f, f.Object(g, "ffn", p + ".ffn"), p + ".ffn");
     // The sum of repeats is checked as it grows, so it cannot overflow.
     const int64_t repeat = f.OptInt(g, "repeat", p + ".repeat", limits::kLayers).value_or(1);
     total_layers += repeat;
