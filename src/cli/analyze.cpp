@@ -50,6 +50,7 @@ struct AnalyzeOptions {
   std::string act = "fp16";
   std::string kv = "fp16";
   std::string state = "fp32";
+  std::string prune;
   std::string fusion = "none";
   std::string mla = "absorbed";
   std::string measured_tps;
@@ -80,13 +81,14 @@ int RunAnalyze(const AnalyzeOptions& o) {
   const std::string format = FormatFor(o.format_given, o.format, o.output,
                                        {{".txt", "table"}, {".json", "json"}, {".csv", "csv"}});
 
+  const PruneSpec prune = o.prune.empty() ? PruneSpec{} : ParsePrune(o.prune, "--prune");
   const Roof roof = ResolveRoofs(o.roof_options).front();
 
   Report report;
   const std::vector<std::string> models =
       o.models.empty() ? std::vector<std::string>{kDefaultModel} : o.models;
   for (const std::string& name : models) {
-    const ModelSpec model = LoadModelAndWarn(name, o.as_family);
+    const ModelSpec model = LoadModelAndWarn(name, o.as_family, prune);
     WarnBeyondContext(model, std::max(s.seq_len, s.ctx), s.ctx > s.seq_len ? "--ctx" : "--seq");
     report.analyses.push_back(Analyze(model, roof, s, measured));
     WarnPeakFallbacks(report.analyses.back());
@@ -152,6 +154,7 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
       ->capture_default_str();
   cmd.add_option("--kv", o->kv, "KV-cache type")->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
+  AddPruneOption(cmd, &o->prune);
   cmd.add_option("--state", o->state,
                  "Recurrent-state type of SSM, delta-rule and convolution layers")
       ->check(CLI::IsMember(types, CLI::ignore_case))

@@ -13,6 +13,7 @@
 #include "slmroof/hardware.hpp"
 #include "slmroof/model.hpp"
 #include "slmroof/plot.hpp"
+#include "slmroof/prune.hpp"
 #include "slmroof/result.hpp"
 #include "slmroof/temp_files.hpp"
 #include "slmroof/validate.hpp"
@@ -111,6 +112,13 @@ void AddAsOption(CLI::App& cmd, std::string* as_family);
 /// line per model.
 ModelSpec LoadModelAndWarn(const std::string& name, const std::string& as_family);
 
+/// The same, with structured pruning applied (--prune, docs/cost-model.md §12).
+ModelSpec LoadModelAndWarn(const std::string& name, const std::string& as_family,
+                           const PruneSpec& prune);
+
+/// Adds --prune SPEC to a command.
+void AddPruneOption(CLI::App& cmd, std::string* prune);
+
 /// Warns when `tokens` of context (the largest --seq or --ctx) go beyond the context the model
 /// was trained for: the cost is extrapolated past what the model can use.
 void WarnBeyondContext(const ModelSpec& model, int64_t tokens, const std::string& option);
@@ -126,12 +134,14 @@ void WarnPeakFallbacks(const AnalysisResult& a);
 struct Side {
   std::string model;
   Scenario scenario;
+  PruneSpec prune;  ///< --prune, or this side's @prune=
 };
 
 /// Parses a `compare` argument "MODEL" or "MODEL@key=value,..." (keys weights, act, kv, fusion,
 /// mla): `shared` with this side's overrides applied. An existing file's path is taken whole even
 /// when it holds '@'. `role` ("base", "candidate") names the argument in a UsageError.
-Side ParseSide(const std::string& arg, const char* role, const Scenario& shared);
+Side ParseSide(const std::string& arg, const char* role, const Scenario& shared,
+               const PruneSpec& shared_prune = {});
 
 /// Validates a --weights value: a llama.cpp file type, a storage type or pure:TYPE.
 CLI::Validator WeightSettingCheck();

@@ -369,6 +369,17 @@ ModelSpec LoadModelAndWarn(const std::string& name, const std::string& as_family
   return model;
 }
 
+ModelSpec LoadModelAndWarn(const std::string& name, const std::string& as_family,
+                           const PruneSpec& prune) {
+  return Prune(LoadModelAndWarn(name, as_family), prune);
+}
+
+void AddPruneOption(CLI::App& cmd, std::string* prune) {
+  cmd.add_option("--prune", *prune,
+                 "Structured pruning, shares kept: heads=F, kv_heads=F, ffn=F, experts=K, "
+                 "layers=drop:A-B[:C-D] (items joined by ',' or '+'; docs/cost-model.md §12)");
+}
+
 void WarnBeyondContext(const ModelSpec& model, int64_t tokens, const std::string& option) {
   if (model.max_context > 0 && tokens > model.max_context) {
     spdlog::warn("{}: {} {} is beyond the {} tokens of context it was trained for "

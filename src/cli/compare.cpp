@@ -32,6 +32,7 @@ struct CompareOptions {
   std::string act = "fp16";
   std::string kv = "fp16";
   std::string state = "fp32";
+  std::string prune;
   std::string fusion = "none";
   std::string mla = "absorbed";
   std::vector<std::string> fail_if;
@@ -59,8 +60,9 @@ std::string OneOf(const std::string& where, const std::string& key, const std::s
 
 }  // namespace
 
-Side ParseSide(const std::string& arg, const char* role, const Scenario& shared) {
-  Side side{arg, shared};
+Side ParseSide(const std::string& arg, const char* role, const Scenario& shared,
+               const PruneSpec& shared_prune) {
+  Side side{arg, shared, shared_prune};
   std::error_code ec;
   const size_t at = arg.rfind('@');
   if (at == std::string::npos || std::filesystem::is_regular_file(arg, ec)) {
@@ -79,6 +81,8 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared)
       } catch (const UsageError& e) {
         throw UsageError(fmt::format("{}: {}: {}", where, key, e.what()));
       }
+    } else if (key == "prune") {
+      side.prune = ParsePrune(value, where + ": prune");
     } else if (key == "fusion") {
       side.scenario.fusion =
           OneOf(where, key, value, kFusionNames) == "flash" ? Fusion::kFlash : Fusion::kNone;
@@ -87,7 +91,7 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared)
           OneOf(where, key, value, kMlaNames) == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
     } else {
       throw UsageError(
-          fmt::format("{}: unknown key {} (keys: weights, act, kv, state, fusion, mla)", where, Excerpt(key)));
+          fmt::format("{}: unknown key {} (keys: weights, act, kv, state, prune, fusion, mla)", where, Excerpt(key)));
     }
   }
   return side;
@@ -108,8 +112,9 @@ int RunCompare(const CompareOptions& o) {
   shared.state = DTypeByName(o.state);
   shared.fusion = o.fusion == "flash" ? Fusion::kFlash : Fusion::kNone;
   shared.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
-  Side base = ParseSide(o.base, "base", shared);
-  Side candidate = ParseSide(o.candidate, "candidate", shared);
+  const PruneSpec prune = o.prune.empty() ? PruneSpec{} : ParsePrune(o.prune, "--prune");
+  Side base = ParseSide(o.base, "base", shared, prune);
+  Side candidate = ParseSide(o.candidate, "candidate", shared, prune);
   const IntAxis seqs = ParseIntAxis(o.seq, "--seq", limits::kSeqLen.min, limits::kSeqLen.max, true);
   const IntAxis batches = ParseIntAxis(o.batch, "--batch", limits::kBatch.min, limits::kBatch.max);
 
@@ -127,9 +132,11 @@ int RunCompare(const CompareOptions& o) {
                     "narrow --seq or --batch",
                     points, kMaxPoints));
   }
-  const ModelSpec base_model = LoadModelAndWarn(base.model, o.as_family);
+  const ModelSpec base_model = LoadModelAndWarn(base.model, o.as_family, base.prune);
   const ModelSpec candidate_model =
-      candidate.model == base.model ? base_model : LoadModelAndWarn(candidate.model, o.as_family);
+      candidate.model == base.model && candidate.prune.text == base.prune.text
+          ? base_model
+          : LoadModelAndWarn(candidate.model, o.as_family, candidate.prune);
   const int64_t longest = seqs.max();
   WarnBeyondContext(base_model, longest, "--seq");
   if (candidate.model != base.model) {
@@ -202,7 +209,7 @@ std::string MetricsHelp() {
 std::function<int()> SetupCompare(CLI::App& cmd) {
   auto o = std::make_shared<CompareOptions>();
   const std::string side_help =
-      "; append @key=value,... (weights, act, kv, state, fusion, mla) to override settings";
+      "; append @key=value,... (weights, act, kv, state, prune, fusion, mla) to override settings";
   cmd.add_option("base", o->base, "Base model preset or file" + side_help)->required();
   cmd.add_option("candidate", o->candidate, "Candidate model preset or file" + side_help)
       ->required();
@@ -227,6 +234,7 @@ std::function<int()> SetupCompare(CLI::App& cmd) {
                                               : CLI::Validator(CLI::IsMember(types, CLI::ignore_case)))
         ->capture_default_str();
   }
+  AddPruneOption(cmd, &o->prune);
   cmd.add_option("--fusion", o->fusion, "none: scores go through memory; flash: they stay on chip")
       ->check(CLI::IsMember(kFusionNames))
       ->capture_default_str();

@@ -33,6 +33,7 @@ struct SweepOptions {
   std::string act = "fp16";
   std::vector<std::string> kv{"fp16"};
   std::string state = "fp32";
+  std::string prune;
   std::vector<std::string> fusion{"none"};
   std::string mla = "absorbed";
   std::string as_family;
@@ -118,8 +119,9 @@ int RunSweepCommand(const SweepOptions& o) {
   spec.roofs = ResolveRoofs(o.roof_options);
   const std::vector<std::string> names =
       o.models.empty() ? std::vector<std::string>{kDefaultModel} : o.models;
+  const PruneSpec prune = o.prune.empty() ? PruneSpec{} : ParsePrune(o.prune, "--prune");
   for (const std::string& name : names) {
-    spec.models.push_back(LoadModelAndWarn(name, o.as_family));
+    spec.models.push_back(LoadModelAndWarn(name, o.as_family, prune));
   }
   double rows = SweepRowCount(spec);
   if (o.operators) {
@@ -232,6 +234,7 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
   cmd.add_option("--act", o->act, "Activation type")
       ->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
+  AddPruneOption(cmd, &o->prune);
   cmd.add_option("--state", o->state,
                  "Recurrent-state type of SSM, delta-rule and convolution layers")
       ->check(CLI::IsMember(types, CLI::ignore_case))
