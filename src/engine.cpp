@@ -5,6 +5,8 @@
 
 #include <Eigen/Core>
 
+#include "slmroof/prune.hpp"
+
 namespace slmroof {
 
 std::string_view BoundName(Bound b) { return b == Bound::kCompute ? "compute" : "memory"; }
@@ -242,7 +244,21 @@ ModelSummary SummarizeModel(const ModelSpec& model) {
 }
 
 double WeightsInMemory(const ModelSpec& model, const Scenario& s) {
-  const WeightMix mix = MixOf(model, s.weights);
+  WeightMix mix = MixOf(model, s.weights);
+  if (s.exec.sparsity.second > 0) {
+    // §12.2: the layers' matrices keep N of every M weights plus their index bits.
+    const auto [n, m] = s.exec.sparsity;
+    const double kept = static_cast<double>(n) / m;
+    const double index = kept * SparsityIndexBits(m) / 8.0;
+    const TensorTypes types = AssignTensorTypes(model, s.weights);
+    mix.bytes = 0;
+    for (const WeightTensor& t : ListWeightTensors(model)) {
+      const double b = types.Of(t.role, t.layer).bytes();
+      const bool sparse = t.layer >= 0 && t.cols > 0 && t.role != TensorRole::kFfnRouter &&
+                          t.role != TensorRole::kSsmConv;
+      mix.bytes += sparse ? t.elements * (b * kept + index) : t.elements * b;
+    }
+  }
   if (!model.tie_word_embeddings || !s.exec.tied_output_duplicated) {
     return mix.bytes;
   }
@@ -260,6 +276,10 @@ Scenario WithRuntime(const Scenario& scenario, const Roof& roof) {
   if (roof.fusion) {
     s.fusion = *roof.fusion;
   }
+  // §12.2: sparse weights pay off only on a unit whose matrix engines run that pattern.
+  s.exec.sparsity = scenario.sparsity.second > 0 && scenario.sparsity == roof.sparsity
+                        ? scenario.sparsity
+                        : std::pair<int, int>{0, 0};
   return s;
 }
 

@@ -103,6 +103,7 @@ Roof ResolveRoof(const HardwareSpec& hw, RoofKind kind, const std::string& unit,
                                    : pick(hw.bandwidth_bytes_per_s, "bandwidth");
   roof.usable_bytes = chosen->usable_bytes.value_or(hw.usable_bytes.value_or(0));
   roof.threads = chosen->threads;
+  roof.sparsity = chosen->sparsity;
   // §7.3: the unit's own power where published (a CPU cluster draws less than the board).
   if (chosen->power_w) {
     roof.power_w = chosen->power_w;

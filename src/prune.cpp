@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -104,6 +105,28 @@ void PruneFfn(FfnSpec* f, const PruneSpec& p) {
 }
 
 }  // namespace
+
+std::optional<std::pair<int, int>> ParseSparsity(std::string_view text) {
+  const size_t colon = text.find(':');
+  if (colon == std::string_view::npos) {
+    return std::nullopt;
+  }
+  double n = 0, m = 0;
+  if (!ParseNumber(std::string(text.substr(0, colon)), &n) ||
+      !ParseNumber(std::string(text.substr(colon + 1)), &m) || n != std::floor(n) ||
+      m != std::floor(m) || n < 1 || m > 16 || n >= m) {
+    return std::nullopt;
+  }
+  return std::pair<int, int>{static_cast<int>(n), static_cast<int>(m)};
+}
+
+int SparsityIndexBits(int m) {
+  int bits = 0;
+  while ((1 << bits) < m) {
+    ++bits;
+  }
+  return bits;
+}
 
 PruneSpec ParsePrune(std::string_view text, std::string_view option) {
   PruneSpec p;

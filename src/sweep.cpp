@@ -64,6 +64,7 @@ class Runner {
             s.act = spec_.act;
             s.kv = kv;
             s.state = spec_.state;
+            s.sparsity = spec_.sparsity;
             s.fusion = f;
             s.mla = spec_.mla;
             s = WithRuntime(s, roof);

@@ -128,6 +128,7 @@ TEST(Sweep, BlocksEqualAnalyzeToTheBit) {
   runtime.overhead_per_pass_s = 1.5e-4;
   runtime.overhead_per_layer_s = 7e-6;
   runtime_roof.exec = runtime;
+  runtime_roof.sparsity = {2, 4};  // and 2:4 sparse weights (§12.2)
   struct Run {
     std::string name;
     MlaForm mla;
@@ -144,6 +145,9 @@ TEST(Sweep, BlocksEqualAnalyzeToTheBit) {
     spec.mla = mla;
     spec.models = {LoadModel(name)};
     spec.roofs = {with_runtime ? runtime_roof : roof};
+    if (with_runtime) {
+      spec.sparsity = {2, 4};
+    }
     spec.weights = {ParseWeightSetting("fp16"), ParseWeightSetting("q4_k"),
                     ParseWeightSetting("Q4_K_M")};
     spec.kv = {DTypeByName("int8")};

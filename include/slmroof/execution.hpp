@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 #include "slmroof/dtype.hpp"
 
@@ -36,6 +37,9 @@ struct Execution {
   /// A sliding-window layer's cache holds the window plus one micro-batch of cells, padded
   /// (llama.cpp's llama_kv_cache_iswa), rather than the window alone (§8).
   bool swa_cache_adds_ubatch = false;
+  /// The N:M sparsity that takes effect: the scenario's pattern where the unit runs it sparse,
+  /// else {0, 0} (§12.2); set by WithRuntime, not by engine profiles.
+  std::pair<int, int> sparsity{0, 0};
 };
 
 }  // namespace slmroof

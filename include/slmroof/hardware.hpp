@@ -40,6 +40,9 @@ struct ComputeUnit {
   std::optional<double> power_w;                ///< this unit's own power under load
   std::string power_kind;                       ///< typical, tdp or max (the file's power.kind)
   std::vector<CalibrationEntry> calibration;    ///< runtimes fitted on this unit
+  /// N:M structured sparsity the unit's matrix engines run at M/N times the dense rate (NVIDIA
+  /// tensor cores since Ampere: 2:4); {0, 0} when none is published (§12.2).
+  std::pair<int, int> sparsity{0, 0};
 };
 
 /// A validated device description.
@@ -75,6 +78,7 @@ struct Roof {
   double capacity_bytes = 0;  ///< 0 when unknown (a device given only on the command line)
   double usable_bytes = 0;    ///< memory a runtime can allocate on this unit; 0 when unknown
   std::optional<int64_t> threads;  ///< the unit's cores (CPU units)
+  std::pair<int, int> sparsity{0, 0};  ///< the unit's N:M sparse pattern (§12.2); {0, 0}: none
   std::optional<double> power_w;   ///< energy per token uses it (§7.3): the unit's, else the device's
   std::string power_kind;          ///< what that figure is: typical, tdp or max
   std::vector<CalibrationEntry> calibration;  ///< the unit's own runtime calibrations

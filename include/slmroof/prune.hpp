@@ -26,6 +26,13 @@ struct PruneSpec {
 /// or '+', several ranges by ':'); throws UsageError naming `option` and the item.
 PruneSpec ParsePrune(std::string_view text, std::string_view option);
 
+/// Parses an N:M sparsity pattern ("2:4": N of every M weights kept), 0 < N < M ≤ 16; nullopt
+/// when the text is not one (§12.2).
+std::optional<std::pair<int, int>> ParseSparsity(std::string_view text);
+
+/// Bits of index metadata per kept weight of an N:M pattern: ceil(log2 M) (2 for NVIDIA's 2:4).
+int SparsityIndexBits(int m);
+
 /// The model with `prune` applied, validated; its display name says how it was pruned. Throws
 /// InputError when the result has no layer left or a dropped range lies past the last layer.
 ModelSpec Prune(const ModelSpec& model, const PruneSpec& prune);

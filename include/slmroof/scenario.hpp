@@ -29,6 +29,8 @@ struct Scenario {
   /// Storage of recurrent states (SSM, delta-rule and convolution states): fp32, as llama.cpp
   /// keeps them and Nemotron-H's mamba_ssm_cache_dtype asks (docs/cost-model.md §11.5).
   DType state = DTypeByName("fp32");
+  /// N:M structured sparsity of the layers' weight matrices (--sparsity); {0, 0}: dense (§12.2).
+  std::pair<int, int> sparsity{0, 0};
   Fusion fusion = Fusion::kNone;
   MlaForm mla = MlaForm::kAbsorbed;
   Execution exec;

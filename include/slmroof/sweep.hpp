@@ -26,6 +26,7 @@ struct SweepSpec {
   DType act = DTypeByName("fp16");
   std::vector<DType> kv;
   DType state = DTypeByName("fp32");  ///< recurrent-state storage (§11.5)
+  std::pair<int, int> sparsity{0, 0};   ///< N:M weight sparsity (§12.2)
   std::vector<Fusion> fusion;
   MlaForm mla = MlaForm::kAbsorbed;
   IntAxis batch;

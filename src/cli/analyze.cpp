@@ -51,6 +51,7 @@ struct AnalyzeOptions {
   std::string kv = "fp16";
   std::string state = "fp32";
   std::string prune;
+  std::string sparsity;
   std::string fusion = "none";
   std::string mla = "absorbed";
   std::string measured_tps;
@@ -74,6 +75,7 @@ int RunAnalyze(const AnalyzeOptions& o) {
   s.act = DTypeByName(o.act);
   s.kv = DTypeByName(o.kv);
   s.state = DTypeByName(o.state);
+  s.sparsity = SparsityArg(o.sparsity, "--sparsity");
   s.fusion = o.fusion == "flash" ? Fusion::kFlash : Fusion::kNone;
   s.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
   const MeasuredTps measured = ParseMeasuredTps(o.measured_tps, s);
@@ -83,6 +85,7 @@ int RunAnalyze(const AnalyzeOptions& o) {
 
   const PruneSpec prune = o.prune.empty() ? PruneSpec{} : ParsePrune(o.prune, "--prune");
   const Roof roof = ResolveRoofs(o.roof_options).front();
+  WarnSparsity(s, roof);
 
   Report report;
   const std::vector<std::string> models =
@@ -155,6 +158,7 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
   cmd.add_option("--kv", o->kv, "KV-cache type")->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
   AddPruneOption(cmd, &o->prune);
+  AddSparsityOption(cmd, &o->sparsity);
   cmd.add_option("--state", o->state,
                  "Recurrent-state type of SSM, delta-rule and convolution layers")
       ->check(CLI::IsMember(types, CLI::ignore_case))

@@ -119,6 +119,15 @@ ModelSpec LoadModelAndWarn(const std::string& name, const std::string& as_family
 /// Adds --prune SPEC to a command.
 void AddPruneOption(CLI::App& cmd, std::string* prune);
 
+/// Adds --sparsity N:M to a command.
+void AddSparsityOption(CLI::App& cmd, std::string* sparsity);
+
+/// A --sparsity value ("" for dense); throws UsageError naming `where`.
+std::pair<int, int> SparsityArg(const std::string& text, const std::string& where);
+
+/// Warns when a sparsity pattern is asked for on a unit that does not run it (costed dense).
+void WarnSparsity(const Scenario& s, const Roof& roof);
+
 /// Warns when `tokens` of context (the largest --seq or --ctx) go beyond the context the model
 /// was trained for: the cost is extrapolated past what the model can use.
 void WarnBeyondContext(const ModelSpec& model, int64_t tokens, const std::string& option);

@@ -380,6 +380,35 @@ void AddPruneOption(CLI::App& cmd, std::string* prune) {
                  "layers=drop:A-B[:C-D] (items joined by ',' or '+'; docs/cost-model.md §12)");
 }
 
+void AddSparsityOption(CLI::App& cmd, std::string* sparsity) {
+  cmd.add_option("--sparsity", *sparsity,
+                 "N:M structured sparsity of the layers' weight matrices (2:4): fewer multiplies "
+                 "and weight bytes plus index bits, on units that run the pattern "
+                 "(docs/cost-model.md §12.2)");
+}
+
+std::pair<int, int> SparsityArg(const std::string& text, const std::string& where) {
+  if (text.empty()) {
+    return {0, 0};
+  }
+  const std::optional<std::pair<int, int>> nm = ParseSparsity(text);
+  if (!nm) {
+    throw UsageError(fmt::format("{} {} must be N:M with 0 < N < M <= 16, e.g. 2:4", where,
+                                 Excerpt(text)));
+  }
+  return *nm;
+}
+
+void WarnSparsity(const Scenario& s, const Roof& roof) {
+  if (s.sparsity.second > 0 && s.sparsity != roof.sparsity) {
+    spdlog::warn("{} ({}) does not run {}:{} sparsity{}: costed dense", roof.device, roof.unit,
+                 s.sparsity.first, s.sparsity.second,
+                 roof.sparsity.second > 0
+                     ? fmt::format(" (it runs {}:{})", roof.sparsity.first, roof.sparsity.second)
+                     : std::string(", no sparse rate is published for it"));
+  }
+}
+
 void WarnBeyondContext(const ModelSpec& model, int64_t tokens, const std::string& option) {
   if (model.max_context > 0 && tokens > model.max_context) {
     spdlog::warn("{}: {} {} is beyond the {} tokens of context it was trained for "

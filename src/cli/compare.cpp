@@ -33,6 +33,7 @@ struct CompareOptions {
   std::string kv = "fp16";
   std::string state = "fp32";
   std::string prune;
+  std::string sparsity;
   std::string fusion = "none";
   std::string mla = "absorbed";
   std::vector<std::string> fail_if;
@@ -81,6 +82,8 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared,
       } catch (const UsageError& e) {
         throw UsageError(fmt::format("{}: {}: {}", where, key, e.what()));
       }
+    } else if (key == "sparsity") {
+      side.scenario.sparsity = SparsityArg(value, where + ": sparsity");
     } else if (key == "prune") {
       side.prune = ParsePrune(value, where + ": prune");
     } else if (key == "fusion") {
@@ -91,7 +94,7 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared,
           OneOf(where, key, value, kMlaNames) == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
     } else {
       throw UsageError(
-          fmt::format("{}: unknown key {} (keys: weights, act, kv, state, prune, fusion, mla)", where, Excerpt(key)));
+          fmt::format("{}: unknown key {} (keys: weights, act, kv, state, prune, sparsity, fusion, mla)", where, Excerpt(key)));
     }
   }
   return side;
@@ -110,6 +113,7 @@ int RunCompare(const CompareOptions& o) {
   shared.act = DTypeByName(o.act);
   shared.kv = DTypeByName(o.kv);
   shared.state = DTypeByName(o.state);
+  shared.sparsity = SparsityArg(o.sparsity, "--sparsity");
   shared.fusion = o.fusion == "flash" ? Fusion::kFlash : Fusion::kNone;
   shared.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
   const PruneSpec prune = o.prune.empty() ? PruneSpec{} : ParsePrune(o.prune, "--prune");
@@ -122,6 +126,12 @@ int RunCompare(const CompareOptions& o) {
   const std::string format =
       FormatFor(o.format_given, o.format, o.output, {{".txt", "table"}, {".json", "json"}});
   const std::vector<Roof> roofs = ResolveRoofs(o.roof_options);
+  for (const Roof& r : roofs) {
+    WarnSparsity(base.scenario, r);
+    if (candidate.scenario.sparsity != base.scenario.sparsity) {
+      WarnSparsity(candidate.scenario, r);
+    }
+  }
   // Every point keeps two whole analyses for the renderers, so the grid has to stay small.
   // Counted in double: a product of axis sizes in size_t could wrap around to a small number.
   const double points = static_cast<double>(roofs.size()) * static_cast<double>(seqs.size()) *
@@ -209,7 +219,7 @@ std::string MetricsHelp() {
 std::function<int()> SetupCompare(CLI::App& cmd) {
   auto o = std::make_shared<CompareOptions>();
   const std::string side_help =
-      "; append @key=value,... (weights, act, kv, state, prune, fusion, mla) to override settings";
+      "; append @key=value,... (weights, act, kv, state, prune, sparsity, fusion, mla) to override settings";
   cmd.add_option("base", o->base, "Base model preset or file" + side_help)->required();
   cmd.add_option("candidate", o->candidate, "Candidate model preset or file" + side_help)
       ->required();
@@ -235,6 +245,7 @@ std::function<int()> SetupCompare(CLI::App& cmd) {
         ->capture_default_str();
   }
   AddPruneOption(cmd, &o->prune);
+  AddSparsityOption(cmd, &o->sparsity);
   cmd.add_option("--fusion", o->fusion, "none: scores go through memory; flash: they stay on chip")
       ->check(CLI::IsMember(kFusionNames))
       ->capture_default_str();

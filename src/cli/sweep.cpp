@@ -34,6 +34,7 @@ struct SweepOptions {
   std::vector<std::string> kv{"fp16"};
   std::string state = "fp32";
   std::string prune;
+  std::string sparsity;
   std::vector<std::string> fusion{"none"};
   std::string mla = "absorbed";
   std::string as_family;
@@ -108,6 +109,7 @@ int RunSweepCommand(const SweepOptions& o) {
   }
   spec.act = DTypeByName(o.act);
   spec.state = DTypeByName(o.state);
+  spec.sparsity = SparsityArg(o.sparsity, "--sparsity");
   for (const std::string& k : o.kv) {
     spec.kv.push_back(DTypeByName(k));
   }
@@ -117,6 +119,11 @@ int RunSweepCommand(const SweepOptions& o) {
   spec.mla = o.mla == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
   spec.operators = o.operators;
   spec.roofs = ResolveRoofs(o.roof_options);
+  Scenario sparse;
+  sparse.sparsity = spec.sparsity;
+  for (const Roof& r : spec.roofs) {
+    WarnSparsity(sparse, r);
+  }
   const std::vector<std::string> names =
       o.models.empty() ? std::vector<std::string>{kDefaultModel} : o.models;
   const PruneSpec prune = o.prune.empty() ? PruneSpec{} : ParsePrune(o.prune, "--prune");
@@ -235,6 +242,7 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
       ->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
   AddPruneOption(cmd, &o->prune);
+  AddSparsityOption(cmd, &o->sparsity);
   cmd.add_option("--state", o->state,
                  "Recurrent-state type of SSM, delta-rule and convolution layers")
       ->check(CLI::IsMember(types, CLI::ignore_case))

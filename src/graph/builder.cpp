@@ -85,13 +85,14 @@ std::vector<std::pair<const DType*, int64_t>> Builder::TypeRuns(TensorRole role)
 void Builder::AddLinear(const std::string& name, TensorRole role, double in, double out, bool bias,
                         double heads) {
   const auto runs = TypeRuns(role);
+  const double kept = SparseKept(role);
   for (const auto& [type, count] : runs) {
     const double bias_bytes = bias ? out * VectorBytes() : 0.0;
     Add({runs.size() > 1 ? fmt::format("{}.{}", name, type->name) : name,
          OpKind::kLinear,
          count,
-         heads * (2 * t_ * in * out + (bias ? t_ * out : CostPoly{})),
-         PerPass(heads * (in * out * type->bytes() + bias_bytes)),
+         heads * (2 * t_ * in * out * kept + (bias ? t_ * out : CostPoly{})),
+         PerPass(heads * (in * out * (type->bytes() * kept + SparseIndexBytes(role)) + bias_bytes)),
          heads * t_ * (in + out) * ba_,
          {},
          Matmul(*type),

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "slmroof/graph.hpp"
+#include "slmroof/prune.hpp"
 #include "slmroof/weights.hpp"
 
 namespace slmroof::graph_detail {
@@ -63,6 +64,17 @@ class Builder {
 
   // Bytes per element of the current group's 1-D tensors (§2.2).
   double VectorBytes() const { return types_.Of(TensorRole::kVector, first_).bytes(); }
+
+  // §12.2: the share of a layer matrix's weights and multiplies an N:M pattern keeps (1 when
+  // dense; the router stays dense), and the index bytes per element of the dense shape.
+  double SparseKept(TensorRole role) const {
+    const auto [n, m] = s_.exec.sparsity;
+    return m > 0 && role != TensorRole::kFfnRouter ? static_cast<double>(n) / m : 1.0;
+  }
+  double SparseIndexBytes(TensorRole role) const {
+    const double kept = SparseKept(role);
+    return kept < 1 ? kept * SparsityIndexBits(s_.exec.sparsity.second) / 8.0 : 0.0;
+  }
 
   // The storage types of `role` over the current group's layers, with the number of layers of
   // each, in layer order (§2.2).

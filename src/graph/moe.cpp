@@ -11,14 +11,15 @@ void Builder::AddExpertLinear(const std::string& name, TensorRole role, const Ff
   const double k = static_cast<double>(f.experts_per_token);
   const double e = static_cast<double>(f.num_experts);
   const auto runs = TypeRuns(role);
+  const double kept = SparseKept(role);
   for (const auto& [type, count] : runs) {
     const double bias_bytes = f.expert_bias ? out * VectorBytes() : 0.0;
     Add({runs.size() > 1 ? fmt::format("{}.{}", name, type->name) : name,
          OpKind::kLinear,
          count,
-         k * (2 * t_ * in * out + (f.expert_bias ? t_ * out : CostPoly{})),
+         k * (2 * t_ * in * out * kept + (f.expert_bias ? t_ * out : CostPoly{})),
          ExpertsTouched(f.experts_per_token, f.num_experts) *
-             (e * (in * out * type->bytes() + bias_bytes)),
+             (e * (in * out * (type->bytes() * kept + SparseIndexBytes(role)) + bias_bytes)),
          k * t_ * (in + out) * ba_,
          {},
          Matmul(*type),

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "slmroof/errors.hpp"
+#include "slmroof/prune.hpp"
 #include "slmroof/io/json_fields.hpp"
 #include "slmroof/presets.hpp"
 #include "slmroof/text.hpp"
@@ -140,6 +141,18 @@ HardwareSpec ParseHardwareJson(const std::string& text, const std::string& origi
     if (units[i].contains("threads")) {
       const json& t = f.Object(units[i], "threads", p + ".threads");
       unit.threads = f.Int(t, "value", p + ".threads.value", limits::kThreads);
+    }
+    if (units[i].contains("sparsity")) {
+      // {"pattern": "2:4", "source": "..."}: §12.2.
+      const json& sp = f.Object(units[i], "sparsity", p + ".sparsity");
+      const std::string pattern = f.String(sp, "pattern", p + ".sparsity.pattern");
+      const std::optional<std::pair<int, int>> nm = ParseSparsity(pattern);
+      if (!nm) {
+        f.Fail(p + ".sparsity.pattern",
+               fmt::format("must be N:M with 0 < N < M <= 16 (e.g. 2:4), got {}", Excerpt(pattern)));
+      }
+      unit.sparsity = *nm;
+      f.String(sp, "source", p + ".sparsity.source");
     }
     if (units[i].contains("calibration")) {
       const json& list = f.Array(units[i], "calibration", p + ".calibration");

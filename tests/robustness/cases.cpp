@@ -302,7 +302,7 @@ const std::vector<Case>& Matrix() {
     add("option", "compare --fail-if garbage", {"compare", "qwen2.5-0.5b", "qwen2.5-1.5b", "--fail-if", "decode_s >> 5%"},
         2, "slmroof: error: --fail-if 'decode_s >> 5%': unknown metric 'decode_s', did you mean 'decode_tps'? (known: tpot, ttft, decode_tps, prefill_tps, memory, decode_oi, prefill_oi, decode_phi, prefill_phi, decode_phi_log, prefill_phi_log)\n");
     add("option", "compare MODEL@key=value with an unknown key",
-        {"compare", "qwen2.5-0.5b@color=red", "qwen2.5-1.5b"}, 2, "slmroof: error: base 'qwen2.5-0.5b@color=red': unknown key 'color' (keys: weights, act, kv, state, prune, fusion, mla)\n");
+        {"compare", "qwen2.5-0.5b@color=red", "qwen2.5-1.5b"}, 2, "slmroof: error: base 'qwen2.5-0.5b@color=red': unknown key 'color' (keys: weights, act, kv, state, prune, sparsity, fusion, mla)\n");
     add("option", "compare MODEL@weights=unknown", {"compare", "qwen2.5-0.5b@weights=q9", "qwen2.5-1.5b"},
         2, "slmroof: error: base 'qwen2.5-0.5b@weights=q9': unknown weight type 'q9', did you mean 'F32'? (a llama.cpp file type, a storage type or pure:TYPE: see 'slmroof list weights')\n");
     add("option", "validate --max-error garbage", {"validate", "x.csv", "--max-error", "decode=lots"}, 2,
