@@ -157,12 +157,7 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
       ->capture_default_str();
   cmd.add_option("--kv", o->kv, "KV-cache type")->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
-  AddPruneOption(cmd, &o->prune);
-  AddSparsityOption(cmd, &o->sparsity);
-  cmd.add_option("--state", o->state,
-                 "Recurrent-state type of SSM, delta-rule and convolution layers")
-      ->check(CLI::IsMember(types, CLI::ignore_case))
-      ->capture_default_str();
+  AddVariantOptions(cmd, &o->prune, &o->sparsity, &o->state);
   cmd.add_option("--fusion", o->fusion, "none: scores go through memory; flash: they stay on chip")
       ->check(CLI::IsMember({"none", "flash"}))
       ->capture_default_str();

@@ -122,6 +122,9 @@ void AddPruneOption(CLI::App& cmd, std::string* prune);
 /// Adds --sparsity N:M to a command.
 void AddSparsityOption(CLI::App& cmd, std::string* sparsity);
 
+/// Adds --prune, --sparsity and --state (the model variants of §11.5 and §12).
+void AddVariantOptions(CLI::App& cmd, std::string* prune, std::string* sparsity, std::string* state);
+
 /// A --sparsity value ("" for dense); throws UsageError naming `where`.
 std::pair<int, int> SparsityArg(const std::string& text, const std::string& where);
 

@@ -387,6 +387,14 @@ void AddSparsityOption(CLI::App& cmd, std::string* sparsity) {
                  "(docs/cost-model.md §12.2)");
 }
 
+void AddVariantOptions(CLI::App& cmd, std::string* prune, std::string* sparsity, std::string* state) {
+  AddPruneOption(cmd, prune);
+  AddSparsityOption(cmd, sparsity);
+  cmd.add_option("--state", *state, "Recurrent-state type of SSM, delta-rule and convolution layers")
+      ->check(CLI::IsMember(DTypeNames(), CLI::ignore_case))
+      ->capture_default_str();
+}
+
 std::pair<int, int> SparsityArg(const std::string& text, const std::string& where) {
   if (text.empty()) {
     return {0, 0};

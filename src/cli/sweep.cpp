@@ -241,12 +241,7 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
   cmd.add_option("--act", o->act, "Activation type")
       ->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
-  AddPruneOption(cmd, &o->prune);
-  AddSparsityOption(cmd, &o->sparsity);
-  cmd.add_option("--state", o->state,
-                 "Recurrent-state type of SSM, delta-rule and convolution layers")
-      ->check(CLI::IsMember(types, CLI::ignore_case))
-      ->capture_default_str();
+  AddVariantOptions(cmd, &o->prune, &o->sparsity, &o->state);
   cmd.add_option("--kv", o->kv, "KV-cache types (comma-separated)")
       ->delimiter(',')
       ->allow_extra_args(false)
