@@ -241,6 +241,29 @@ TEST(Hybrids, Qwen35DeltaNetStateAndGatedAttentionKv) {
                    2 * 64 * 256.0);
 }
 
+TEST(Hybrids, JambaInterleavesAttentionAndExperts) {
+  // 16 layers: attention at 4 and 12 (i % 8 == 4), MoE at odd layers (i % 2 == 1).
+  const ModelSpec m = ParseModelJson(R"({"model_type": "jamba", "vocab_size": 1000, "hidden_size": 64,
+      "num_hidden_layers": 16, "num_attention_heads": 4, "num_key_value_heads": 2,
+      "intermediate_size": 128, "num_experts": 4, "num_experts_per_tok": 2})",
+                                     "jamba.json", "jamba", "");
+  EXPECT_EQ(DescribeLayers(m), "Mamba-1 + GQA 4/2 + MoE");
+  int64_t i = 0, attention = 0, moe = 0;
+  for (const LayerGroup& g : m.groups) {
+    for (int64_t r = 0; r < g.repeat; ++r, ++i) {
+      EXPECT_EQ(HasAttention(g.layer), i % 8 == 4) << i;
+      EXPECT_EQ(g.layer.ffn.is_moe(), i % 2 == 1) << i;
+      attention += HasAttention(g.layer) ? 1 : 0;
+      moe += g.layer.ffn.is_moe() ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(attention, 2);
+  EXPECT_EQ(moe, 8);
+  // Mamba-1 of E = 2·64, N 16, K 4 in 14 layers; attention without RoPE.
+  EXPECT_DOUBLE_EQ(StateElementsAllLayers(m), 14 * (128.0 * 16 + 3 * 128));
+  EXPECT_EQ(m.groups[1].layer.attention.rope_dim, 0);
+}
+
 TEST(Hybrids, NativeFormatDescribesEveryMixer) {
   const ModelSpec m = ParseModelJson(R"({"slmroof_model": 1, "vocab_size": 1000, "hidden_size": 64,
       "layers": [

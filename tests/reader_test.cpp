@@ -100,7 +100,8 @@ TEST(Reader, UnknownModelType) {
             "m.json: field 'model_type' is 'bert', which slmroof does not read (supported: bamba, "
             "cohere, cohere2, deepseek_v2, deepseek_v3, falcon_h1, gemma, gemma2, gemma3, "
             "gemma3_text, gpt_neox, gpt_oss, granite, granitemoe, granitemoehybrid, "
-            "granitemoeshared, lfm2, llama, mamba, mamba2, minicpm3, mistral, mixtral, nemotron_h, "
+            "granitemoeshared, jamba, lfm2, llama, mamba, mamba2, minicpm3, mistral, mixtral, "
+            "nemotron_h, "
             "olmo, olmo2, olmoe, phi, phi3, plm, qwen2, qwen2_moe, qwen3, qwen3_moe, qwen3_next, "
             "smollm3, stablelm; a llama-shaped config can be read with --as llama)");
 }

@@ -430,6 +430,47 @@ void ReadQwen3Next(const View& v, int64_t layers, ModelSpec* m) {
   }
 }
 
+// jamba: Mamba-1 layers with attention (no positional encoding) where i % attn_layer_period ==
+// attn_layer_offset, and every layer an FFN, MoE where i % expert_layer_period ==
+// expert_layer_offset (configuration_jamba.py: 8, 4, 2, 1; 16 experts, top 2). Its RMSNorms on Δ,
+// B and C (R + 2N parameters per layer) are not counted.
+void ReadJamba(const View& v, int64_t layers, ModelSpec* m) {
+  const int64_t d = m->hidden_size;
+  const int64_t attn_period = v.IntOr("attn_layer_period", {1, limits::kLayers.max}, 8);
+  const int64_t attn_offset = v.IntOr("attn_layer_offset", {0, limits::kLayers.max}, 4);
+  const int64_t moe_period = v.IntOr("expert_layer_period", {1, limits::kLayers.max}, 2);
+  const int64_t moe_offset = v.IntOr("expert_layer_offset", {0, limits::kLayers.max}, 1);
+  SsmSpec s;
+  s.version = 1;
+  s.d_state = v.IntOr("mamba_d_state", kState, 16);
+  s.d_conv = v.IntOr("mamba_d_conv", kConv, 4);
+  s.d_inner = v.IntOr("mamba_expand", {1, 64}, 2) * d;
+  s.dt_rank = v.IntOrAuto("mamba_dt_rank", limits::kHeadDim, (d + 15) / 16);
+  s.conv_bias = v.Bool("mamba_conv_bias", true);
+  s.proj_bias = v.Bool("mamba_proj_bias", false);
+  const FfnSpec dense = Mlp(v.Int("intermediate_size", limits::kIntermediate), FfnKind::kGated,
+                            Activation::kSilu, false);
+  FfnSpec moe = dense;
+  moe.num_experts = v.IntOr("num_experts", limits::kExperts, 16);
+  if (moe.num_experts > 0) {
+    moe.experts_per_token = v.IntOr("num_experts_per_tok", {limits::kExpertsPerToken.min, moe.num_experts},
+                                    std::min<int64_t>(2, moe.num_experts));
+    moe.expert_intermediate_size = dense.intermediate_size;
+    moe.intermediate_size = 0;
+  }
+  for (int64_t i = 0; i < layers; ++i) {
+    LayerSpec l = Base(NormKind::kRmsNorm, 2);
+    l.ffn = moe.num_experts > 1 && i % moe_period == moe_offset ? moe : dense;
+    if (i % attn_period == attn_offset) {
+      l.attention = Attention(v, d, 0.0, false);
+    } else {
+      l.mixer = MixerKind::kMamba;
+      l.ssm = s;
+    }
+    Append(m, l);
+  }
+}
+
 }  // namespace
 
 const std::vector<HybridFamily>& HybridFamilies() {
@@ -442,6 +483,7 @@ const std::vector<HybridFamily>& HybridFamilies() {
       {"falcon_h1", "FalconH1ForCausalLM", false},
       {"lfm2", "Lfm2ForCausalLM", true},
       {"qwen3_next", "Qwen3NextForCausalLM", false},
+      {"jamba", "JambaForCausalLM", false},
   };
   return kFamilies;
 }
@@ -463,6 +505,8 @@ void ReadHybridLayers(const JsonFields& f, const json& cfg, const std::string& t
     ReadLfm2(v, layers, m);
   } else if (type == "qwen3_next") {
     ReadQwen3Next(v, layers, m);
+  } else if (type == "jamba") {
+    ReadJamba(v, layers, m);
   }
 }
 
