@@ -110,14 +110,15 @@ CostShape MergeShapes(const CostPoly& x, const CostPoly& y) {
                     x.shape.ubatch != y.shape.ubatch))) {
     throw std::logic_error("adding costs of different windows or expert draws");
   }
-  CostShape s = xw || !yw ? x.shape : y.shape;
+  // Each term's parameters from the operand that uses it (or x's when neither does).
+  CostShape s = x.shape;
+  if (!xw && yw) {
+    s.window = y.shape.window;
+  }
   if (!xe && ye) {
     s.expert_hit = y.shape.expert_hit;
     s.draws_per_position = y.shape.draws_per_position;
     s.ubatch = y.shape.ubatch;
-  }
-  if (!xw && yw) {
-    s.window = y.shape.window;
   }
   return s;
 }

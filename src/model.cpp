@@ -53,7 +53,9 @@ double AttentionParams(const AttentionSpec& a, double d) {
       n += h * dh + hkv * dh + hkv * dv;
     }
     if (a.qk_norm) {
-      n += 2 * dh;  // one RMSNorm scale shared by all query heads, one by all key heads
+      // One RMSNorm scale shared by all query heads and one by all key heads, or a scale per
+      // element across all heads (OLMo 2, OLMoE).
+      n += a.qk_norm_full ? (h + hkv) * dh : 2 * dh;
     }
     return n;
   }

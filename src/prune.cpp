@@ -71,19 +71,25 @@ void PruneAttention(AttentionSpec* a, const PruneSpec& p) {
     }
     return;
   }
+  const bool mha = a->num_kv_heads == a->num_heads;
   int64_t kv = a->num_kv_heads;
+  int64_t h = a->num_heads;
   if (p.kv_heads) {
     kv = Keep(kv, *p.kv_heads, 1);
   }
-  int64_t h = a->num_heads;
   if (p.heads) {
     h = Keep(h, *p.heads, 1);
-  }
-  // Query heads stay a multiple of the KV heads: round down to one, then shrink the KV heads to
-  // the largest count that divides what is left.
-  h = std::max(kv, h / kv * kv);
-  while (h % kv != 0) {
-    --kv;
+    if (mha && !p.kv_heads) {
+      kv = h;  // an MHA head is a query, key and value triple
+    }
+    // Query heads stay a multiple of the KV heads: round down to one (at least one group).
+    kv = std::min(kv, h);
+    h = h / kv * kv;
+  } else {
+    // Fewer KV heads than asked for where needed, so that they divide the query heads.
+    while (h % kv != 0) {
+      --kv;
+    }
   }
   a->num_heads = h;
   a->num_kv_heads = kv;

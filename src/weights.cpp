@@ -98,8 +98,8 @@ class TensorLister {
         Vector("attn_qkv_bias", static_cast<double>(h * dh + hkv * dh + hkv * dv));
       }
       if (a.qk_norm) {
-        Vector("attn_q_norm", static_cast<double>(dh));
-        Vector("attn_k_norm", static_cast<double>(dh));
+        Vector("attn_q_norm", static_cast<double>(a.qk_norm_full ? h * dh : dh));
+        Vector("attn_k_norm", static_cast<double>(a.qk_norm_full ? hkv * dh : dh));
       }
     } else {
       const int64_t dq = a.q_lora_rank;

@@ -88,11 +88,11 @@ TEST(Mamba2, ChunkedPrefillByHand) {
 
 TEST(Mamba1, SelectiveScanByHand) {
   const ModelSpec m = TinyOf(MambaLayer(1));
-  // Decode: 7·E·N + 6·E; A (E·N) and D (E) at 2 B; reads x, Δ, z and B, C, writes y:
-  // (4·16 + 2·4)·2; state 2·E·N·4.
-  ExpectCost(BuildOperators(m, At(5), Phase::kDecode), "ssm_scan", 544, 160 + 144 + 512, 512);
-  // Prefill: 9·E·N + 6·E per token (the parallel scan).
-  EXPECT_DOUBLE_EQ(FindOp(BuildOperators(m, At(16), Phase::kPrefill), "ssm_scan").flops, 16 * 672.0);
+  // Decode: 7·E·N + 10·E (softplus 3, D skip 2, SiLU gate 5); A (E·N) and D (E) at 2 B; reads x,
+  // Δ, z and B, C, writes y: (4·16 + 2·4)·2; state 2·E·N·4.
+  ExpectCost(BuildOperators(m, At(5), Phase::kDecode), "ssm_scan", 608, 160 + 144 + 512, 512);
+  // Prefill: 9·E·N + 10·E per token (the parallel scan).
+  EXPECT_DOUBLE_EQ(FindOp(BuildOperators(m, At(16), Phase::kPrefill), "ssm_scan").flops, 16 * 736.0);
   // x_proj 16 → R + 2N = 10, dt_proj 2 → 16 with its bias.
   const auto ops = BuildOperators(m, At(5), Phase::kDecode);
   EXPECT_DOUBLE_EQ(FindOp(ops, "ssm_x").flops, 2 * 16 * 10.0);
@@ -215,6 +215,10 @@ TEST(Hybrids, FalconH1HasBothStateAndKvInEveryLayer) {
                                      "falcon.json", "falcon", "");
   ASSERT_EQ(m.groups.size(), 1u);
   EXPECT_TRUE(m.groups[0].layer.parallel_attention);
+  // FalconH1Config: mamba_rms_norm defaults to false, leaving the y·SiLU(z) gate alone.
+  EXPECT_FALSE(m.groups[0].layer.ssm.gated_norm);
+  EXPECT_DOUBLE_EQ(FindOp(BuildOperators(m, At(64), Phase::kDecode), "ssm_norm").flops, 128 * 5.0);
+  EXPECT_DOUBLE_EQ(FindOp(BuildOperators(m, At(64), Phase::kDecode), "ssm_norm").weight_bytes, 0);
   ExpectStateBesideKv(m, 4 * 2 * 32.0, 4 * (128.0 * 16 + 3 * (128 + 2 * 16)));
   const auto ops = BuildOperators(m, At(64), Phase::kDecode);
   EXPECT_EQ(FindOp(ops, "ssm_scan").count, 4);

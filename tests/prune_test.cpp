@@ -55,6 +55,22 @@ TEST(Prune, HeadsStayAMultipleOfTheKvHeads) {
   EXPECT_DOUBLE_EQ(KvCacheBytes(m, At(512)), KvCacheBytes(LoadModel("qwen2.5-0.5b"), At(512)));
 }
 
+TEST(Prune, KvHeadsDivideTheQueryHeadsAndMhaHeadsShrinkAsTriples) {
+  // Llama-3.2-1B: 32 query heads over 8 KV heads. kv_heads=0.75 asks for 6, which does not divide
+  // 32: 4 are kept and the query heads stay 32.
+  const ModelSpec gqa = Pruned("llama-3.2-1b", "kv_heads=0.75");
+  EXPECT_EQ(gqa.groups[0].layer.attention.num_heads, 32);
+  EXPECT_EQ(gqa.groups[0].layer.attention.num_kv_heads, 4);
+  // Both: 24 query heads over 6 KV heads.
+  const ModelSpec both = Pruned("llama-3.2-1b", "heads=0.75,kv_heads=0.75");
+  EXPECT_EQ(both.groups[0].layer.attention.num_heads, 24);
+  EXPECT_EQ(both.groups[0].layer.attention.num_kv_heads, 6);
+  // Pythia-160m is MHA (12 heads): heads=0.5 keeps 6 query, key and value heads.
+  const ModelSpec mha = Pruned("pythia-160m", "heads=0.5");
+  EXPECT_EQ(mha.groups[0].layer.attention.num_heads, 6);
+  EXPECT_EQ(mha.groups[0].layer.attention.num_kv_heads, 6);
+}
+
 TEST(Prune, KvHeadsHalveTheCache) {
   const ModelSpec m = Pruned("qwen2.5-0.5b", "kv_heads=0.5");
   EXPECT_EQ(m.groups[0].layer.attention.num_kv_heads, 1);

@@ -20,6 +20,9 @@ struct AttentionSpec {
   bool qkv_bias = false;      ///< q, k and v projections carry a bias
   bool o_bias = false;        ///< the output projection carries a bias
   bool qk_norm = false;       ///< per-head RMSNorm on queries and keys (Qwen3)
+  /// The q/k norms span all heads' width with a scale per element (OLMo 2, OLMoE), not one
+  /// head's width shared by the heads.
+  bool qk_norm_full = false;
   /// Tokens a query attends back over, itself included (§4.11); 0: the whole context.
   int64_t sliding_window = 0;
   /// A sigmoid gate from q_proj (twice as wide) scales the attention output per element before

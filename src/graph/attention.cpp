@@ -93,8 +93,14 @@ void Builder::AddStandardAttention(const AttentionSpec& a, const std::string& p,
   AddLinear(p + "v_proj", TensorRole::kAttnV, d_, hkv * dv, a.qkv_bias);
   if (a.qk_norm) {
     // §4.3: one RMSNorm row per head; the scale vector is shared by the heads.
-    AddNorm(p + "q_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * h);
-    AddNorm(p + "k_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * hkv);
+    // One row per head, or one row across all heads (OLMo 2, OLMoE): the same FLOPs and rows.
+    if (a.qk_norm_full) {
+      AddNorm(p + "q_norm", NormKind::kRmsNorm, a.num_heads * a.head_dim, count, t_);
+      AddNorm(p + "k_norm", NormKind::kRmsNorm, a.num_kv_heads * a.head_dim, count, t_);
+    } else {
+      AddNorm(p + "q_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * h);
+      AddNorm(p + "k_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * hkv);
+    }
   }
   if (a.rope_dim > 0) {
     const double r = static_cast<double>(a.rope_dim);

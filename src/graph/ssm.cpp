@@ -34,12 +34,13 @@ void Builder::AddMamba(const SsmSpec& m, const std::string& p, int64_t count) {
     AddLinear(p + "ssm_x", TensorRole::kSsmX, e, r + 2 * n, false);
     AddLinear(p + "ssm_dt", TensorRole::kSsmDt, r, e, true);
     // The scan per token: 7·E·N in a decode step (discretise with exp, update, read out), 9·E·N
-    // in the parallel scan of prefill; 6·E for softplus, D skip and the SiLU(z) gate. Reads x, Δ,
-    // z, B and C, writes y; A (E×N) and D (E) are streamed with the weights.
+    // in the parallel scan of prefill; 10·E for softplus of Δ (exp, add, log: 3), the D skip
+    // (multiply-add: 2) and the y·SiLU(z) gate (4 + 1). Reads x, Δ, z, B and C, writes y; A
+    // (E×N) and D (E) are streamed with the weights.
     Add({p + "ssm_scan",
          OpKind::kScan,
          count,
-         t_ * (e * n * (prefill ? 9.0 : 7.0) + 6 * e),
+         t_ * (e * n * (prefill ? 9.0 : 7.0) + 10 * e),
          PerPass((e * n + e) * VectorBytes()),
          t_ * (4 * e + 2 * n) * ba_,
          StateTraffic(e * n),
@@ -67,11 +68,11 @@ void Builder::AddMamba(const SsmSpec& m, const std::string& p, int64_t count) {
                        (prefill ? t_ * ((2 * g * q + 4 * e * n / q + 2 * h) * 4.0) : CostPoly{});
   Add({p + "ssm_scan", OpKind::kScan, count, flops, PerPass(3 * h * VectorBytes()), act,
        StateTraffic(e * n), Precision::kFp32, {}, {}});
-  if (m.gated_norm) {
-    // y·SiLU(z), then RMSNorm: 4 + 1 + 4 FLOP per element; reads y and z, writes one row.
-    Add({p + "ssm_norm", OpKind::kNorm, count, t_ * e * 9, PerPass(e * VectorBytes()),
-         3 * t_ * e * ba_, {}, Precision::kFp32, {}, {}});
-  }
+  // y·SiLU(z), 4 + 1 FLOP per element, then RMSNorm (4 more and its scale) when the layer has
+  // the gated norm; reads y and z, writes one row.
+  Add({p + "ssm_norm", m.gated_norm ? OpKind::kNorm : OpKind::kActivation, count,
+       t_ * e * (m.gated_norm ? 9.0 : 5.0), m.gated_norm ? PerPass(e * VectorBytes()) : CostPoly{},
+       3 * t_ * e * ba_, {}, Precision::kFp32, {}, {}});
   AddLinear(p + "ssm_out", TensorRole::kSsmOut, e, d_, m.proj_bias);
 }
 

@@ -425,7 +425,8 @@ class HfReader {
                     .value_or(type == "cohere2" ? 4 : 6);
     }
     const int64_t from = fam.window == WindowRule::kFromLayer
-                             ? OptInt("max_window_layers", {0, limits::kLayers.max}).value_or(0)
+                             ? OptInt("max_window_layers", {0, limits::kLayers.max})
+                                   .value_or(28)  // Qwen2Config's and Qwen3Config's default
                              : 0;
     for (int64_t i = 0; i < layers; ++i) {
       bool w = true;
@@ -480,6 +481,7 @@ class HfReader {
       a.v_head_dim = a.head_dim;
       a.qkv_bias = bias || fam.qkv_bias || (type == "stablelm" && Bool("use_qkv_bias", false));
       a.o_bias = bias;
+      a.qk_norm_full = type == "olmo2" || type == "olmoe";  // q_norm over H·dh, k_norm over Hkv·dh
       a.qk_norm = fam.qk_norm || (type == "stablelm" && Bool("qk_layernorm", false)) ||
                   ((type == "cohere" || type == "cohere2") && Bool("use_qk_norm", false)) ||
                   (type == "phi" && Bool("qk_layernorm", false));

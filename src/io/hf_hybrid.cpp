@@ -135,8 +135,10 @@ struct Mamba2Keys {
   const char* d_inner;      // nullptr: heads × head_dim
   const char* conv_bias;
   const char* proj_bias;
-  const char* norm;         // the gated-norm switch; nullptr: always
+  const char* norm;         // the gated-norm switch; nullptr: always normed
   int64_t state_default, groups_default, chunk_default;
+  bool norm_default = true;      // when the `norm` key is absent
+  int64_t d_inner_default = 0;   // when the `d_inner` key is absent; 0: heads × width or expand·D
 };
 
 SsmSpec Mamba2(const View& v, int64_t hidden, const Mamba2Keys& k) {
@@ -148,11 +150,13 @@ SsmSpec Mamba2(const View& v, int64_t hidden, const Mamba2Keys& k) {
   m.chunk_size = v.IntOr(k.chunk, kChunk, k.chunk_default);
   m.conv_bias = v.Bool(k.conv_bias, true);
   m.proj_bias = v.Bool(k.proj_bias, false);
-  m.gated_norm = k.norm == nullptr || v.Bool(k.norm, true);
+  m.gated_norm = k.norm == nullptr || v.Bool(k.norm, k.norm_default);
   const int64_t expand = v.IntOr(k.expand, {1, 64}, 2);
   // The inner width: explicit (Falcon-H1's mamba_d_ssm), heads × head width, or expand × D; 0
   // below stands for a key the config leaves out (or sets to "auto").
-  const int64_t width = k.d_inner != nullptr && v.IsNumber(k.d_inner) ? v.Int(k.d_inner, limits::kIntermediate) : 0;
+  const int64_t width = k.d_inner != nullptr && v.IsNumber(k.d_inner)
+                            ? v.Int(k.d_inner, limits::kIntermediate)
+                            : k.d_inner_default;
   const int64_t heads = v.IsNumber(k.heads) ? v.Int(k.heads, limits::kHeads) : 0;
   const int64_t head_dim = v.IsNumber(k.head_dim) ? v.Int(k.head_dim, limits::kHeadDim) : 0;
   if (heads > 0 && head_dim > 0) {
@@ -192,14 +196,14 @@ void ReadMamba(const View& v, int64_t layers, ModelSpec* m) {
 }
 
 // mamba2: every layer a Mamba-2 mixer (configuration_mamba2.py: state 128, heads 128, head_dim
-// 64, groups 8, chunk 256).
+// 64, groups 8, chunk 256); modeling_mamba2.py's mixer always applies its gated RMSNorm.
 void ReadMamba2(const View& v, int64_t layers, ModelSpec* m) {
   LayerSpec l = Base(NormKind::kRmsNorm, 1);
   l.mixer = MixerKind::kMamba;
   l.has_ffn = false;
   l.ssm = Mamba2(v, m->hidden_size,
                  {"state_size", "num_heads", "head_dim", "n_groups", "conv_kernel", "chunk_size",
-                  "expand", nullptr, "use_conv_bias", "use_bias", "rms_norm", 128, 8, 256});
+                  "expand", nullptr, "use_conv_bias", "use_bias", nullptr, 128, 8, 256});
   AppendLayers(m, l, layers);
 }
 
@@ -208,9 +212,14 @@ void ReadMamba2(const View& v, int64_t layers, ModelSpec* m) {
 void ReadNemotronH(const View& v, int64_t layers, ModelSpec* m) {
   std::vector<char> kinds;
   if (v.Has("layers_block_type")) {
+    // Current transformers writes linear_attention / full_attention for mamba / attention.
     for (const std::string& k :
-         v.Kinds("layers_block_type", layers, {"mamba", "attention", "mlp", "moe"})) {
-      kinds.push_back(k == "mamba" ? 'M' : k == "attention" ? '*' : k == "mlp" ? '-' : 'E');
+         v.Kinds("layers_block_type", layers,
+                 {"mamba", "linear_attention", "attention", "full_attention", "mlp", "moe"})) {
+      kinds.push_back(k == "mamba" || k == "linear_attention"      ? 'M'
+                      : k == "attention" || k == "full_attention" ? '*'
+                      : k == "mlp"                                ? '-'
+                                                                  : 'E');
     }
   } else {
     const std::optional<std::string> pattern = v.OptString("hybrid_override_pattern");
@@ -269,8 +278,14 @@ void ReadNemotronH(const View& v, int64_t layers, ModelSpec* m) {
 
 // The Mamba-2 keys of granitemoehybrid, bamba and falcon_h1 (mamba_* names).
 constexpr Mamba2Keys kMambaPrefixed{"mamba_d_state", "mamba_n_heads", "mamba_d_head", "mamba_n_groups",
-                                    "mamba_d_conv", "mamba_chunk_size", "mamba_expand", "mamba_d_ssm",
-                                    "mamba_conv_bias", "mamba_proj_bias", "mamba_rms_norm", 256, 1, 256};
+                                    "mamba_d_conv", "mamba_chunk_size", "mamba_expand", nullptr,
+                                    "mamba_conv_bias", "mamba_proj_bias", nullptr, 256, 1, 256};
+// Falcon-H1: an explicit mamba_d_ssm (FalconH1Config's default 1024) and a gated norm only with
+// mamba_rms_norm (default false; without it y·SiLU(z) remains).
+constexpr Mamba2Keys kFalconH1{"mamba_d_state", "mamba_n_heads", "mamba_d_head", "mamba_n_groups",
+                               "mamba_d_conv", "mamba_chunk_size", "mamba_expand", "mamba_d_ssm",
+                               "mamba_conv_bias", "mamba_proj_bias", "mamba_rms_norm", 256, 1, 256,
+                               false, 1024};
 
 // granitemoehybrid (Granite 4.0-H): layer_types "mamba" / "attention"; every layer has an MLP,
 // the shared_intermediate_size dense FFN plus, where num_local_experts > 0, routed experts;
@@ -305,7 +320,8 @@ void ReadGraniteHybrid(const View& v, const std::string& type, int64_t layers, M
     LayerSpec l = Base(NormKind::kRmsNorm, 2);
     l.ffn = ffn;
     if (attention[static_cast<size_t>(i)]) {
-      l.attention = Attention(v, d, rope ? 1.0 : 0.0, false);
+      // BambaConfig fixes partial_rotary_factor at 0.5.
+      l.attention = Attention(v, d, !rope ? 0.0 : type == "bamba" ? 0.5 : 1.0, false);
     } else {
       l.mixer = MixerKind::kMamba;
       l.ssm = Mamba2(v, d, kMambaPrefixed);
@@ -320,7 +336,7 @@ void ReadFalconH1(const View& v, int64_t layers, ModelSpec* m) {
   l.mixer = MixerKind::kMamba;
   l.parallel_attention = true;
   l.attention = Attention(v, m->hidden_size, 1.0, false);
-  l.ssm = Mamba2(v, m->hidden_size, kMambaPrefixed);
+  l.ssm = Mamba2(v, m->hidden_size, kFalconH1);
   l.ffn = Mlp(v.Int("intermediate_size", limits::kIntermediate), FfnKind::kGated, Activation::kSilu,
               v.Bool("mlp_bias", false));
   AppendLayers(m, l, layers);
@@ -340,14 +356,14 @@ void ReadLfm2(const View& v, int64_t layers, ModelSpec* m) {
   } else {
     attention = v.Indices("full_attn_idxs", layers);
   }
-  int64_t ff = v.OptInt("intermediate_size", limits::kIntermediate).value_or(0);
-  if (ff == 0) {
-    ff = v.Int("block_ff_dim", limits::kIntermediate);
-    if (v.Bool("block_auto_adjust_ff_dim", true)) {
-      ff = 2 * ff / 3;
-      if (const std::optional<double> k = v.OptNumber("block_ffn_dim_multiplier", {0, 64})) {
-        ff = static_cast<int64_t>(*k * static_cast<double>(ff));
-      }
+  // Lfm2Config takes block_ff_dim over intermediate_size; Lfm2MLP then cuts it to 2/3 and, with
+  // a block_ffn_dim_multiplier, scales it and rounds up to block_multiple_of.
+  int64_t ff = v.Has("block_ff_dim") ? v.Int("block_ff_dim", limits::kIntermediate)
+                                     : v.Int("intermediate_size", limits::kIntermediate);
+  if (v.Bool("block_auto_adjust_ff_dim", true)) {
+    ff = 2 * ff / 3;
+    if (const std::optional<double> k = v.OptNumber("block_ffn_dim_multiplier", {0, 64})) {
+      ff = static_cast<int64_t>(*k * static_cast<double>(ff));
       const int64_t multiple = v.IntOr("block_multiple_of", {1, 1 << 16}, 256);
       ff = (ff + multiple - 1) / multiple * multiple;
     }
@@ -496,7 +512,18 @@ void ReadHybridLayers(const JsonFields& f, const json& cfg, const std::string& t
   } else if (type == "mamba2") {
     ReadMamba2(v, layers, m);
   } else if (type == "nemotron_h") {
-    ReadNemotronH(v, layers, m);
+    // NemotronHConfig's legacy argument names, used where a file has them instead.
+    json filled = cfg;
+    for (const auto& [key, alias] : {std::pair{"n_groups", "mamba_n_groups"},
+                                     {"conv_kernel", "mamba_d_conv"},
+                                     {"expand", "mamba_expand"},
+                                     {"use_conv_bias", "mamba_conv_bias"},
+                                     {"chunk_size", "mamba_chunk_size"}}) {
+      if (!filled.contains(key) && filled.contains(alias)) {
+        filled[key] = filled[alias];
+      }
+    }
+    ReadNemotronH(View(f, filled), layers, m);
   } else if (type == "granitemoehybrid" || type == "bamba") {
     ReadGraniteHybrid(v, type, layers, m);
   } else if (type == "falcon_h1") {
