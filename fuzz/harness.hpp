@@ -292,15 +292,19 @@ inline void CheckAnalysis(const AnalysisResult& a) {
   const MemoryFootprint& m = a.memory;
   CheckPositive(m.weights_bytes, "memory.weights_bytes");
   CheckNonNegative(m.kv_cache_bytes, "memory.kv_cache_bytes");
+  CheckNonNegative(m.state_bytes, "memory.state_bytes");
   CheckNonNegative(m.kv_context, "memory.kv_context");
   CheckNonNegative(m.activation_bytes, "memory.activation_bytes");
   CheckNonNegative(m.decode_buffer_bytes, "memory.decode_buffer_bytes");
   CheckNonNegative(m.output_bytes, "memory.output_bytes");
   CheckNonNegative(m.usable_bytes, "memory.usable_bytes");
-  CheckSum(m.total_bytes, m.weights_bytes + m.kv_cache_bytes + m.activation_bytes + m.output_bytes,
+  // The recurrent state of SSM and hybrid layers is part of both (docs/cost-model.md §8, §11.5).
+  CheckSum(m.total_bytes,
+           m.weights_bytes + m.kv_cache_bytes + m.state_bytes + m.activation_bytes + m.output_bytes,
            "memory.total_bytes");
   CheckSum(m.decode_bytes,
-           m.weights_bytes + m.kv_cache_bytes + m.decode_buffer_bytes + m.output_bytes,
+           m.weights_bytes + m.kv_cache_bytes + m.state_bytes + m.decode_buffer_bytes +
+               m.output_bytes,
            "memory.decode_bytes");
   if (m.activation_bytes < m.decode_buffer_bytes) {
     Crash(fmt::format("memory.activation_bytes {} below the decode buffer {}", m.activation_bytes,
