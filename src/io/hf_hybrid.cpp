@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "io/hf_view.hpp"
 #include "io/model_common.hpp"
 #include "slmroof/limits.hpp"
 #include "slmroof/text.hpp"
@@ -21,77 +22,6 @@ constexpr IntRange kState{1, 1 << 16};     // d_state, dk, dv
 constexpr IntRange kConv{1, 1024};         // convolution taps
 constexpr IntRange kChunk{1, 1 << 16};
 
-// The fields of one config (or of gemma-style text_config), with their JSON paths.
-class View {
- public:
-  View(const JsonFields& f, const json& cfg) : f_(f), cfg_(cfg) {}
-  int64_t Int(const char* key, IntRange r) const { return f_.Int(cfg_, key, key, r); }
-  std::optional<int64_t> OptInt(const char* key, IntRange r) const {
-    return f_.OptInt(cfg_, key, key, r);
-  }
-  int64_t IntOr(const char* key, IntRange r, int64_t fallback) const {
-    return OptInt(key, r).value_or(fallback);
-  }
-  bool Bool(const char* key, bool fallback) const {
-    return f_.OptBool(cfg_, key, key).value_or(fallback);
-  }
-  bool Has(const char* key) const { return cfg_.contains(key) && !cfg_[key].is_null(); }
-  bool IsNumber(const char* key) const { return Has(key) && cfg_[key].is_number(); }
-  std::optional<double> OptNumber(const char* key, RealRange r) const {
-    return f_.OptNumber(cfg_, key, key, r);
-  }
-  std::optional<std::string> OptString(const char* key) const { return f_.OptString(cfg_, key, key); }
-  const json& Array(const char* key) const { return f_.Array(cfg_, key, key); }
-  [[noreturn]] void Fail(const std::string& path, const std::string& what) const { f_.Fail(path, what); }
-  const JsonFields& fields() const { return f_; }
-
-  // A key that may hold an integer or "auto" (Mamba's time_step_rank).
-  int64_t IntOrAuto(const char* key, IntRange r, int64_t automatic) const {
-    if (Has(key) && cfg_[key].is_string()) {
-      if (cfg_[key].get<std::string>() != "auto") {
-        Fail(key, fmt::format("must be an integer or \"auto\", got {}", Excerpt(cfg_[key].get<std::string>())));
-      }
-      return automatic;
-    }
-    return IntOr(key, r, automatic);
-  }
-
-  // One string per layer (layer_types, layers_block_type), checked against `allowed`.
-  std::vector<std::string> Kinds(const char* key, int64_t layers, const std::set<std::string>& allowed) const {
-    const json& list = Array(key);
-    if (list.size() != static_cast<size_t>(layers)) {
-      Fail(key, fmt::format("has {} entries for {} layers", list.size(), layers));
-    }
-    std::vector<std::string> out;
-    for (size_t i = 0; i < list.size(); ++i) {
-      const std::string kind = list[i].is_string() ? list[i].get<std::string>() : "";
-      if (allowed.count(kind) == 0) {
-        Fail(fmt::format("{}[{}]", key, i),
-             fmt::format("is {}; expected one of {}", DescribeJson(list[i]), fmt::join(allowed, ", ")));
-      }
-      out.push_back(kind);
-    }
-    return out;
-  }
-
-  // A list of layer indices as flags (attn_layer_indices, full_attn_idxs).
-  std::vector<bool> Indices(const char* key, int64_t layers) const {
-    std::vector<bool> flags(static_cast<size_t>(layers), false);
-    const json& list = Array(key);
-    for (size_t i = 0; i < list.size(); ++i) {
-      if (!list[i].is_number_integer() || list[i].get<int64_t>() < 0 || list[i].get<int64_t>() >= layers) {
-        Fail(fmt::format("{}[{}]", key, i), fmt::format("must be a layer index from 0 to {}", layers - 1));
-      }
-      flags[list[i].get<size_t>()] = true;
-    }
-    return flags;
-  }
-
- private:
-  const JsonFields& f_;
-  const json& cfg_;
-};
-
 // Softmax attention of a hybrid family; `rope` is the rotated fraction of head_dim.
 AttentionSpec Attention(const View& v, int64_t hidden, double rope, bool qk_norm) {
   AttentionSpec a;
@@ -100,7 +30,7 @@ AttentionSpec Attention(const View& v, int64_t hidden, double rope, bool qk_norm
   a.head_dim = v.IntOr("head_dim", {0, limits::kHeadDim.max}, 0);
   if (a.head_dim == 0) {
     if (hidden % a.num_heads != 0) {
-      v.Fail("num_attention_heads", fmt::format("({}) does not divide hidden_size ({}) and no head_dim is given",
+      v.FailKey("num_attention_heads", fmt::format("({}) does not divide hidden_size ({}) and no head_dim is given",
                                                 a.num_heads, hidden));
     }
     a.head_dim = hidden / a.num_heads;
@@ -224,15 +154,15 @@ void ReadNemotronH(const View& v, int64_t layers, ModelSpec* m) {
   } else {
     const std::optional<std::string> pattern = v.OptString("hybrid_override_pattern");
     if (!pattern) {
-      v.Fail("hybrid_override_pattern", "is missing (and there is no layers_block_type)");
+      v.FailKey("hybrid_override_pattern", "is missing (and there is no layers_block_type)");
     }
     if (pattern->size() != static_cast<size_t>(layers)) {
-      v.Fail("hybrid_override_pattern", fmt::format("has {} characters for {} layers", pattern->size(), layers));
+      v.FailKey("hybrid_override_pattern", fmt::format("has {} characters for {} layers", pattern->size(), layers));
     }
     for (size_t i = 0; i < pattern->size(); ++i) {
       const char c = (*pattern)[i];
       if (c != 'M' && c != '*' && c != '-' && c != 'E') {
-        v.Fail("hybrid_override_pattern", fmt::format("has {} at position {}; expected M, *, - or E",
+        v.FailKey("hybrid_override_pattern", fmt::format("has {} at position {}; expected M, *, - or E",
                                                       Excerpt(std::string(1, c)), i));
       }
       kinds.push_back(c);
@@ -368,7 +298,7 @@ void ReadLfm2(const View& v, int64_t layers, ModelSpec* m) {
       ff = (ff + multiple - 1) / multiple * multiple;
     }
     if (ff < 1) {
-      v.Fail("block_ff_dim", "leaves an MLP narrower than one unit");
+      v.FailKey("block_ff_dim", "leaves an MLP narrower than one unit");
     }
   }
   ShortConvSpec conv;
