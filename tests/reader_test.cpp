@@ -108,8 +108,9 @@ TEST(Reader, UnknownModelType) {
 
 TEST(Reader, NeitherFormat) {
   EXPECT_EQ(ModelError("{\"hidden_size\": 3}"),
-            "m.json: neither a slmroof model (no field 'slmroof_model') nor a HuggingFace "
-            "config.json (no field 'model_type')");
+            "m.json: neither a slmroof model (no field 'slmroof_model'), a HuggingFace "
+            "config.json (no field 'model_type') nor a mamba_ssm config (no fields 'd_model' and "
+            "'n_layer')");
   EXPECT_EQ(ModelError("[1, 2]"), "m.json: expected a JSON object at the top level, got an array of 2 elements");
 }
 

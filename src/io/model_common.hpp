@@ -25,6 +25,12 @@ void AppendLayers(ModelSpec* model, const LayerSpec& layer, int64_t repeat);
 ModelSpec ReadHfConfig(const JsonFields& f, const nlohmann::json& cfg, const std::string& name,
                        const std::string& as_family);
 
+/// Whether `doc` is a state-spaces `mamba_ssm` config (d_model, n_layer, no model_type).
+bool IsMambaSsmConfig(const nlohmann::json& doc);
+
+/// Reads a `mamba_ssm` MambaConfig (mamba_ssm_config.cpp; docs/model-format.md).
+ModelSpec ReadMambaSsmConfig(const JsonFields& f, const nlohmann::json& doc, const std::string& name);
+
 /// A state-space or hybrid family hf_hybrid.cpp reads.
 struct HybridFamily {
   const char* model_type;

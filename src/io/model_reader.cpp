@@ -268,8 +268,17 @@ ModelSpec ParseModelJson(const std::string& text, const std::string& origin, con
                                    as_family, origin));
     }
     m = ReadNative(f, doc, name);
-  } else if (doc.contains("model_type") || doc.contains("architectures")) {
-    m = reader::ReadHfConfig(f, doc, name, as_family);
+  } else if (doc.contains("model_type") || doc.contains("architectures") ||
+             reader::IsMambaSsmConfig(doc)) {
+    if (reader::IsMambaSsmConfig(doc)) {
+      if (!as_family.empty()) {
+        throw UsageError(fmt::format("--as {}: {} is a mamba_ssm config, read as it is", as_family,
+                                     origin));
+      }
+      m = reader::ReadMambaSsmConfig(f, doc, name);
+    } else {
+      m = reader::ReadHfConfig(f, doc, name, as_family);
+    }
     if (doc.contains("_slmroof") && doc["_slmroof"].is_object()) {
       const json& meta = doc["_slmroof"];
       m.display_name = f.OptString(meta, "display_name", "_slmroof.display_name", limits::kMaxDisplayNameBytes).value_or(name);
@@ -277,8 +286,8 @@ ModelSpec ParseModelJson(const std::string& text, const std::string& origin, con
     }
   } else {
     throw InputError(fmt::format(
-        "{}: neither a slmroof model (no field 'slmroof_model') nor a HuggingFace config.json "
-        "(no field 'model_type')",
+        "{}: neither a slmroof model (no field 'slmroof_model'), a HuggingFace config.json (no "
+        "field 'model_type') nor a mamba_ssm config (no fields 'd_model' and 'n_layer')",
         origin));
   }
   if (m.display_name.empty()) {

@@ -125,7 +125,7 @@ const std::vector<Case>& Matrix() {
     add("model file", "number beyond double (1e400)", Analyze({"m.json"}), 1, "slmroof: error: m.json: malformed JSON: number overflow parsing '1e400'\n",
         File("m.json", Edited(kHf, [](json& d) { d["rope_theta"] = "@RAW@"; }, "1e400")));
     add("model file", "top level is an array", Analyze({"m.json"}), 1, "slmroof: error: m.json: expected a JSON object at the top level, got an array of 2 elements\n", File("m.json", "[1, 2]"));
-    add("model file", "neither format", Analyze({"m.json"}), 1, "slmroof: error: m.json: neither a slmroof model (no field 'slmroof_model') nor a HuggingFace config.json (no field 'model_type')\n", File("m.json", "{\"a\": 1}"));
+    add("model file", "neither format", Analyze({"m.json"}), 1, "slmroof: error: m.json: neither a slmroof model (no field 'slmroof_model'), a HuggingFace config.json (no field 'model_type') nor a mamba_ssm config (no fields 'd_model' and 'n_layer')\n", File("m.json", "{\"a\": 1}"));
     add("model file", "control characters in model_type", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'model_type' holds a control character: 'llama\\x1B[31m\\nred'\n",
         Hf("model_type", "llama\u001b[31m\nred"));
     add("model file", "unknown model_type of 10 MB", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'model_type' is 10485760 bytes long, more than 4096: '7777777777777777777777777777777777777777'... (10485760 bytes)\n",
