@@ -245,6 +245,45 @@ TEST(Hybrids, Qwen35DeltaNetStateAndGatedAttentionKv) {
                    2 * 64 * 256.0);
 }
 
+TEST(Hybrids, Qwen35PresetReadsItsTextConfig) {
+  // Qwen3.5-0.8B (model_type qwen3_5, the language model in text_config): 24 layers, every 4th
+  // gated full attention (8 heads, 2 KV heads of 256, rope fraction 0.25 from rope_parameters),
+  // 18 Gated DeltaNet layers of 16 key and 16 value heads of 128 and 4 taps: per layer
+  // 16·128·128 + 3·(2·16·128 + 16·128) = 280,576 state elements.
+  const ModelSpec m = LoadModel("qwen3.5-0.8b");
+  EXPECT_EQ(m.family, "qwen3_5_text");
+  ExpectStateBesideKv(m, 6 * 2 * 2 * 256.0, 18 * 280576.0);
+  const LayerSpec& full = m.groups[1].layer;
+  ASSERT_EQ(full.mixer, MixerKind::kAttention);
+  EXPECT_TRUE(full.attention.output_gate);
+  EXPECT_EQ(full.attention.rope_dim, 64);
+  EXPECT_TRUE(m.tie_word_embeddings);
+  // The vision tower and the multi-token-prediction layer are named as not costed.
+  ASSERT_EQ(m.warnings.size(), 2U);
+  EXPECT_NE(m.warnings[0].find("vision tower"), std::string::npos);
+  EXPECT_NE(m.warnings[1].find("mtp_num_hidden_layers"), std::string::npos);
+}
+
+TEST(Hybrids, NemotronH4bReadsLegacyKeys) {
+  // Nemotron-H-4B-Base-8K: "M-M-M-M*-…" gives 24 Mamba-2, 4 attention and 24 MLP-only layers;
+  // its attention width comes from the older attention_head_dim (128, not 3072 / 32 = 96), and
+  // its time_step_limit holds Python's Infinity. Mamba-2: 112 heads of 64 (E 7168), 8 groups,
+  // N 128, 4 taps: 7168·128 + 3·(7168 + 2·8·128) = 945,152 state elements per layer.
+  const ModelSpec m = LoadModel("nemotron-h-4b");
+  ExpectStateBesideKv(m, 4 * 2 * 8 * 128.0, 24 * 945152.0);
+  int attention = 0;
+  int mlp_only = 0;
+  for (const LayerGroup& g : m.groups) {
+    if (g.layer.mixer == MixerKind::kAttention) {
+      attention += static_cast<int>(g.repeat);
+      EXPECT_EQ(g.layer.attention.head_dim, 128);
+    }
+    mlp_only += g.layer.mixer == MixerKind::kNone ? static_cast<int>(g.repeat) : 0;
+  }
+  EXPECT_EQ(attention, 4);
+  EXPECT_EQ(mlp_only, 24);
+}
+
 TEST(Hybrids, JambaInterleavesAttentionAndExperts) {
   // 16 layers: attention at 4 and 12 (i % 8 == 4), MoE at odd layers (i % 2 == 1).
   const ModelSpec m = ParseModelJson(R"({"model_type": "jamba", "vocab_size": 1000, "hidden_size": 64,

@@ -1,6 +1,9 @@
 // Shipped presets are read as published: head_dim honoured, tying, KV heads, MLA and MoE shapes.
 #include <set>
 
+#include <cmath>
+#include <iterator>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -131,10 +134,29 @@ TEST(Presets, ParameterCountsMatchPublishedSizes) {
       // LFM2 model card table: 354,483,968 and 1,170,340,608 (matched exactly below).
       {"lfm2-350m", 354483968},  {"lfm2-1.2b", 1170340608},
       // Nemotron 3 Nano: "31.6B total" (the model card's headline rounds it to 30B).
-      {"nemotron-3-nano-30b-a3b", 31.6e9}};
+      {"nemotron-3-nano-30b-a3b", 31.6e9},
+      // Bamba-9B-v1 model card table: "9B (9.78B)".
+      {"bamba-9b", 9.78e9}};
   for (const auto& [name, size] : kSizes) {
     EXPECT_NEAR(CountParams(LoadModel(name)).total() / size, 1.0, 0.01) << name;
   }
+}
+
+TEST(Presets, HybridCountsRoundToTheirPublishedSize) {
+  // Only rounded figures are published for these (configs/README.md): the count must round to
+  // the figure at its precision. Nemotron-H-4B model card: "This model has 4B of model
+  // parameters"; Falcon-H1 release: 0.5B; Qwen3.5-0.8B: 0.8B (text model only here; the card's
+  // figure also holds the vision tower); granite-4.0-h-1b and -350m are named by size class only.
+  const std::pair<const char*, double> kRounded[] = {
+      {"nemotron-h-4b", 1e9}, {"falcon-h1-0.5b", 0.1e9}, {"qwen3.5-0.8b", 0.1e9}};
+  const double kPublished[] = {4e9, 0.5e9, 0.8e9};
+  for (size_t i = 0; i < std::size(kRounded); ++i) {
+    const double count = CountParams(LoadModel(kRounded[i].first)).total();
+    EXPECT_EQ(std::round(count / kRounded[i].second) * kRounded[i].second, kPublished[i])
+        << kRounded[i].first << ": " << count;
+  }
+  // An independent count of the same Falcon-H1-0.5B-Base file (emberian/h's test, idx:60951760834).
+  EXPECT_EQ(CountParams(LoadModel("falcon-h1-0.5b")).total(), 521411104.0);
 }
 
 TEST(Presets, Lfm2CountsEqualTheModelCard) {

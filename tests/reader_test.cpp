@@ -102,8 +102,24 @@ TEST(Reader, UnknownModelType) {
             "gemma3_text, gpt_neox, gpt_oss, granite, granitemoe, granitemoehybrid, "
             "granitemoeshared, jamba, lfm2, llama, mamba, mamba2, minicpm3, mistral, mixtral, "
             "nemotron_h, "
-            "olmo, olmo2, olmoe, phi, phi3, plm, qwen2, qwen2_moe, qwen3, qwen3_moe, qwen3_next, "
+            "olmo, olmo2, olmoe, phi, phi3, plm, qwen2, qwen2_moe, qwen3, qwen3_5, qwen3_5_moe, "
+            "qwen3_5_moe_text, qwen3_5_text, qwen3_moe, qwen3_next, "
             "smollm3, stablelm; a llama-shaped config can be read with --as llama)");
+}
+
+TEST(Reader, PythonNonFiniteTokensAreStrings) {
+  // Python's json writes Infinity, -Infinity and NaN (Nemotron-H's time_step_limit): outside
+  // strings they read as strings, so a field the cost needs says so; inside strings nothing changes.
+  const std::string head = R"({"model_type": "llama", "vocab_size": 1000, "num_hidden_layers": 2,
+      "num_attention_heads": 4, "intermediate_size": 128, "time_step_limit": [0.0, Infinity],
+      "x": [-Infinity, NaN], "note": "Infinity \" NaN", )";
+  EXPECT_EQ(ModelError(head + R"("hidden_size": 64})"), "no error");
+  EXPECT_EQ(ModelError(head + R"("hidden_size": Infinity})"),
+            ModelError(head + R"("hidden_size": "Infinity"})"));
+  EXPECT_NE(ModelError(head + R"("hidden_size": Infinity})"), "no error");
+  // Not a token where a value starts: still malformed.
+  EXPECT_EQ(ModelError(R"({"a": Infinityx})").rfind("m.json: malformed JSON", 0), 0U);
+  EXPECT_EQ(ModelError(R"({"a": 1 NaN})").rfind("m.json: malformed JSON", 0), 0U);
 }
 
 TEST(Reader, NeitherFormat) {

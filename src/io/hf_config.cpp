@@ -79,8 +79,30 @@ const Family kFamilies[] = {
      MoeRule::kAll, WindowRule::kAlternate},
 };
 
-// model_type values that name another family's reader: gemma3 wraps a gemma3_text config (and a
-// vision tower) in text_config.
+// Multimodal model_types whose language model is a text_config of another type; their vision
+// (and audio) towers are not costed.
+struct Wrapper {
+  const char* model_type;
+  const char* architecture;
+  const char* text_type;
+  const char* towers;
+  bool plural;
+};
+const Wrapper kWrappers[] = {
+    {"gemma3", "Gemma3ForConditionalGeneration", "gemma3_text", "vision tower", false},
+    {"qwen3_5", "Qwen3_5ForConditionalGeneration", "qwen3_5_text", "vision tower", false},
+    {"qwen3_5_moe", "Qwen3_5MoeForConditionalGeneration", "qwen3_5_moe_text", "vision tower", false},
+};
+
+const Wrapper* FindWrapper(const std::string& type) {
+  for (const Wrapper& w : kWrappers) {
+    if (type == w.model_type) {
+      return &w;
+    }
+  }
+  return nullptr;
+}
+
 const Family* FindFamily(const std::string& type) {
   for (const Family& f : kFamilies) {
     if (type == f.model_type) {
@@ -99,12 +121,12 @@ class HfReader {
     std::string type = as_.empty() ? ModelType() : as_;
     ModelSpec m;
     m.name = name;
-    // A multimodal Gemma 3 keeps its language model in text_config.
-    if (type == "gemma3") {
+    // A multimodal model keeps its language model in text_config.
+    if (const Wrapper* w = FindWrapper(type)) {
       v_ = reader::View(f_, f_.Object(top_, "text_config", "text_config"), "text_config.");
-      type = "gemma3_text";
-      m.warnings.push_back(fmt::format(
-          "{}: the vision tower (vision_config) is not costed; text generation only", f_.origin()));
+      type = w->text_type;
+      m.warnings.push_back(fmt::format("{}: the {} (vision_config) {} not costed; text generation only",
+                                       f_.origin(), w->towers, w->plural ? "are" : "is"));
     }
     if (const reader::HybridFamily* hybrid = FindHybrid(type)) {
       return ReadHybrid(*hybrid, std::move(m));
@@ -194,8 +216,10 @@ class HfReader {
       if (!a.is_string()) {
         continue;
       }
-      if (a.get<std::string>() == "Gemma3ForConditionalGeneration") {
-        return "gemma3";
+      for (const Wrapper& w : kWrappers) {
+        if (a.get<std::string>() == w.architecture) {
+          return w.model_type;
+        }
       }
       for (const Family& fam : kFamilies) {
         if (a.get<std::string>() == fam.architecture) {
@@ -339,7 +363,9 @@ const std::vector<std::string>& SupportedModelTypes() {
     for (const Family& f : kFamilies) {
       t.emplace_back(f.model_type);
     }
-    t.emplace_back("gemma3");
+    for (const Wrapper& w : kWrappers) {
+      t.emplace_back(w.model_type);
+    }
     for (const reader::HybridFamily& h : reader::HybridFamilies()) {
       t.emplace_back(h.model_type);
     }

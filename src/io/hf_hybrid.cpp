@@ -336,8 +336,12 @@ void ReadQwen3Next(const View& v, int64_t layers, ModelSpec* m) {
     }
   }
   const int64_t d = m->hidden_size;
-  AttentionSpec attention =
-      Attention(v, d, v.OptNumber("partial_rotary_factor", limits::kFraction).value_or(0.25), true);
+  // Qwen3.5 files nest the rotary fraction in rope_parameters.
+  std::optional<double> rope = v.OptNumber("partial_rotary_factor", limits::kFraction);
+  if (!rope && v.Has("rope_parameters")) {
+    rope = v.Sub("rope_parameters").OptNumber("partial_rotary_factor", limits::kFraction);
+  }
+  AttentionSpec attention = Attention(v, d, rope.value_or(0.25), true);
   attention.output_gate = v.Bool("attn_output_gate", true);
   DeltaNetSpec delta;
   delta.num_k_heads = v.IntOr("linear_num_key_heads", limits::kHeads, 16);
@@ -373,6 +377,14 @@ void ReadQwen3Next(const View& v, int64_t layers, ModelSpec* m) {
       l.delta = delta;
     }
     Append(m, l);
+  }
+  // Qwen3.5's multi-token-prediction layers only serve speculative decoding.
+  const int64_t mtp = v.IntOr("mtp_num_hidden_layers", {0, limits::kLayers.max}, 0);
+  if (mtp > 0) {
+    m->warnings.push_back(fmt::format(
+        "{}: the {} multi-token-prediction layer{} (mtp_num_hidden_layers) {} not costed: {} only "
+        "speculative decoding",
+        v.fields().origin(), mtp, mtp == 1 ? "" : "s", mtp == 1 ? "is" : "are", mtp == 1 ? "it serves" : "they serve"));
   }
 }
 
@@ -429,6 +441,8 @@ const std::vector<HybridFamily>& HybridFamilies() {
       {"falcon_h1", "FalconH1ForCausalLM", false},
       {"lfm2", "Lfm2ForCausalLM", true},
       {"qwen3_next", "Qwen3NextForCausalLM", false},
+      {"qwen3_5_text", "Qwen3_5ForCausalLM", false},
+      {"qwen3_5_moe_text", "Qwen3_5MoeForCausalLM", false},
       {"jamba", "JambaForCausalLM", false},
   };
   return kFamilies;
@@ -448,7 +462,8 @@ void ReadHybridLayers(const JsonFields& f, const json& cfg, const std::string& t
                                      {"conv_kernel", "mamba_d_conv"},
                                      {"expand", "mamba_expand"},
                                      {"use_conv_bias", "mamba_conv_bias"},
-                                     {"chunk_size", "mamba_chunk_size"}}) {
+                                     {"chunk_size", "mamba_chunk_size"},
+                                     {"head_dim", "attention_head_dim"}}) {
       if (!filled.contains(key) && filled.contains(alias)) {
         filled[key] = filled[alias];
       }
@@ -460,7 +475,7 @@ void ReadHybridLayers(const JsonFields& f, const json& cfg, const std::string& t
     ReadFalconH1(v, layers, m);
   } else if (type == "lfm2") {
     ReadLfm2(v, layers, m);
-  } else if (type == "qwen3_next") {
+  } else if (type == "qwen3_next" || type == "qwen3_5_text" || type == "qwen3_5_moe_text") {
     ReadQwen3Next(v, layers, m);
   } else if (type == "jamba") {
     ReadJamba(v, layers, m);

@@ -48,6 +48,10 @@ class View {
   }
   /// Fails naming `key` under this view's prefix.
   [[noreturn]] void FailKey(const char* key, const std::string& what) const { Fail(Path(key), what); }
+  /// The nested object `key`, its paths under this one's.
+  View Sub(const char* key) const {
+    return View(*f_, f_->Object(*cfg_, key, Path(key)), Path(key) + ".");
+  }
   const JsonFields& fields() const { return *f_; }
   const nlohmann::json& json() const { return *cfg_; }
 

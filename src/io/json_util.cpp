@@ -142,10 +142,69 @@ void JsonFields::CheckShape(const std::string& text) const {
   }
 }
 
+namespace {
+
+// Python's json module writes the non-standard tokens Infinity, -Infinity and NaN (Nemotron-H's
+// time_step_limit is [0.0, Infinity]). Outside strings, where a value starts, each is turned into
+// the JSON string of its name: a document that holds one still parses, and a field that must be a
+// number then says it got a string.
+std::string QuoteNonFinite(const std::string& text) {
+  if (text.find("Infinity") == std::string::npos && text.find("NaN") == std::string::npos) {
+    return text;
+  }
+  std::string out;
+  out.reserve(text.size() + 16);
+  bool in_string = false;
+  char last = '\0';  // the last character outside strings that is not white space
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    const bool value_start = last == '\0' || last == ':' || last == ',' || last == '[';
+    bool replaced = false;
+    if (value_start) {
+      for (const char* token : {"-Infinity", "Infinity", "NaN"}) {
+        const size_t n = std::char_traits<char>::length(token);
+        const size_t end = i + n;
+        const bool delimited = end == text.size() || std::strchr(" \t\r\n,]}", text[end]) != nullptr;
+        if (text.compare(i, n, token) == 0 && delimited) {
+          out += '"';
+          out += token;
+          out += '"';
+          i = end - 1;
+          last = '"';
+          replaced = true;
+          break;
+        }
+      }
+    }
+    if (replaced) {
+      continue;
+    }
+    out += c;
+    if (c == '"') {
+      in_string = true;
+    }
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+      last = c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 json JsonFields::Parse(const std::string& text) const {
   CheckShape(text);
   try {
-    return json::parse(text);
+    return json::parse(QuoteNonFinite(text));
   } catch (const json::exception& e) {  // parse_error, or out_of_range for numbers like 1e400
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ...";
     // it may quote the offending token, so it is cut to one short line.
