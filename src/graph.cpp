@@ -162,6 +162,9 @@ double KvElementsPerToken(const LayerSpec& layer, MlaForm mla) {
     return 0;  // a recurrent or FFN-only layer keeps a state of fixed size instead (§11.5)
   }
   const AttentionSpec& a = layer.attention;
+  if (a.kv_shared) {
+    return 0;  // §13.3: it reads an earlier layer's cache
+  }
   if (a.kind == AttentionKind::kStandard) {
     return static_cast<double>(a.num_kv_heads * (a.head_dim + a.v_head_dim));  // §4.4
   }

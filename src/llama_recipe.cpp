@@ -14,11 +14,12 @@ namespace {
 
 // What llama-quant.cpp's tensor_get_category returns for a role.
 enum class Category { kTokenEmbd, kOutput, kAttnQ, kAttnK, kAttnV, kAttnOutput, kFfnUp, kFfnGate,
-                      kFfnDown, kOther, kKeep };
+                      kFfnDown, kOther, kKeep, kKeepFloat };
 
 Category CategoryOf(TensorRole role, bool fused_qkv) {
   switch (role) {
     case TensorRole::kTokenEmbd:
+    case TensorRole::kPerLayerEmbd:  // tensor_name_match_token_embd names both tables
       return Category::kTokenEmbd;
     case TensorRole::kOutput:
       return Category::kOutput;
@@ -45,7 +46,10 @@ Category CategoryOf(TensorRole role, bool fused_qkv) {
     case TensorRole::kSsmOut:
     case TensorRole::kSsmX:
     case TensorRole::kSsmDt:
+    case TensorRole::kPerLayerProj:
       return Category::kOther;
+    case TensorRole::kAltUp:  // "altup", "laurel" and "per_layer_model_proj" are never quantized
+      return Category::kKeepFloat;
     case TensorRole::kSsmConv:    // ssm_conv1d is excluded from quantization (llama-quant.cpp)
     case TensorRole::kFfnRouter:  // ffn_gate_inp is never quantized (kept F32 by the converter)
     case TensorRole::kVector:     // 1-D tensors are never quantized (F32)
@@ -318,6 +322,9 @@ TensorTypes LlamaRecipe(const ModelSpec& model, const std::vector<WeightTensor>&
     const DType* type = base;
     if (c == Category::kKeep) {
       type = f32;
+    } else if (c == Category::kKeepFloat) {
+      // Left as convert_hf_to_gguf wrote it: the file's float type, F16 under a quantized one.
+      type = base->quantized ? T("fp16") : base;
     } else if (base->quantized) {
       if (!pure) {
         type = rules.Choose(c, t.layer, t.cols, t.name.find("_exps") != std::string::npos);

@@ -149,6 +149,26 @@ double MixerParams(const LayerSpec& l, double d) {
   return n;
 }
 
+// §13.1: Gemma 3n's per-layer additions. AltUp: correction n×n, prediction n×n², router d×n,
+// router norm d, output scale d; LAuReL: d×r, r×d and a norm d; per-layer input: gate d×p,
+// projection p×d and a norm d.
+double Gemma3nLayerParams(const Gemma3nLayerSpec& g, double d) {
+  const double n = static_cast<double>(g.altup_streams);
+  const double r = static_cast<double>(g.laurel_rank);
+  const double p = static_cast<double>(g.per_layer_width);
+  double params = 0;
+  if (g.altup_streams > 0) {
+    params += n * n + n * n * n + d * n + 2 * d;
+  }
+  if (g.laurel_rank > 0) {
+    params += 2 * d * r + d;
+  }
+  if (g.per_layer_width > 0) {
+    params += 2 * d * p + d;
+  }
+  return params;
+}
+
 }  // namespace
 
 double StateElements(const LayerSpec& layer, int64_t hidden_size) {
@@ -179,7 +199,8 @@ double StateElements(const LayerSpec& layer, int64_t hidden_size) {
 double LayerParams(const LayerSpec& layer, int64_t hidden_size, bool active_only) {
   const double d = static_cast<double>(hidden_size);
   return MixerParams(layer, d) + (layer.has_ffn ? FfnParams(layer.ffn, d, active_only) : 0.0) +
-         static_cast<double>(layer.norms_per_layer) * NormParams(layer.norm, hidden_size);
+         static_cast<double>(layer.norms_per_layer) * NormParams(layer.norm, hidden_size) +
+         Gemma3nLayerParams(layer.gemma3n, d);
 }
 
 std::string DescribeLayers(const ModelSpec& model) {
@@ -211,6 +232,12 @@ std::string DescribeLayers(const ModelSpec& model) {
   if (moe) {
     parts.emplace_back("MoE");
   }
+  if (model.gemma3n.altup_streams > 0) {
+    parts.emplace_back("AltUp");
+  }
+  if (model.gemma3n.per_layer_width > 0) {
+    parts.emplace_back("PLE");
+  }
   return fmt::format("{}", fmt::join(parts, " + "));
 }
 
@@ -224,6 +251,18 @@ ParamCount CountParams(const ModelSpec& model) {
     p.active_layers += static_cast<double>(g.repeat) * LayerParams(g.layer, model.hidden_size, true);
   }
   p.final_norm = NormParams(model.final_norm, model.hidden_size);
+  // §13.1: Gemma 3n's per-layer embedding table Vp × L·p, its projection d × L·p with a norm of
+  // p, and AltUp's 2(n − 1) stream projections d × d.
+  const Gemma3nModelSpec& g = model.gemma3n;
+  const double lp = static_cast<double>(model.NumLayers()) * static_cast<double>(g.per_layer_width);
+  const double d = static_cast<double>(model.hidden_size);
+  p.per_layer_embedding = static_cast<double>(g.per_layer_vocab) * lp;
+  if (g.per_layer_width > 0) {
+    p.globals += d * lp + static_cast<double>(g.per_layer_width);
+  }
+  if (g.altup_streams > 1) {
+    p.globals += 2.0 * static_cast<double>(g.altup_streams - 1) * d * d;
+  }
   return p;
 }
 
@@ -295,12 +334,55 @@ void ValidateMixer(const LayerSpec& l, const std::string& origin) {
 
 }  // namespace
 
+// §13: every layer's per-layer input matches the table's width, and a layer that reads an
+// earlier layer's cache has one of the same shape and window before it.
+static void ValidateGemma3n(const ModelSpec& model, const std::string& origin) {
+  const Gemma3nModelSpec& gm = model.gemma3n;
+  if (gm.per_layer_vocab < 0 || gm.per_layer_width < 0 || gm.altup_streams < 0 ||
+      (gm.per_layer_vocab > 0) != (gm.per_layer_width > 0)) {
+    throw InputError(fmt::format(
+        "{}: the per-layer embedding table needs both a vocabulary and a width (got {} and {})",
+        origin, gm.per_layer_vocab, gm.per_layer_width));
+  }
+  std::vector<const AttentionSpec*> cached;
+  for (const LayerGroup& g : model.groups) {
+    const Gemma3nLayerSpec& l = g.layer.gemma3n;
+    if (l.per_layer_width != gm.per_layer_width || l.altup_streams != gm.altup_streams ||
+        l.laurel_rank < 0) {
+      throw InputError(fmt::format(
+          "{}: a layer's per-layer input width ({}) or AltUp streams ({}) differ from the model's "
+          "({}, {})",
+          origin, l.per_layer_width, l.altup_streams, gm.per_layer_width, gm.altup_streams));
+    }
+    if (!HasAttention(g.layer)) {
+      continue;
+    }
+    const AttentionSpec& a = g.layer.attention;
+    if (!a.kv_shared) {
+      cached.push_back(&a);
+      continue;
+    }
+    const bool source = std::any_of(cached.begin(), cached.end(), [&a](const AttentionSpec* c) {
+      return c->kind == AttentionKind::kStandard && a.kind == AttentionKind::kStandard &&
+             c->num_kv_heads == a.num_kv_heads && c->head_dim == a.head_dim &&
+             c->v_head_dim == a.v_head_dim && c->sliding_window == a.sliding_window;
+    });
+    if (!source) {
+      throw InputError(fmt::format(
+          "{}: a layer shares the KV cache of an earlier layer, but no earlier layer holds a cache "
+          "of its shape and window",
+          origin));
+    }
+  }
+}
+
 void ValidateModel(const ModelSpec& model, const std::string& origin) {
   RequirePositive(model.vocab_size, origin, "vocab_size");
   RequirePositive(model.hidden_size, origin, "hidden_size");
   if (model.groups.empty()) {
     throw InputError(fmt::format("{}: the model has no layers", origin));
   }
+  ValidateGemma3n(model, origin);
   for (const LayerGroup& g : model.groups) {
     RequirePositive(g.repeat, origin, "num_hidden_layers");
     ValidateMixer(g.layer, origin);

@@ -53,6 +53,12 @@ std::string_view TensorRoleName(TensorRole role) {
       return "ffn_gate_inp";
     case TensorRole::kVector:
       return "vector";
+    case TensorRole::kPerLayerEmbd:
+      return "per_layer_token_embd";
+    case TensorRole::kPerLayerProj:
+      return "per_layer_proj";
+    case TensorRole::kAltUp:
+      return "altup";
   }
   return "?";
 }
@@ -82,9 +88,32 @@ class TensorLister {
     if (layer.has_ffn) {
       Ffn(layer.ffn);
     }
+    Gemma3n(layer.gemma3n);
   }
 
  private:
+  // §13.1, named as llama.cpp's GGUF files name them.
+  void Gemma3n(const Gemma3nLayerSpec& g) {
+    const int64_t n = g.altup_streams;
+    if (n > 0) {
+      Matrix("altup_correct_coef", TensorRole::kAltUp, n, n);
+      Vector("altup_correct_scale", static_cast<double>(d_));
+      Matrix("altup_predict_coef", TensorRole::kAltUp, n, n * n);
+      Matrix("altup_router", TensorRole::kAltUp, d_, n);
+      Vector("altup_router_norm", static_cast<double>(d_));
+    }
+    if (g.laurel_rank > 0) {
+      Matrix("laurel_l", TensorRole::kAltUp, d_, g.laurel_rank);
+      Matrix("laurel_r", TensorRole::kAltUp, g.laurel_rank, d_);
+      Vector("laurel_post_norm", static_cast<double>(d_));
+    }
+    if (g.per_layer_width > 0) {
+      Matrix("inp_gate", TensorRole::kPerLayerProj, d_, g.per_layer_width);
+      Matrix("proj", TensorRole::kPerLayerProj, g.per_layer_width, d_);
+      Vector("post_norm", static_cast<double>(d_));
+    }
+  }
+
   void Attention(const AttentionSpec& a) {
     const int64_t h = a.num_heads;
     const int64_t dv = a.v_head_dim;
@@ -244,6 +273,24 @@ std::vector<WeightTensor> ListWeightTensors(const ModelSpec& model) {
   }
   out.push_back({"output_norm.weight", TensorRole::kVector, -1, 0,
                  static_cast<double>(d) * (model.final_norm == NormKind::kLayerNorm ? 2.0 : 1.0)});
+  // §13.1: Gemma 3n's per-layer embedding table (a row of L·p per token), its projection from the
+  // token embedding, and AltUp's stream projections.
+  const Gemma3nModelSpec& gm = model.gemma3n;
+  const int64_t lp = model.NumLayers() * gm.per_layer_width;
+  if (gm.per_layer_width > 0) {
+    out.push_back({"per_layer_token_embd.weight", TensorRole::kPerLayerEmbd, -1, lp,
+                   static_cast<double>(gm.per_layer_vocab) * static_cast<double>(lp)});
+    out.push_back({"per_layer_model_proj.weight", TensorRole::kAltUp, -1, d,
+                   static_cast<double>(d) * static_cast<double>(lp)});
+    out.push_back({"per_layer_proj_norm.weight", TensorRole::kVector, -1, 0,
+                   static_cast<double>(gm.per_layer_width)});
+  }
+  if (gm.altup_streams > 1) {
+    const double dd = static_cast<double>(gm.altup_streams - 1) * static_cast<double>(d) *
+                      static_cast<double>(d);
+    out.push_back({"altup_proj.weight", TensorRole::kAltUp, -1, d, dd});
+    out.push_back({"altup_unembd_proj.weight", TensorRole::kAltUp, -1, d, dd});
+  }
   TensorLister lister(model, &out);
   int64_t il = 0;
   for (const LayerGroup& g : model.groups) {

@@ -28,6 +28,10 @@ struct AttentionSpec {
   /// A sigmoid gate from q_proj (twice as wide) scales the attention output per element before
   /// o_proj (Qwen3-Next's gated attention, §11.3).
   bool output_gate = false;
+  /// The layer attends over an earlier layer's cache (Gemma 3n's last num_kv_shared_layers,
+  /// §13.3): it projects queries only and holds no cache of its own. Its k/v weights still exist
+  /// in the checkpoint and in memory, unused.
+  bool kv_shared = false;
   // Multi-head latent attention (kind == kMla).
   int64_t q_lora_rank = 0;    ///< 0 when queries use one plain projection
   int64_t kv_lora_rank = 0;
@@ -106,6 +110,24 @@ struct ShortConvSpec {
 /// The normalisation layers use.
 enum class NormKind { kRmsNorm, kLayerNorm };
 
+/// Gemma 3n's additions to a decoder layer (docs/cost-model.md §13); all 0 elsewhere.
+struct Gemma3nLayerSpec {
+  int64_t altup_streams = 0;    ///< n: AltUp's copies of the residual stream (predict, correct)
+  int64_t laurel_rank = 0;      ///< r: the LAuReL low-rank residual d → r → d
+  int64_t per_layer_width = 0;  ///< p: the per-layer input gate d → p and projection p → d
+  bool operator==(const Gemma3nLayerSpec&) const = default;
+};
+
+/// Gemma 3n's model-level additions (§13): the per-layer embedding table, its projection from the
+/// token embedding, and AltUp's stream projections; all 0 elsewhere.
+struct Gemma3nModelSpec {
+  int64_t per_layer_vocab = 0;  ///< Vp: rows of the per-layer embedding table
+  int64_t per_layer_width = 0;  ///< p: each layer's slice of a row (a row holds L·p)
+  int64_t altup_streams = 0;    ///< n: n − 1 projections d → d in, n − 1 out
+  bool active() const { return per_layer_vocab > 0 || altup_streams > 0; }
+  bool operator==(const Gemma3nModelSpec&) const = default;
+};
+
 /// Everything that defines one decoder layer.
 struct LayerSpec {
   MixerKind mixer = MixerKind::kAttention;
@@ -122,6 +144,7 @@ struct LayerSpec {
   /// Gemma-2 adds post-attention and post-FFN norms: 4; Phi and Cohere feed attention and FFN
   /// from one norm: 1.
   int64_t norms_per_layer = 2;
+  Gemma3nLayerSpec gemma3n;  ///< AltUp, LAuReL and per-layer inputs (§13)
   bool operator==(const LayerSpec&) const = default;
 };
 
@@ -142,6 +165,7 @@ struct ModelSpec {
   bool tie_word_embeddings = false;
   NormKind final_norm = NormKind::kRmsNorm;
   int64_t max_context = 0;   ///< the context it was trained for (max_position_embeddings); 0: unknown
+  Gemma3nModelSpec gemma3n;  ///< per-layer embeddings and AltUp projections (§13)
   std::vector<LayerGroup> groups;
   std::vector<std::string> warnings;  ///< approximations the reader made, shown on stderr
 
@@ -164,8 +188,14 @@ struct ParamCount {
   double layers = 0;     ///< all decoder layers, every expert included
   double active_layers = 0;  ///< decoder layers with only shared + top-k experts
   double final_norm = 0;
-  double total() const { return embedding + lm_head + layers + final_norm; }
-  double active() const { return embedding + lm_head + active_layers + final_norm; }
+  double per_layer_embedding = 0;  ///< Gemma 3n's per-layer embedding table (§13.1)
+  double globals = 0;  ///< other model-level matrices: Gemma 3n's AltUp and per-layer projections
+  double total() const {
+    return embedding + lm_head + layers + final_norm + per_layer_embedding + globals;
+  }
+  double active() const {
+    return embedding + lm_head + active_layers + final_norm + per_layer_embedding + globals;
+  }
 };
 
 /// The kinds of layer a model is made of, in order of first appearance: its attention

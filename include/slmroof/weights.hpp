@@ -33,8 +33,11 @@ enum class TensorRole {
   kSsmDt,    ///< Mamba-1 dt_proj
   kSsmConv,  ///< depthwise causal-convolution taps (kept in float: too short a row to quantize)
   kVector,   ///< 1-D tensors: norm scales and shifts, biases
+  kPerLayerEmbd,  ///< Gemma 3n's per-layer embedding table (quantized as token_embd)
+  kPerLayerProj,  ///< Gemma 3n's per-layer input gate and projection (inp_gate, proj)
+  kAltUp,    ///< Gemma 3n's AltUp, LAuReL and per-layer model projection, never quantized
 };
-inline constexpr int kTensorRoleCount = 20;
+inline constexpr int kTensorRoleCount = 23;
 
 /// GGUF-style name of a role ("attn_v", "ffn_down").
 std::string_view TensorRoleName(TensorRole role);

@@ -89,8 +89,13 @@ void Builder::AddStandardAttention(const AttentionSpec& a, const std::string& p,
   const double dh = static_cast<double>(a.head_dim);
   const double dv = static_cast<double>(a.v_head_dim);
   AddLinear(p + "q_proj", TensorRole::kAttnQ, d_, h * dh * (a.output_gate ? 2 : 1), a.qkv_bias);
-  AddLinear(p + "k_proj", TensorRole::kAttnK, d_, hkv * dh, a.qkv_bias);
-  AddLinear(p + "v_proj", TensorRole::kAttnV, d_, hkv * dv, a.qkv_bias);
+  // §13.3: a layer that reads an earlier layer's cache projects, normalises, rotates and writes
+  // no keys or values.
+  const double own_kv = a.kv_shared ? 0.0 : hkv;
+  if (!a.kv_shared) {
+    AddLinear(p + "k_proj", TensorRole::kAttnK, d_, hkv * dh, a.qkv_bias);
+    AddLinear(p + "v_proj", TensorRole::kAttnV, d_, hkv * dv, a.qkv_bias);
+  }
   if (a.qk_norm) {
     // §4.3: one RMSNorm row per head; the scale vector is shared by the heads.
     // One row per head, or one row across all heads (OLMo 2, OLMoE): the same FLOPs and rows.
@@ -99,14 +104,18 @@ void Builder::AddStandardAttention(const AttentionSpec& a, const std::string& p,
       AddNorm(p + "k_norm", NormKind::kRmsNorm, a.num_kv_heads * a.head_dim, count, t_);
     } else {
       AddNorm(p + "q_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * h);
-      AddNorm(p + "k_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * hkv);
+      if (!a.kv_shared) {
+        AddNorm(p + "k_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * hkv);
+      }
     }
   }
   if (a.rope_dim > 0) {
     const double r = static_cast<double>(a.rope_dim);
-    AddRope(p + "rope", (h + hkv) * r, r, count);
+    AddRope(p + "rope", (h + own_kv) * r, r, count);
   }
-  AddKvWrite(p + "kv_write", hkv * (dh + dv), count);
+  if (!a.kv_shared) {
+    AddKvWrite(p + "kv_write", hkv * (dh + dv), count);
+  }
   AddAttentionCore(p, h, hkv, dh, dv, false, a.sliding_window, count);
   if (a.output_gate) {
     // §11.3: o ⊙ sigmoid(gate), 5 FLOP per element (sigmoid 4, multiply 1); reads o and the

@@ -13,6 +13,7 @@ std::vector<OperatorCost> Builder::Build() {
   const DType& embd = types_.Of(TensorRole::kTokenEmbd, -1);
   Add({"embedding", OpKind::kEmbedding, 1, {}, t_ * d_ * embd.bytes(), t_ * d_ * ba_, {},
        Matmul(embd), embd.name, {}});
+  AddGemma3nInputs();
   const bool several = model_.groups.size() > 1;
   first_ = 0;
   for (const LayerGroup& g : model_.groups) {
@@ -27,6 +28,7 @@ std::vector<OperatorCost> Builder::Build() {
   }
   first_ = -1;
   repeat_ = 1;
+  AddGemma3nOutputs();
   AddNorm("final_norm", model_.final_norm, model_.hidden_size, 1, t_);
   // §4.9: logits only for the last position of each sequence, written in fp32. A tied model
   // multiplies by the embedding table.
@@ -148,6 +150,15 @@ void Builder::AddKvWrite(const std::string& name, double elements_per_token, int
 }
 
 void Builder::AddLayer(const LayerSpec& layer, int64_t repeat, const std::string& p) {
+  const Gemma3nLayerSpec& g = layer.gemma3n;
+  if (g.altup_streams > 0) {
+    AddAltUpPredict(g, p, repeat);
+  }
+  AddLayerCore(layer, repeat, p);
+  AddGemma3nLayerTail(g, p, repeat);
+}
+
+void Builder::AddLayerCore(const LayerSpec& layer, int64_t repeat, const std::string& p) {
   const bool mixer = layer.mixer != MixerKind::kNone;
   if (mixer) {
     AddNorm(p + (layer.mixer == MixerKind::kAttention ? "attn_norm" : "mixer_norm"), layer.norm,
@@ -175,6 +186,9 @@ void Builder::AddLayer(const LayerSpec& layer, int64_t repeat, const std::string
     } else {
       AddStandardAttention(layer.attention, p, repeat);
     }
+  }
+  if (layer.gemma3n.laurel_rank > 0) {
+    AddLaurel(layer.gemma3n, p, repeat);
   }
   if (layer.norms_per_layer > 2) {
     AddNorm(p + "post_norm", layer.norm, model_.hidden_size, repeat * (layer.norms_per_layer - 2),

@@ -4,7 +4,8 @@
 // Its methods live beside the block kind they build: builder.cpp (embedding, projections,
 // norms, layers, LM head), attention.cpp (standard attention and the attention core), mla.cpp
 // (multi-head latent attention), ffn.cpp (feed-forward), moe.cpp (mixture of experts), ssm.cpp
-// (Mamba), delta_net.cpp (Gated DeltaNet), short_conv.cpp (LFM2's gated convolution).
+// (Mamba), delta_net.cpp (Gated DeltaNet), short_conv.cpp (LFM2's gated convolution), gemma3n.cpp
+// (Gemma 3n's per-layer inputs, AltUp and LAuReL).
 
 #include <string>
 #include <vector>
@@ -134,6 +135,14 @@ class Builder {
   }
 
   void AddLayer(const LayerSpec& layer, int64_t repeat, const std::string& p);
+  void AddLayerCore(const LayerSpec& layer, int64_t repeat, const std::string& p);
+
+  // §13: Gemma 3n's per-layer inputs, AltUp and LAuReL (gemma3n.cpp).
+  void AddGemma3nInputs();
+  void AddGemma3nOutputs();
+  void AddAltUpPredict(const Gemma3nLayerSpec& g, const std::string& p, int64_t count);
+  void AddLaurel(const Gemma3nLayerSpec& g, const std::string& p, int64_t count);
+  void AddGemma3nLayerTail(const Gemma3nLayerSpec& g, const std::string& p, int64_t count);
 
   // §11: the recurrent mixers (ssm.cpp, delta_net.cpp, short_conv.cpp).
   void AddMamba(const SsmSpec& m, const std::string& p, int64_t count);

@@ -89,9 +89,12 @@ struct Wrapper {
   bool plural;
 };
 const Wrapper kWrappers[] = {
-    {"gemma3", "Gemma3ForConditionalGeneration", "gemma3_text", "vision tower", false},
-    {"qwen3_5", "Qwen3_5ForConditionalGeneration", "qwen3_5_text", "vision tower", false},
-    {"qwen3_5_moe", "Qwen3_5MoeForConditionalGeneration", "qwen3_5_moe_text", "vision tower", false},
+    {"gemma3", "Gemma3ForConditionalGeneration", "gemma3_text", "vision tower (vision_config)", false},
+    {"qwen3_5", "Qwen3_5ForConditionalGeneration", "qwen3_5_text", "vision tower (vision_config)", false},
+    {"qwen3_5_moe", "Qwen3_5MoeForConditionalGeneration", "qwen3_5_moe_text",
+     "vision tower (vision_config)", false},
+    {"gemma3n", "Gemma3nForConditionalGeneration", "gemma3n_text",
+     "vision and audio towers (vision_config, audio_config)", true},
 };
 
 const Wrapper* FindWrapper(const std::string& type) {
@@ -125,7 +128,7 @@ class HfReader {
     if (const Wrapper* w = FindWrapper(type)) {
       v_ = reader::View(f_, f_.Object(top_, "text_config", "text_config"), "text_config.");
       type = w->text_type;
-      m.warnings.push_back(fmt::format("{}: the {} (vision_config) {} not costed; text generation only",
+      m.warnings.push_back(fmt::format("{}: the {} {} not costed; text generation only",
                                        f_.origin(), w->towers, w->plural ? "are" : "is"));
     }
     if (const reader::HybridFamily* hybrid = FindHybrid(type)) {

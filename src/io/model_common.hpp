@@ -31,6 +31,11 @@ bool IsMambaSsmConfig(const nlohmann::json& doc);
 /// Reads a `mamba_ssm` MambaConfig (mamba_ssm_config.cpp; docs/model-format.md).
 ModelSpec ReadMambaSsmConfig(const JsonFields& f, const nlohmann::json& doc, const std::string& name);
 
+/// Appends Gemma 3n's decoder layers (a gemma3n_text config viewed by `v`) to `m` and sets its
+/// per-layer embedding and AltUp fields (hf_gemma3n.cpp).
+class View;
+void ReadGemma3nLayers(const View& v, int64_t layers, ModelSpec* m);
+
 /// A state-space or hybrid family hf_hybrid.cpp reads.
 struct HybridFamily {
   const char* model_type;
