@@ -47,6 +47,7 @@ Category CategoryOf(TensorRole role, bool fused_qkv) {
     case TensorRole::kSsmX:
     case TensorRole::kSsmDt:
     case TensorRole::kPerLayerProj:
+    case TensorRole::kAdapter:
       return Category::kOther;
     case TensorRole::kAltUp:  // "altup", "laurel" and "per_layer_model_proj" are never quantized
       return Category::kKeepFloat;

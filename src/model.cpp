@@ -169,7 +169,38 @@ double Gemma3nLayerParams(const Gemma3nLayerSpec& g, double d) {
   return params;
 }
 
+// §14.1: what a Zamba2 hybrid layer owns beside its Mamba-2 mixer: the d × d projection of the
+// shared block's output and its LoRA adapters (q, k, v: 2d·r + r·2d each; MLP: d·r + r·2F).
+double SharedCallParams(const LayerSpec& l, double d) {
+  if (!CallsSharedBlock(l)) {
+    return 0;
+  }
+  const double r = static_cast<double>(l.shared.adapter_rank);
+  double n = d * d;
+  if (l.shared.attention_adapters) {
+    n += 3 * (2 * d * r + r * 2 * d);
+  }
+  if (l.shared.mlp_adapter) {
+    n += d * r + r * 2 * static_cast<double>(l.ffn.intermediate_size);
+  }
+  return n;
+}
+
 }  // namespace
+
+double SharedBlockParams(const LayerSpec& l, int64_t hidden_size) {
+  // §14.1: a norm over concat(hidden, embedding), attention whose q/k/v read 2d and whose output
+  // projection writes d, a norm, and the gated MLP.
+  const double d = static_cast<double>(hidden_size);
+  const AttentionSpec& a = l.attention;
+  const double h = static_cast<double>(a.num_heads);
+  const double hkv = static_cast<double>(a.num_kv_heads);
+  const double dh = static_cast<double>(a.head_dim);
+  const double dv = static_cast<double>(a.v_head_dim);
+  const double attention = 2 * d * (h * dh + hkv * dh + hkv * dv) + h * dv * d;
+  return NormParams(l.norm, 2 * hidden_size) + attention + NormParams(l.norm, hidden_size) +
+         FfnParams(l.ffn, d, false);
+}
 
 double StateElements(const LayerSpec& layer, int64_t hidden_size) {
   switch (layer.mixer) {
@@ -200,7 +231,7 @@ double LayerParams(const LayerSpec& layer, int64_t hidden_size, bool active_only
   const double d = static_cast<double>(hidden_size);
   return MixerParams(layer, d) + (layer.has_ffn ? FfnParams(layer.ffn, d, active_only) : 0.0) +
          static_cast<double>(layer.norms_per_layer) * NormParams(layer.norm, hidden_size) +
-         Gemma3nLayerParams(layer.gemma3n, d);
+         Gemma3nLayerParams(layer.gemma3n, d) + SharedCallParams(layer, d);
 }
 
 std::string DescribeLayers(const ModelSpec& model) {
@@ -222,10 +253,12 @@ std::string DescribeLayers(const ModelSpec& model) {
     }
     if (HasAttention(l)) {
       const AttentionSpec& a = l.attention;
-      add(a.kind == AttentionKind::kMla                ? std::string("MLA")
-          : a.num_kv_heads == a.num_heads              ? std::string("MHA")
-          : a.num_kv_heads == 1                        ? std::string("MQA")
-                                                       : fmt::format("GQA {}/{}", a.num_heads, a.num_kv_heads));
+      const std::string kind =
+          a.kind == AttentionKind::kMla   ? std::string("MLA")
+          : a.num_kv_heads == a.num_heads ? std::string("MHA")
+          : a.num_kv_heads == 1           ? std::string("MQA")
+                                          : fmt::format("GQA {}/{}", a.num_heads, a.num_kv_heads);
+      add(CallsSharedBlock(l) ? fmt::format("shared {} blocks", kind) : kind);
     }
     moe = moe || (l.has_ffn && l.ffn.is_moe());
   }
@@ -262,6 +295,14 @@ ParamCount CountParams(const ModelSpec& model) {
   }
   if (g.altup_streams > 1) {
     p.globals += 2.0 * static_cast<double>(g.altup_streams - 1) * d * d;
+  }
+  // §14.1: each of Zamba2's shared blocks once, however many layers call it.
+  for (const LayerGroup& lg : model.groups) {
+    if (CallsSharedBlock(lg.layer)) {
+      p.globals += static_cast<double>(model.shared_blocks) *
+                   SharedBlockParams(lg.layer, model.hidden_size);
+      break;
+    }
   }
   return p;
 }
@@ -336,6 +377,31 @@ void ValidateMixer(const LayerSpec& l, const std::string& origin) {
 
 // §13: every layer's per-layer input matches the table's width, and a layer that reads an
 // earlier layer's cache has one of the same shape and window before it.
+// §14: every call of a shared block names one of the model's blocks, and all calls describe the
+// same block shape (the blocks share one configuration).
+static void ValidateSharedBlocks(const ModelSpec& model, const std::string& origin) {
+  const LayerSpec* first = nullptr;
+  for (const LayerGroup& g : model.groups) {
+    const LayerSpec& l = g.layer;
+    if (!CallsSharedBlock(l)) {
+      continue;
+    }
+    if (l.shared.block >= model.shared_blocks || l.attention.kind != AttentionKind::kStandard ||
+        l.shared.adapter_rank < 0 ||
+        ((l.shared.attention_adapters || l.shared.mlp_adapter) && l.shared.adapter_rank == 0)) {
+      throw InputError(fmt::format(
+          "{}: a layer calls shared block {} of {}, or its adapters (rank {}) or attention do not "
+          "fit one",
+          origin, l.shared.block, model.shared_blocks, l.shared.adapter_rank));
+    }
+    if (first != nullptr && (!(first->attention == l.attention) || !(first->ffn == l.ffn))) {
+      throw InputError(fmt::format("{}: the layers calling shared blocks describe different blocks",
+                                   origin));
+    }
+    first = &l;
+  }
+}
+
 static void ValidateGemma3n(const ModelSpec& model, const std::string& origin) {
   const Gemma3nModelSpec& gm = model.gemma3n;
   if (gm.per_layer_vocab < 0 || gm.per_layer_width < 0 || gm.altup_streams < 0 ||
@@ -383,6 +449,7 @@ void ValidateModel(const ModelSpec& model, const std::string& origin) {
     throw InputError(fmt::format("{}: the model has no layers", origin));
   }
   ValidateGemma3n(model, origin);
+  ValidateSharedBlocks(model, origin);
   for (const LayerGroup& g : model.groups) {
     RequirePositive(g.repeat, origin, "num_hidden_layers");
     ValidateMixer(g.layer, origin);

@@ -59,6 +59,8 @@ std::string_view TensorRoleName(TensorRole role) {
       return "per_layer_proj";
     case TensorRole::kAltUp:
       return "altup";
+    case TensorRole::kAdapter:
+      return "adapter";
   }
   return "?";
 }
@@ -76,7 +78,7 @@ class TensorLister {
     const double norm = NormElements(layer.norm, d_);
     Vector("attn_norm", norm);
     Mixer(layer);
-    if (HasAttention(layer)) {
+    if (HasAttention(layer) && !CallsSharedBlock(layer)) {
       Attention(layer.attention);
     }
     for (int64_t i = 2; i < layer.norms_per_layer; ++i) {
@@ -89,9 +91,57 @@ class TensorLister {
       Ffn(layer.ffn);
     }
     Gemma3n(layer.gemma3n);
+    SharedCall(layer);
+  }
+
+  // §14.1: one shared transformer block of a Zamba2 model, listed once outside the layers.
+  void SharedBlock(const LayerSpec& l, int64_t block) {
+    const std::string prefix = fmt::format("shared_blk.{}.", block);
+    const AttentionSpec& a = l.attention;
+    const int64_t d2 = 2 * d_;
+    const double n = NormElements(l.norm, 1);
+    out_->push_back({prefix + "attn_norm", TensorRole::kVector, -1, 0, n * static_cast<double>(d2)});
+    Global(prefix + "attn_q.weight", TensorRole::kAttnQ, d2, a.num_heads * a.head_dim);
+    Global(prefix + "attn_k.weight", TensorRole::kAttnK, d2, a.num_kv_heads * a.head_dim);
+    Global(prefix + "attn_v.weight", TensorRole::kAttnV, d2, a.num_kv_heads * a.v_head_dim);
+    Global(prefix + "attn_output.weight", TensorRole::kAttnOutput, a.num_heads * a.v_head_dim, d_);
+    out_->push_back({prefix + "ffn_norm", TensorRole::kVector, -1, 0, n * static_cast<double>(d_)});
+    const FfnSpec& f = l.ffn;
+    const bool gated = f.kind == FfnKind::kGated;
+    if (gated) {
+      Global(prefix + "ffn_gate.weight", TensorRole::kFfnGate, d_, f.intermediate_size);
+    }
+    Global(prefix + "ffn_up.weight", TensorRole::kFfnUp, d_, f.intermediate_size);
+    Global(prefix + "ffn_down.weight", TensorRole::kFfnDown, f.intermediate_size, d_);
+    if (f.bias) {
+      out_->push_back({prefix + "ffn_bias", TensorRole::kVector, -1, 0,
+                       static_cast<double>((gated ? 2 : 1) * f.intermediate_size + d_)});
+    }
   }
 
  private:
+  void Global(const std::string& name, TensorRole role, int64_t in, int64_t out) {
+    out_->push_back({name, role, -1, in, static_cast<double>(in) * static_cast<double>(out)});
+  }
+
+  // §14.1: what a layer calling a shared block owns: the d × d projection of the block's output
+  // and its LoRA adapters.
+  void SharedCall(const LayerSpec& l) {
+    if (!CallsSharedBlock(l)) {
+      return;
+    }
+    const int64_t r = l.shared.adapter_rank;
+    Matrix("shared_linear", TensorRole::kAdapter, d_, d_);
+    if (l.shared.attention_adapters) {
+      Matrix("attn_adapter_down", TensorRole::kAdapter, 2 * d_, r, 3);
+      Matrix("attn_adapter_up", TensorRole::kAdapter, r, 2 * d_, 3);
+    }
+    if (l.shared.mlp_adapter) {
+      Matrix("ffn_adapter_down", TensorRole::kAdapter, d_, r);
+      Matrix("ffn_adapter_up", TensorRole::kAdapter, r, 2 * l.ffn.intermediate_size);
+    }
+  }
+
   // §13.1, named as llama.cpp's GGUF files name them.
   void Gemma3n(const Gemma3nLayerSpec& g) {
     const int64_t n = g.altup_streams;
@@ -292,6 +342,13 @@ std::vector<WeightTensor> ListWeightTensors(const ModelSpec& model) {
     out.push_back({"altup_unembd_proj.weight", TensorRole::kAltUp, -1, d, dd});
   }
   TensorLister lister(model, &out);
+  const auto caller = std::find_if(model.groups.begin(), model.groups.end(),
+                                   [](const LayerGroup& lg) { return CallsSharedBlock(lg.layer); });
+  if (caller != model.groups.end()) {
+    for (int64_t b = 0; b < model.shared_blocks; ++b) {
+      lister.SharedBlock(caller->layer, b);
+    }
+  }
   int64_t il = 0;
   for (const LayerGroup& g : model.groups) {
     for (int64_t r = 0; r < g.repeat; ++r) {

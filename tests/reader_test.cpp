@@ -105,7 +105,7 @@ TEST(Reader, UnknownModelType) {
             "nemotron_h, "
             "olmo, olmo2, olmoe, phi, phi3, plm, qwen2, qwen2_moe, qwen3, qwen3_5, qwen3_5_moe, "
             "qwen3_5_moe_text, qwen3_5_text, qwen3_moe, qwen3_next, "
-            "smollm3, stablelm; a llama-shaped config can be read with --as llama)");
+            "smollm3, stablelm, zamba2; a llama-shaped config can be read with --as llama)");
 }
 
 TEST(Reader, PythonNonFiniteTokensAreStrings) {

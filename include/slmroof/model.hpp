@@ -118,6 +118,18 @@ struct Gemma3nLayerSpec {
   bool operator==(const Gemma3nLayerSpec&) const = default;
 };
 
+/// A Zamba2 hybrid layer's call of a shared transformer block before its Mamba-2 mixer
+/// (docs/cost-model.md §14). The layer's `attention` and `ffn` then describe the shared block,
+/// whose weights the model holds once per block; the call has its own KV cache, its own
+/// d × d output projection and, optionally, its own LoRA adapters.
+struct SharedBlockCall {
+  int64_t block = -1;               ///< which shared block; -1: the layer calls none
+  int64_t adapter_rank = 0;         ///< r of this call's LoRA adapters
+  bool attention_adapters = false;  ///< LoRA on q, k and v (2d → r → 2d each)
+  bool mlp_adapter = false;         ///< LoRA on the MLP's gate/up projection (d → r → 2F)
+  bool operator==(const SharedBlockCall&) const = default;
+};
+
 /// Gemma 3n's model-level additions (§13): the per-layer embedding table, its projection from the
 /// token embedding, and AltUp's stream projections; all 0 elsewhere.
 struct Gemma3nModelSpec {
@@ -145,6 +157,7 @@ struct LayerSpec {
   /// from one norm: 1.
   int64_t norms_per_layer = 2;
   Gemma3nLayerSpec gemma3n;  ///< AltUp, LAuReL and per-layer inputs (§13)
+  SharedBlockCall shared;    ///< Zamba2's shared transformer block before the mixer (§14)
   bool operator==(const LayerSpec&) const = default;
 };
 
@@ -166,16 +179,22 @@ struct ModelSpec {
   NormKind final_norm = NormKind::kRmsNorm;
   int64_t max_context = 0;   ///< the context it was trained for (max_position_embeddings); 0: unknown
   Gemma3nModelSpec gemma3n;  ///< per-layer embeddings and AltUp projections (§13)
+  int64_t shared_blocks = 0; ///< Zamba2's distinct shared transformer blocks (§14)
   std::vector<LayerGroup> groups;
   std::vector<std::string> warnings;  ///< approximations the reader made, shown on stderr
 
   int64_t NumLayers() const;
 };
 
-/// Whether a layer holds a KV cache: softmax attention as its mixer or beside it.
+/// Whether a layer holds a KV cache: softmax attention as its mixer, beside it, or in the
+/// shared block it calls (Zamba2).
 inline bool HasAttention(const LayerSpec& l) {
-  return l.mixer == MixerKind::kAttention || l.parallel_attention;
+  return l.mixer == MixerKind::kAttention || l.parallel_attention || l.shared.block >= 0;
 }
+
+/// Whether a layer's attention and FFN are those of a shared block it calls (§14): their
+/// weights belong to the model, not to the layer.
+inline bool CallsSharedBlock(const LayerSpec& l) { return l.shared.block >= 0; }
 
 /// Elements of the recurrent state one sequence keeps in a layer, SSM or delta-rule state plus
 /// convolution state (§11.5); 0 for attention-only and FFN-only layers.
@@ -208,6 +227,10 @@ ParamCount CountParams(const ModelSpec& model);
 
 /// Weight elements of one layer; with `active_only`, only shared + top-k experts.
 double LayerParams(const LayerSpec& layer, int64_t hidden_size, bool active_only);
+
+/// Parameters of one shared transformer block, whose shape a calling Zamba2 layer describes
+/// (§14.1); CountParams counts it once per block.
+double SharedBlockParams(const LayerSpec& layer, int64_t hidden_size);
 
 /// The paper's depth variant with `layers` (≥ 1) layers: the model's first layers, extended with
 /// copies of its last layer when it has fewer.

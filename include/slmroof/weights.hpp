@@ -36,8 +36,9 @@ enum class TensorRole {
   kPerLayerEmbd,  ///< Gemma 3n's per-layer embedding table (quantized as token_embd)
   kPerLayerProj,  ///< Gemma 3n's per-layer input gate and projection (inp_gate, proj)
   kAltUp,    ///< Gemma 3n's AltUp, LAuReL and per-layer model projection, never quantized
+  kAdapter,  ///< Zamba2's per-call LoRA adapters and output projection of a shared block
 };
-inline constexpr int kTensorRoleCount = 23;
+inline constexpr int kTensorRoleCount = 24;
 
 /// GGUF-style name of a role ("attn_v", "ffn_down").
 std::string_view TensorRoleName(TensorRole role);

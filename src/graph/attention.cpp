@@ -83,18 +83,20 @@ void Builder::AddAttentionCore(const std::string& prefix, double heads, double k
        {}});
 }
 
-void Builder::AddStandardAttention(const AttentionSpec& a, const std::string& p, int64_t count) {
+void Builder::AddStandardAttention(const AttentionSpec& a, const std::string& p, int64_t count,
+                                   double in_width) {
+  const double in = in_width > 0 ? in_width : d_;
   const double h = static_cast<double>(a.num_heads);
   const double hkv = static_cast<double>(a.num_kv_heads);
   const double dh = static_cast<double>(a.head_dim);
   const double dv = static_cast<double>(a.v_head_dim);
-  AddLinear(p + "q_proj", TensorRole::kAttnQ, d_, h * dh * (a.output_gate ? 2 : 1), a.qkv_bias);
+  AddLinear(p + "q_proj", TensorRole::kAttnQ, in, h * dh * (a.output_gate ? 2 : 1), a.qkv_bias);
   // §13.3: a layer that reads an earlier layer's cache projects, normalises, rotates and writes
   // no keys or values.
   const double own_kv = a.kv_shared ? 0.0 : hkv;
   if (!a.kv_shared) {
-    AddLinear(p + "k_proj", TensorRole::kAttnK, d_, hkv * dh, a.qkv_bias);
-    AddLinear(p + "v_proj", TensorRole::kAttnV, d_, hkv * dv, a.qkv_bias);
+    AddLinear(p + "k_proj", TensorRole::kAttnK, in, hkv * dh, a.qkv_bias);
+    AddLinear(p + "v_proj", TensorRole::kAttnV, in, hkv * dv, a.qkv_bias);
   }
   if (a.qk_norm) {
     // §4.3: one RMSNorm row per head; the scale vector is shared by the heads.

@@ -72,6 +72,9 @@ Precision Builder::Matmul(const DType& type) const {
 // of the group whose `role` tensor has another storage type get a row of their own (§2.2).
 std::vector<std::pair<const DType*, int64_t>> Builder::TypeRuns(TensorRole role) const {
   std::vector<std::pair<const DType*, int64_t>> runs;
+  if (shared_weights_) {
+    return {{&types_.Of(role, -1), repeat_}};  // §14: a shared block's tensors are the model's
+  }
   for (int64_t l = first_; l < first_ + repeat_; ++l) {
     const DType* type = &types_.Of(role, l);
     auto it = std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return r.first == type; });
@@ -154,6 +157,9 @@ void Builder::AddLayer(const LayerSpec& layer, int64_t repeat, const std::string
   if (g.altup_streams > 0) {
     AddAltUpPredict(g, p, repeat);
   }
+  if (CallsSharedBlock(layer)) {
+    AddSharedBlockCall(layer, p, repeat);
+  }
   AddLayerCore(layer, repeat, p);
   AddGemma3nLayerTail(g, p, repeat);
 }
@@ -179,8 +185,9 @@ void Builder::AddLayerCore(const LayerSpec& layer, int64_t repeat, const std::st
     case MixerKind::kNone:
       break;
   }
-  // Attention as the mixer, or beside a Mamba mixer on the same normed input (Falcon-H1).
-  if (HasAttention(layer)) {
+  // Attention as the mixer, or beside a Mamba mixer on the same normed input (Falcon-H1); a
+  // shared block's is built by AddSharedBlockCall.
+  if (HasAttention(layer) && !CallsSharedBlock(layer)) {
     if (layer.attention.kind == AttentionKind::kMla) {
       AddMlaAttention(layer.attention, p, repeat);
     } else {

@@ -5,7 +5,7 @@
 // norms, layers, LM head), attention.cpp (standard attention and the attention core), mla.cpp
 // (multi-head latent attention), ffn.cpp (feed-forward), moe.cpp (mixture of experts), ssm.cpp
 // (Mamba), delta_net.cpp (Gated DeltaNet), short_conv.cpp (LFM2's gated convolution), gemma3n.cpp
-// (Gemma 3n's per-layer inputs, AltUp and LAuReL).
+// (Gemma 3n's per-layer inputs, AltUp and LAuReL), shared_block.cpp (Zamba2's shared blocks).
 
 #include <string>
 #include <vector>
@@ -110,7 +110,13 @@ class Builder {
   void AddAttentionCore(const std::string& prefix, double heads, double kv_heads, double k_width,
                         double v_width, bool v_shares_k, int64_t window, int64_t count);
 
-  void AddStandardAttention(const AttentionSpec& a, const std::string& p, int64_t count);
+  // §4.2–§4.8: q/k/v read `in_width` per token (0: the model width; 2D for Zamba2's shared
+  // blocks, §14).
+  void AddStandardAttention(const AttentionSpec& a, const std::string& p, int64_t count,
+                            double in_width = 0);
+
+  // §14: a call of one of Zamba2's shared transformer blocks (shared_block.cpp).
+  void AddSharedBlockCall(const LayerSpec& l, const std::string& p, int64_t count);
 
   // §5: multi-head latent attention, absorbed or naive.
   void AddMlaAttention(const AttentionSpec& a, const std::string& p, int64_t count);
@@ -172,6 +178,7 @@ class Builder {
   Precision attn_math_;
   int64_t first_ = -1;   // first layer of the group being built; -1 outside the layers
   int64_t repeat_ = 1;   // layers in that group
+  bool shared_weights_ = false;  // building a shared block: its weights are the model's (§14)
   std::vector<OperatorCost> ops_;
 };
 

@@ -444,6 +444,7 @@ const std::vector<HybridFamily>& HybridFamilies() {
       {"qwen3_5_text", "Qwen3_5ForCausalLM", false},
       {"qwen3_5_moe_text", "Qwen3_5MoeForCausalLM", false},
       {"gemma3n_text", "Gemma3nForCausalLM", true},
+      {"zamba2", "Zamba2ForCausalLM", true},
       {"jamba", "JambaForCausalLM", false},
   };
   return kFamilies;
@@ -478,6 +479,8 @@ void ReadHybridLayers(const JsonFields& f, const json& cfg, const std::string& t
     ReadLfm2(v, layers, m);
   } else if (type == "qwen3_next" || type == "qwen3_5_text" || type == "qwen3_5_moe_text") {
     ReadQwen3Next(v, layers, m);
+  } else if (type == "zamba2") {
+    ReadZamba2Layers(v, layers, m);
   } else if (type == "gemma3n_text") {
     ReadGemma3nLayers(v, layers, m);
   } else if (type == "jamba") {

@@ -36,6 +36,9 @@ ModelSpec ReadMambaSsmConfig(const JsonFields& f, const nlohmann::json& doc, con
 class View;
 void ReadGemma3nLayers(const View& v, int64_t layers, ModelSpec* m);
 
+/// Appends Zamba2's Mamba-2 and hybrid layers to `m` and sets its shared blocks (hf_zamba2.cpp).
+void ReadZamba2Layers(const View& v, int64_t layers, ModelSpec* m);
+
 /// A state-space or hybrid family hf_hybrid.cpp reads.
 struct HybridFamily {
   const char* model_type;
