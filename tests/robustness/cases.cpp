@@ -210,16 +210,6 @@ const std::vector<Case>& Matrix() {
     add("model file", "native: format version 2", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'slmroof_model' is 2, but this slmroof reads version 1\n",
         Native("/slmroof_model", 2));
 
-    // ---- Readers of the architectures of issue 11 ------------------------------------------------
-    add("model file", "mamba_ssm: misspelt ssm_cfg key", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'ssm_cfg.d_sate' is not a field slmroof reads for this mixer (it would change the cost or is not a mamba_ssm argument)\n",
-        File("m.json", R"({"d_model": 64, "n_layer": 2, "vocab_size": 1000, "ssm_cfg": {"layer": "Mamba2", "d_sate": 16}})"));
-    add("model file", "Python Infinity where a number goes", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'hidden_size' must be an integer in [1, 131072], got string 'Infinity'\n",
-        File("m.json", R"({"model_type": "llama", "vocab_size": 1000, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 128, "hidden_size": Infinity})"));
-    add("model file", "gemma3n: intermediate_size list of the wrong length", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'intermediate_size' has 2 entries for 3 layers\n",
-        File("m.json", R"({"model_type": "gemma3n_text", "vocab_size": 100, "hidden_size": 16, "num_hidden_layers": 3, "intermediate_size": [32, 32], "num_kv_shared_layers": 0})"));
-    add("model file", "zamba2: adapters on grouped attention", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'num_key_value_heads' must equal num_attention_heads when the shared attention has adapters (their outputs are 2·hidden_size wide)\n",
-        File("m.json", R"({"model_type": "zamba2", "vocab_size": 100, "hidden_size": 16, "num_hidden_layers": 2, "layers_block_type": ["mamba", "hybrid"], "num_attention_heads": 4, "num_key_value_heads": 2, "use_shared_attention_adapter": true})"));
-
     // ---- Paths that are not readable files ----------------------------------------------------
     add("path", "no such file", Analyze({"missing.json"}), 1, "slmroof: error: cannot open 'missing.json': No such file or directory\n");
     add("path", "a directory", Analyze({"d/"}), 1, "slmroof: error: cannot read 'd/': it is a directory\n",
@@ -364,6 +354,15 @@ const std::vector<Case>& Matrix() {
       c->mode = Mode::kSignalOnTempFile;
       c->signal = sig;
     }
+    // ---- Readers of the architectures of issue 11 ------------------------------------------------
+    add("model file", "mamba_ssm: misspelt ssm_cfg key", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'ssm_cfg.d_sate' is not a field slmroof reads for this mixer (it would change the cost or is not a mamba_ssm argument)\n",
+        File("m.json", R"({"d_model": 64, "n_layer": 2, "vocab_size": 1000, "ssm_cfg": {"layer": "Mamba2", "d_sate": 16}})"));
+    add("model file", "Python Infinity where a number goes", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'hidden_size' must be an integer in [1, 131072], got string 'Infinity'\n",
+        File("m.json", R"({"model_type": "llama", "vocab_size": 1000, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 128, "hidden_size": Infinity})"));
+    add("model file", "gemma3n: intermediate_size list of the wrong length", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'intermediate_size' has 2 entries for 3 layers\n",
+        File("m.json", R"({"model_type": "gemma3n_text", "vocab_size": 100, "hidden_size": 16, "num_hidden_layers": 3, "intermediate_size": [32, 32], "num_kv_shared_layers": 0})"));
+    add("model file", "zamba2: adapters on grouped attention", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'num_key_value_heads' must equal num_attention_heads when the shared attention has adapters (their outputs are 2·hidden_size wide)\n",
+        File("m.json", R"({"model_type": "zamba2", "vocab_size": 100, "hidden_size": 16, "num_hidden_layers": 2, "layers_block_type": ["mamba", "hybrid"], "num_attention_heads": 4, "num_key_value_heads": 2, "use_shared_attention_adapter": true})"));
     return v;
   }();
   return kCases;
