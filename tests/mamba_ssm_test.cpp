@@ -49,6 +49,19 @@ TEST(MambaSsm, Mamba1BlocksEqualTheTransformersReading) {
   EXPECT_EQ(CountParams(raw).total(), CountParams(hf).total());
 }
 
+TEST(MambaSsm, FalconMambaReadsAsMamba) {
+  // Falcon Mamba (model_type falcon_mamba) has Mamba-1's keys and layers (its B/C/Δ norms have no
+  // weights): the same shapes as a mamba config with the same values.
+  const std::string body = R"("vocab_size": 65024, "hidden_size": 256, "num_hidden_layers": 4,
+      "state_size": 16, "expand": 2, "conv_kernel": 4, "time_step_rank": 16, "tie_word_embeddings": false})";
+  const ModelSpec falcon = ParseModelJson(R"({"model_type": "falcon_mamba", )" + body, "f.json", "f");
+  const ModelSpec mamba = ParseModelJson(R"({"model_type": "mamba", )" + body, "m.json", "m");
+  ASSERT_EQ(falcon.groups.size(), 1U);
+  EXPECT_TRUE(falcon.groups[0].layer == mamba.groups[0].layer);
+  EXPECT_EQ(CountParams(falcon).total(), CountParams(mamba).total());
+  EXPECT_FALSE(falcon.tie_word_embeddings);
+}
+
 TEST(MambaSsm, AttentionLayersAndGatedMlps) {
   // Layers 1 and 3 are mamba_ssm MHA (biased q/k/v and out projections by default); every block
   // has a GatedMLP of d_intermediate 200 rounded up to 256.

@@ -98,7 +98,7 @@ TEST(Reader, KvHeadsMustDivideHeads) {
 TEST(Reader, UnknownModelType) {
   EXPECT_EQ(ModelError(Llama("model_type", "\"bert\"")),
             "m.json: field 'model_type' is 'bert', which slmroof does not read (supported: bamba, "
-            "cohere, cohere2, deepseek_v2, deepseek_v3, falcon_h1, gemma, gemma2, gemma3, "
+            "cohere, cohere2, deepseek_v2, deepseek_v3, falcon_h1, falcon_mamba, gemma, gemma2, gemma3, "
             "gemma3_text, gemma3n, gemma3n_text, gpt_neox, gpt_oss, granite, granitemoe, "
             "granitemoehybrid, "
             "granitemoeshared, jamba, lfm2, llama, mamba, mamba2, minicpm3, mistral, mixtral, "

@@ -109,6 +109,8 @@ LayerSpec Base(NormKind norm, int64_t norms) {
 }
 
 // mamba: every layer a Mamba-1 mixer, one RMSNorm, no FFN (configuration_mamba.py).
+// falcon_mamba has the same keys and layers; its extra RMSNorms on B, C and Δ have no weights
+// (modeling_falcon_mamba.py's rms_forward) and cost 4 FLOP per element of 2N + R: not counted.
 void ReadMamba(const View& v, int64_t layers, ModelSpec* m) {
   LayerSpec l = Base(NormKind::kRmsNorm, 1);
   l.mixer = MixerKind::kMamba;
@@ -445,6 +447,7 @@ const std::vector<HybridFamily>& HybridFamilies() {
       {"qwen3_5_moe_text", "Qwen3_5MoeForCausalLM", false},
       {"gemma3n_text", "Gemma3nForCausalLM", true},
       {"zamba2", "Zamba2ForCausalLM", true},
+      {"falcon_mamba", "FalconMambaForCausalLM", true},
       {"jamba", "JambaForCausalLM", false},
   };
   return kFamilies;
@@ -453,7 +456,7 @@ const std::vector<HybridFamily>& HybridFamilies() {
 void ReadHybridLayers(const JsonFields& f, const json& cfg, const std::string& type, int64_t layers,
                       ModelSpec* m) {
   const View v(f, cfg);
-  if (type == "mamba") {
+  if (type == "mamba" || type == "falcon_mamba") {
     ReadMamba(v, layers, m);
   } else if (type == "mamba2") {
     ReadMamba2(v, layers, m);
