@@ -46,8 +46,10 @@ Category CategoryOf(TensorRole role, bool fused_qkv) {
     case TensorRole::kSsmOut:
     case TensorRole::kSsmX:
     case TensorRole::kSsmDt:
+    case TensorRole::kPerLayerGate:
     case TensorRole::kPerLayerProj:
     case TensorRole::kAdapter:
+    case TensorRole::kAdapterUp:
       return Category::kOther;
     case TensorRole::kAltUp:  // "altup", "laurel" and "per_layer_model_proj" are never quantized
       return Category::kKeepFloat;

@@ -55,12 +55,16 @@ std::string_view TensorRoleName(TensorRole role) {
       return "vector";
     case TensorRole::kPerLayerEmbd:
       return "per_layer_token_embd";
+    case TensorRole::kPerLayerGate:
+      return "per_layer_gate";
     case TensorRole::kPerLayerProj:
       return "per_layer_proj";
     case TensorRole::kAltUp:
       return "altup";
     case TensorRole::kAdapter:
       return "adapter";
+    case TensorRole::kAdapterUp:
+      return "adapter_up";
   }
   return "?";
 }
@@ -134,11 +138,11 @@ class TensorLister {
     Matrix("shared_linear", TensorRole::kAdapter, d_, d_);
     if (l.shared.attention_adapters) {
       Matrix("attn_adapter_down", TensorRole::kAdapter, 2 * d_, r, 3);
-      Matrix("attn_adapter_up", TensorRole::kAdapter, r, 2 * d_, 3);
+      Matrix("attn_adapter_up", TensorRole::kAdapterUp, r, 2 * d_, 3);
     }
     if (l.shared.mlp_adapter) {
       Matrix("ffn_adapter_down", TensorRole::kAdapter, d_, r);
-      Matrix("ffn_adapter_up", TensorRole::kAdapter, r, 2 * l.ffn.intermediate_size);
+      Matrix("ffn_adapter_up", TensorRole::kAdapterUp, r, 2 * l.ffn.intermediate_size);
     }
   }
 
@@ -146,9 +150,11 @@ class TensorLister {
   void Gemma3n(const Gemma3nLayerSpec& g) {
     const int64_t n = g.altup_streams;
     if (n > 0) {
-      Matrix("altup_correct_coef", TensorRole::kAltUp, n, n);
+      // The two coefficient matrices (n × n, n × n²) are F32 in GGUF files, as convert_hf_to_gguf
+      // writes them: typed as vectors.
+      Matrix("altup_correct_coef", TensorRole::kVector, n, n);
       Vector("altup_correct_scale", static_cast<double>(d_));
-      Matrix("altup_predict_coef", TensorRole::kAltUp, n, n * n);
+      Matrix("altup_predict_coef", TensorRole::kVector, n, n * n);
       Matrix("altup_router", TensorRole::kAltUp, d_, n);
       Vector("altup_router_norm", static_cast<double>(d_));
     }
@@ -158,7 +164,7 @@ class TensorLister {
       Vector("laurel_post_norm", static_cast<double>(d_));
     }
     if (g.per_layer_width > 0) {
-      Matrix("inp_gate", TensorRole::kPerLayerProj, d_, g.per_layer_width);
+      Matrix("inp_gate", TensorRole::kPerLayerGate, d_, g.per_layer_width);
       Matrix("proj", TensorRole::kPerLayerProj, g.per_layer_width, d_);
       Vector("post_norm", static_cast<double>(d_));
     }

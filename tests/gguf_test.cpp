@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "gguf_writer.hpp"
+#include "test_util.hpp"
 #include "slmroof/errors.hpp"
 #include "slmroof/io/gguf.hpp"
 
@@ -212,6 +215,41 @@ TEST(Gguf, ClaimsOf2To60EntriesAllocateNothing) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
 #endif
+}
+
+}  // namespace
+}  // namespace slmroof
+
+namespace slmroof {
+namespace {
+
+TEST(Gguf, InspectPrintsTheFileAndItsBitsPerWeight) {
+  const std::string path = ::testing::TempDir() + "inspect.gguf";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << Mixed().Build();
+  }
+  std::string out, err;
+  ASSERT_EQ(testing::RunBinary("inspect " + path, &out, &err), 0) << err;
+  EXPECT_NE(out.find("  architecture  llama\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  file type     Q4_K_M (general.file_type 15)\n"), std::string::npos) << out;
+  // 630 + 36,864 + 139,264 + 1,024 bytes over 768 + 65,536 + 131,072 + 256 elements.
+  EXPECT_NE(out.find("bits per weight"), std::string::npos);
+  ASSERT_EQ(testing::RunBinary("inspect --format json " + path, &out, &err), 0) << err;
+  const nlohmann::json j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["bytes"], 630 + 36864 + 139264 + 1024);
+  EXPECT_EQ(j["elements"], 768 + 65536 + 131072 + 256);
+  EXPECT_EQ(j["metadata"]["llama.feed_forward_length"], nlohmann::json::array({512}));
+  EXPECT_EQ(j["groups"][2]["role"], "ffn_down.weight");
+  EXPECT_EQ(j["groups"][2]["type"], "q8_0");
+  EXPECT_EQ(j["groups"][2]["bits_per_weight"], 8.5);
+  // Damage is exit 1 with the byte offset.
+  {
+    std::ofstream out2(path, std::ios::binary | std::ios::trunc);
+    out2 << Mixed().Build().substr(0, 100);
+  }
+  EXPECT_EQ(testing::RunBinary("inspect " + path, &out, &err), 1);
+  EXPECT_NE(err.find(path + ": byte "), std::string::npos) << err;
 }
 
 }  // namespace

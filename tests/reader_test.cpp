@@ -118,6 +118,11 @@ TEST(Reader, PythonNonFiniteTokensAreStrings) {
   EXPECT_EQ(ModelError(head + R"("hidden_size": Infinity})"),
             ModelError(head + R"("hidden_size": "Infinity"})"));
   EXPECT_NE(ModelError(head + R"("hidden_size": Infinity})"), "no error");
+  // A token-shaped word near the end of the text (the scan never reads past it).
+  EXPECT_EQ(ModelError(R"({"NaN": 1})").rfind("m.json: neither a slmroof model", 0), 0U);
+  EXPECT_EQ(ModelError(R"({"a": NaN})").rfind("m.json: neither a slmroof model", 0), 0U);
+  EXPECT_EQ(ModelError(R"({"a": Na})").rfind("m.json: malformed JSON", 0), 0U);
+  EXPECT_EQ(ModelError(std::string("{\"a\": NaN\0}")).rfind("m.json: malformed JSON", 0), 0U);
   // Not a token where a value starts: still malformed.
   EXPECT_EQ(ModelError(R"({"a": Infinityx})").rfind("m.json: malformed JSON", 0), 0U);
   EXPECT_EQ(ModelError(R"({"a": 1 NaN})").rfind("m.json: malformed JSON", 0), 0U);

@@ -34,11 +34,15 @@ enum class TensorRole {
   kSsmConv,  ///< depthwise causal-convolution taps (kept in float: too short a row to quantize)
   kVector,   ///< 1-D tensors: norm scales and shifts, biases
   kPerLayerEmbd,  ///< Gemma 3n's per-layer embedding table (quantized as token_embd)
-  kPerLayerProj,  ///< Gemma 3n's per-layer input gate and projection (inp_gate, proj)
+  kPerLayerGate,  ///< Gemma 3n's per-layer input gate (inp_gate, d → p)
+  kPerLayerProj,  ///< Gemma 3n's per-layer input projection (proj, p → d)
   kAltUp,    ///< Gemma 3n's AltUp, LAuReL and per-layer model projection, never quantized
-  kAdapter,  ///< Zamba2's per-call LoRA adapters and output projection of a shared block
+  kAdapter,  ///< Zamba2's shared-block output projection and LoRA down-projections (rows of d, 2d)
+  kAdapterUp,  ///< Zamba2's LoRA up-projections (rows of the rank r)
 };
-inline constexpr int kTensorRoleCount = 24;
+// One role holds tensors of one row length per layer, so a type's block fallback (§2.2) is the
+// same for all of them.
+inline constexpr int kTensorRoleCount = 26;
 
 /// GGUF-style name of a role ("attn_v", "ffn_down").
 std::string_view TensorRoleName(TensorRole role);

@@ -35,6 +35,8 @@ const Command kCommands[] = {
      cli::SetupCalibrate},
     {"list", "List the built-in models and hardware (with their units), or weight types",
      cli::SetupList},
+    {"inspect", "Read a GGUF file's metadata and tensor table: architecture, types, bits per weight",
+     cli::SetupInspect},
     {"completion", "Print a shell completion script: bash, zsh or fish", cli::SetupCompletion},
     {"help", "Print help for slmroof or one subcommand; --man prints the manual page",
      cli::SetupHelp},

@@ -31,6 +31,7 @@ using Setup = std::function<std::function<int()>(CLI::App& cmd)>;
 std::function<int()> SetupAnalyze(CLI::App& cmd);
 std::function<int()> SetupCompare(CLI::App& cmd);
 std::function<int()> SetupList(CLI::App& cmd);
+std::function<int()> SetupInspect(CLI::App& cmd);
 std::function<int()> SetupSweep(CLI::App& cmd);
 std::function<int()> SetupValidate(CLI::App& cmd);
 std::function<int()> SetupCalibrate(CLI::App& cmd);

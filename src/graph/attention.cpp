@@ -103,7 +103,9 @@ void Builder::AddStandardAttention(const AttentionSpec& a, const std::string& p,
     // One row per head, or one row across all heads (OLMo 2, OLMoE): the same FLOPs and rows.
     if (a.qk_norm_full) {
       AddNorm(p + "q_norm", NormKind::kRmsNorm, a.num_heads * a.head_dim, count, t_);
-      AddNorm(p + "k_norm", NormKind::kRmsNorm, a.num_kv_heads * a.head_dim, count, t_);
+      if (!a.kv_shared) {
+        AddNorm(p + "k_norm", NormKind::kRmsNorm, a.num_kv_heads * a.head_dim, count, t_);
+      }
     } else {
       AddNorm(p + "q_norm", NormKind::kRmsNorm, a.head_dim, count, t_ * h);
       if (!a.kv_shared) {

@@ -54,7 +54,7 @@ void Builder::AddAltUpPredict(const Gemma3nLayerSpec& g, const std::string& p, i
   const double n = static_cast<double>(g.altup_streams);
   AddNorm(p + "altup_router_norm", NormKind::kRmsNorm, model_.hidden_size, count, t_);
   AddLinear(p + "altup_router", TensorRole::kAltUp, d_, n, false);
-  AddLinear(p + "altup_predict_coef", TensorRole::kAltUp, n, n * n, false);
+  AddLinear(p + "altup_predict_coef", TensorRole::kVector, n, n * n, false);  // F32 (§13.1)
   Add({p + "altup_predict", OpKind::kActivation, count, t_ * (2 * n * n * d_ + n * d_), {},
        2 * t_ * n * d_ * ba_, {}, Precision::kFp32, {}, {}});
 }
@@ -65,7 +65,8 @@ void Builder::AddLaurel(const Gemma3nLayerSpec& g, const std::string& p, int64_t
   AddLinear(p + "laurel_l", TensorRole::kAltUp, d_, r, false);
   AddLinear(p + "laurel_r", TensorRole::kAltUp, r, d_, false);
   AddNorm(p + "laurel_post_norm", NormKind::kRmsNorm, model_.hidden_size, count, t_);
-  Add({p + "laurel_add", OpKind::kResidual, count, 2 * t_ * d_, {}, 3 * t_ * d_ * ba_, {},
+  // (residual + attention + LAuReL)·2^-½: 3 FLOP per element, three rows read, one written.
+  Add({p + "laurel_add", OpKind::kResidual, count, 3 * t_ * d_, {}, 4 * t_ * d_ * ba_, {},
        Precision::kFp32, {}, {}});
 }
 
@@ -78,7 +79,7 @@ void Builder::AddGemma3nLayerTail(const Gemma3nLayerSpec& g, const std::string& 
     const double n = static_cast<double>(g.altup_streams);
     AddNorm(p + "altup_correct_router_norm", NormKind::kRmsNorm, model_.hidden_size, count, t_);
     AddLinear(p + "altup_correct_router", TensorRole::kAltUp, d_, n, false);
-    AddLinear(p + "altup_correct_coef", TensorRole::kAltUp, n, n, false);
+    AddLinear(p + "altup_correct_coef", TensorRole::kVector, n, n, false);  // F32 (§13.1)
     // Innovation (d), n streams × (multiply, add) (2n·d), output scale (d); the scale vector is
     // a weight read once per pass.
     Add({p + "altup_correct", OpKind::kActivation, count, t_ * (2 * n + 2) * d_,
@@ -86,15 +87,17 @@ void Builder::AddGemma3nLayerTail(const Gemma3nLayerSpec& g, const std::string& 
   }
   if (g.per_layer_width > 0) {
     const double w = static_cast<double>(g.per_layer_width);
-    const double streams = static_cast<double>(std::max<int64_t>(g.altup_streams - 1, 1));
-    AddLinear(p + "per_layer_gate", TensorRole::kPerLayerProj, d_, w, false);
+    const double streams = static_cast<double>(std::max<int64_t>(g.altup_streams - 1, 0));
+    AddLinear(p + "per_layer_gate", TensorRole::kPerLayerGate, d_, w, false);
     Add({p + "per_layer_act_mul", OpKind::kActivation, count,
          t_ * w * (ActivationFlops(Activation::kGeluTanh) + 1), {}, 3 * t_ * w * ba_, {},
          Precision::kFp32, {}, {}});
     AddLinear(p + "per_layer_proj", TensorRole::kPerLayerProj, w, d_, false);
     AddNorm(p + "per_layer_post_norm", NormKind::kRmsNorm, model_.hidden_size, count, t_);
-    Add({p + "per_layer_add", OpKind::kResidual, count, t_ * streams * d_, {},
-         t_ * (2 * streams + 1) * d_ * ba_, {}, Precision::kFp32, {}, {}});
+    if (streams > 0) {  // added to the other streams only; with one stream to none
+      Add({p + "per_layer_add", OpKind::kResidual, count, t_ * streams * d_, {},
+           t_ * (2 * streams + 1) * d_ * ba_, {}, Precision::kFp32, {}, {}});
+    }
   }
 }
 

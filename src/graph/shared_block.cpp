@@ -21,7 +21,7 @@ void Builder::AddSharedBlockCall(const LayerSpec& l, const std::string& p, int64
   if (c.attention_adapters) {
     // LoRA on q, k and v: 2d → r → 2d each, added to the projections' outputs.
     AddLinear(p + "attn_adapter_down", TensorRole::kAdapter, d2, r, false, 3);
-    AddLinear(p + "attn_adapter_up", TensorRole::kAdapter, r, d2, false, 3);
+    AddLinear(p + "attn_adapter_up", TensorRole::kAdapterUp, r, d2, false, 3);
   }
   shared_weights_ = true;
   AddNorm(p + "shared_ffn_norm", l.norm, model_.hidden_size, count, t_);
@@ -30,7 +30,7 @@ void Builder::AddSharedBlockCall(const LayerSpec& l, const std::string& p, int64
   if (c.mlp_adapter) {
     // LoRA on the gate/up projection: d → r → 2F.
     AddLinear(p + "ffn_adapter_down", TensorRole::kAdapter, d_, r, false);
-    AddLinear(p + "ffn_adapter_up", TensorRole::kAdapter, r,
+    AddLinear(p + "ffn_adapter_up", TensorRole::kAdapterUp, r,
               2 * static_cast<double>(l.ffn.intermediate_size), false);
   }
   AddLinear(p + "shared_linear", TensorRole::kAdapter, d_, d_, false);

@@ -173,8 +173,13 @@ std::string QuoteNonFinite(const std::string& text) {
       for (const char* token : {"-Infinity", "Infinity", "NaN"}) {
         const size_t n = std::char_traits<char>::length(token);
         const size_t end = i + n;
-        const bool delimited = end == text.size() || std::strchr(" \t\r\n,]}", text[end]) != nullptr;
-        if (text.compare(i, n, token) == 0 && delimited) {
+        if (end > text.size() || text.compare(i, n, token) != 0) {
+          continue;
+        }
+        // strchr finds the terminating NUL too: a NUL byte is no delimiter.
+        const bool delimited = end == text.size() ||
+                               (text[end] != '\0' && std::strchr(" \t\r\n,]}", text[end]) != nullptr);
+        if (delimited) {
           out += '"';
           out += token;
           out += '"';

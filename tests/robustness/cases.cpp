@@ -292,7 +292,7 @@ const std::vector<Case>& Matrix() {
     add("option", "--measured-tps of 10 KB",
         Analyze({"--phase", "decode", "--measured-tps", std::string(10000, '9') + "x"}),
         2, "slmroof: error: --measured-tps: cannot read '9999999999999999999999999999999999999999'... (10001 bytes) as a quantity (example: 3.5TFLOPS)\n");
-    add("option", "unknown subcommand", {"analyse"}, 2, "slmroof: error: unknown subcommand 'analyse', did you mean 'analyze'? (subcommands: analyze, compare, sweep, validate, calibrate, list, completion, help)\nRun 'slmroof help' for usage.\n");
+    add("option", "unknown subcommand", {"analyse"}, 2, "slmroof: error: unknown subcommand 'analyse', did you mean 'analyze'? (subcommands: analyze, compare, sweep, validate, calibrate, list, inspect, completion, help)\nRun 'slmroof help' for usage.\n");
     add("option", "sweep --seq range of a billion points", {"sweep", "--seq", "1:1000000000"}, 2, "slmroof: error: the grid has 2000000000 rows, more than the safety limit of 10000000; narrow it or pass --force\n");
     add("option", "sweep --seq beyond the bound", {"sweep", "--seq", "1:2000000000:x2"}, 2, "slmroof: error: --seq: 2000000000 in '1:2000000000:x2' is outside [1, 1073741824]\n");
     add("option", "sweep --layers 5000", {"sweep", "--layers", "5000"}, 2, "slmroof: error: --layers: 5000 in '5000' is outside [1, 4096]\n");
