@@ -157,6 +157,13 @@ TEST(Presets, HybridCountsMatchTheirCheckpoints) {
   // Ollama's granite4:1b-h: "1.46B"; Nemotron-H-4B-Base-8K's two BF16 shards: 4.99 GB + 3.98 GB.
   EXPECT_NEAR(CountParams(LoadModel("granite-4.0-h-1b")).total() / 1.46e9, 1.0, 0.005);
   EXPECT_NEAR(CountParams(LoadModel("nemotron-h-4b")).total() * 2 / (4.99e9 + 3.98e9), 1.0, 0.005);
+  // Zamba2-2.7B: the HF API's safetensors total, "2.662B" (idx:59931109386).
+  EXPECT_NEAR(CountParams(LoadModel("zamba2-2.7b")).total() / 2.662e9, 1.0, 0.001);
+  // granite-4.0-h-tiny: IBM publishes "7B total parameters, 1B activated" only, to one digit;
+  // 6.94B total and 1.31B active without the (tied) embedding round to them.
+  const ParamCount tiny = CountParams(LoadModel("granite-4.0-h-tiny"));
+  EXPECT_EQ(std::round(tiny.total() / 1e9), 7.0);
+  EXPECT_EQ(std::round((tiny.active() - tiny.embedding) / 1e9), 1.0);
   // No count is published for state-spaces/mamba2-130m (its checkpoint is a pytorch_model.bin,
   // for which HF shows no size); its name says 130M, and 128,989,632 (checked by hand in
   // MambaSsm.Mamba2_130mCountsByHand) is 0.8 % below.

@@ -93,6 +93,23 @@ TEST(Zamba2, Zamba2_1_2bMatchesItsCheckpoint) {
   EXPECT_EQ(KvLayoutOf(m, MlaForm::kAbsorbed).full, 6 * 2 * 32 * 128.0);
 }
 
+TEST(Zamba2, Zamba2_2_7bCyclesTwoBlocks) {
+  // Two blocks called alternately by nine hybrid layers (6, 12, …, 51), each call with its MLP
+  // adapter (use_shared_mlp_adapter) and none on attention.
+  const ModelSpec m = LoadModel("zamba2-2.7b");
+  EXPECT_EQ(m.shared_blocks, 2);
+  std::vector<int64_t> blocks;
+  for (const LayerGroup& g : m.groups) {
+    if (CallsSharedBlock(g.layer)) {
+      blocks.push_back(g.layer.shared.block);
+      EXPECT_TRUE(g.layer.shared.mlp_adapter);
+      EXPECT_FALSE(g.layer.shared.attention_adapters);
+      EXPECT_EQ(g.layer.attention.head_dim, 160);  // 2·2560 / 32
+    }
+  }
+  EXPECT_EQ(blocks, (std::vector<int64_t>{0, 1, 0, 1, 0, 1, 0, 1, 0}));
+}
+
 TEST(Zamba2, RefusesAdaptersOnGroupedAttention) {
   std::string text = Tiny(1);
   text.replace(text.find("\"num_attention_heads\": 2"), 24,

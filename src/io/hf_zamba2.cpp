@@ -80,8 +80,9 @@ void ReadZamba2Layers(const View& v, int64_t layers, ModelSpec* m) {
   c.adapter_rank = IntEither(v, "adapter_rank", "lora_rank", {1, limits::kHidden.max}, 128);
   c.attention_adapters =
       BoolEither(v, "use_shared_attention_adapter", "use_shared_attention_lora", false);
-  // transformers always builds the MLP adapters; Zyphra's files switch them with use_shared_block_lora.
-  c.mlp_adapter = v.Bool("use_shared_block_lora", true);
+  // transformers builds the MLP adapters (one version switched them with use_shared_mlp_adapter,
+  // which Zamba2-2.7B's file sets); Zyphra's first files switch them with use_shared_block_lora.
+  c.mlp_adapter = BoolEither(v, "use_shared_mlp_adapter", "use_shared_block_lora", true);
   if (c.attention_adapters && a.num_kv_heads != a.num_heads) {
     v.FailKey("num_key_value_heads",
               "must equal num_attention_heads when the shared attention has adapters (their "
