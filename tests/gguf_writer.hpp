@@ -104,6 +104,15 @@ class GgufWriter {
     return out;
   }
 
+  // Bytes of the data section Build() would append (each tensor padded to `alignment`).
+  uint64_t DataBytes(uint64_t alignment = 32) const {
+    uint64_t total = 0;
+    for (const Tensor& t : tensors_) {
+      total += (t.bytes + alignment - 1) / alignment * alignment;
+    }
+    return total;
+  }
+
   template <typename T>
   static void Put(std::string* out, T v) {
     char b[sizeof(T)];
