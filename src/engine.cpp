@@ -259,6 +259,7 @@ double WeightsInMemory(const ModelSpec& model, const Scenario& s) {
       mix.bytes += sparse ? t.elements * (b * kept + index) : t.elements * b;
     }
   }
+  mix.bytes += model.extra_weight_bytes;
   if (!model.tie_word_embeddings || !s.exec.tied_output_duplicated) {
     return mix.bytes;
   }

@@ -414,6 +414,18 @@ WeightSetting ParseWeightSetting(std::string_view text) {
                                Excerpt(text), hint.empty() ? "" : fmt::format(", did you mean '{}'?", hint)));
 }
 
+WeightSetting StoredWeights(const ModelSpec& model, const std::string& file_type_name) {
+  auto map = std::make_shared<std::map<std::string, const DType*>>();
+  for (const auto& [name, type] : model.stored_types) {
+    (*map)[name] = &DTypeByName(type);
+  }
+  WeightSetting s;
+  s.name = file_type_name.empty() ? "file" : fmt::format("file ({})", file_type_name);
+  s.type = &DTypeByName("fp16");
+  s.per_tensor = std::move(map);
+  return s;
+}
+
 std::vector<std::string> WeightSettingNames() {
   std::vector<std::string> names;
   for (const LlamaFileType& f : LlamaFileTypes()) {
@@ -458,6 +470,16 @@ void TensorTypes::Set(TensorRole role, int64_t layer, const DType* type) {
 
 TensorTypes AssignTensorTypes(const ModelSpec& model, const WeightSetting& setting) {
   const std::vector<WeightTensor> tensors = ListWeightTensors(model);
+  if (setting.per_tensor) {
+    TensorTypes types(model.NumLayers(), setting.type, &DTypeByName("fp32"));
+    for (const WeightTensor& t : tensors) {
+      const auto it = setting.per_tensor->find(t.name);
+      if (it != setting.per_tensor->end()) {
+        types.Set(t.role, t.layer, it->second);
+      }
+    }
+    return types;
+  }
   if (setting.file_type >= 0) {
     return LlamaRecipe(model, tensors, LlamaFileTypes()[static_cast<size_t>(setting.file_type)],
                        false);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -182,6 +183,13 @@ struct ModelSpec {
   int64_t shared_blocks = 0; ///< Zamba2's distinct shared transformer blocks (§14)
   std::vector<LayerGroup> groups;
   std::vector<std::string> warnings;  ///< approximations the reader made, shown on stderr
+  /// A GGUF file's storage type of each tensor it holds, by name (slmroof type names); empty
+  /// for configs. analyze costs these unless --weights is given.
+  std::map<std::string, std::string> stored_types;
+  std::string stored_file_type;  ///< the file type its quantizer recorded ("Q4_K_M"), if any
+  /// Bytes of a GGUF file's tensors the cost model has no place for (llama.cpp's rope_freqs):
+  /// held in memory, never streamed.
+  double extra_weight_bytes = 0;
 
   int64_t NumLayers() const;
 };

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,7 +69,14 @@ struct WeightSetting {
   const DType* type = nullptr;      ///< the single type, or the file type's default type
   int file_type = -1;               ///< index into LlamaFileTypes(), -1 for a single type
   bool pure = false;                ///< "pure:TYPE": llama-quantize --pure (shape fallbacks only)
+  /// Each named tensor's type (a GGUF file's, docs/gguf.md); tensors not named take `type`, 1-D
+  /// tensors F32. Null for the settings above.
+  std::shared_ptr<const std::map<std::string, const DType*>> per_tensor;
 };
+
+/// The setting of a model read from a GGUF file: every tensor at the type the file stores it in
+/// (model.stored_types), named "file (<ftype>)".
+WeightSetting StoredWeights(const ModelSpec& model, const std::string& file_type_name);
 
 /// Parses "Q4_K_M" (a llama.cpp file type, case-insensitive), "q4_k" (a single type), or
 /// "pure:q4_0"; throws UsageError naming the known names.

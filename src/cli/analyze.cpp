@@ -47,6 +47,7 @@ struct AnalyzeOptions {
   int64_t batch = 1;
   std::string ctx;
   std::string weights = "fp16";
+  bool weights_given = false;  // a GGUF model is costed at its own types unless --weights says
   std::string act = "fp16";
   std::string kv = "fp16";
   std::string state = "fp32";
@@ -93,7 +94,11 @@ int RunAnalyze(const AnalyzeOptions& o) {
   for (const std::string& name : models) {
     const ModelSpec model = LoadModelAndWarn(name, o.as_family, prune);
     WarnBeyondContext(model, std::max(s.seq_len, s.ctx), s.ctx > s.seq_len ? "--ctx" : "--seq");
-    report.analyses.push_back(Analyze(model, roof, s, measured));
+    Scenario sm = s;
+    if (!model.stored_types.empty() && !o.weights_given) {
+      sm.weights = StoredWeights(model, model.stored_file_type);
+    }
+    report.analyses.push_back(Analyze(model, roof, sm, measured));
     WarnPeakFallbacks(report.analyses.back());
   }
   report.comparisons = CompareRip(report.analyses);
@@ -150,9 +155,11 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
   const std::vector<std::string> types = DTypeNames();
   cmd.add_option("--weights", o->weights,
                  "Weight storage: a llama.cpp file type (Q4_K_M: each tensor as llama-quantize "
-                 "types it), one type for every tensor (q4_k), or pure:TYPE")
+                 "types it), one type for every tensor (q4_k), or pure:TYPE; a GGUF file's own "
+                 "types unless given")
       ->check(WeightSettingCheck())
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each([o](const std::string&) { o->weights_given = true; });
   cmd.add_option("--act", o->act, "Activation type")->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
   cmd.add_option("--kv", o->kv, "KV-cache type")->check(CLI::IsMember(types, CLI::ignore_case))

@@ -1,4 +1,5 @@
 #include "slmroof/io/model_reader.hpp"
+#include "slmroof/io/gguf.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -302,6 +303,13 @@ ModelSpec LoadModel(const std::string& name_or_path, const std::string& as_famil
   if (std::filesystem::is_regular_file(name_or_path, ec)) {
     // The stem names the model in every output: kept valid UTF-8 whatever the file system holds.
     const std::string stem = ValidUtf8(std::filesystem::path(name_or_path).stem().string());
+    if (LooksLikeGguf(name_or_path)) {
+      if (!as_family.empty()) {
+        throw UsageError(fmt::format("--as {}: {} is a GGUF file, read by its general.architecture",
+                                     as_family, name_or_path));
+      }
+      return ModelFromGguf(ReadGguf(name_or_path), stem);
+    }
     return ParseModelJson(ReadTextFile(name_or_path), name_or_path, stem, as_family);
   }
   const auto& presets = EmbeddedModelPresets();

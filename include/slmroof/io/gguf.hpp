@@ -74,4 +74,10 @@ GgufFile ReadGguf(const std::string& path);
 /// The same from bytes in memory (`origin` names them in messages); for tests and fuzzing.
 GgufFile ParseGguf(const std::string& bytes, const std::string& origin);
 
+struct ModelSpec;
+
+/// The model a GGUF file holds, named `name` (gguf_model.cpp, docs/gguf.md): its layers from the
+/// metadata, checked against the tensor table; stored_types holds each tensor's type.
+ModelSpec ModelFromGguf(const GgufFile& file, const std::string& name);
+
 }  // namespace slmroof

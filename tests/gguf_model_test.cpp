@@ -1,0 +1,143 @@
+// A GGUF file as a model (src/io/gguf_model.cpp): its layers from the metadata, every tensor at
+// its own type, against the equivalent config.json and the tensor sizes.
+#include <gtest/gtest.h>
+
+#include "gguf_writer.hpp"
+#include "slmroof/engine.hpp"
+#include "slmroof/errors.hpp"
+#include "slmroof/graph.hpp"
+#include "slmroof/io/gguf.hpp"
+#include "slmroof/io/model_reader.hpp"
+#include "slmroof/weights.hpp"
+#include "test_util.hpp"
+
+namespace slmroof {
+namespace {
+
+using testing::GgufWriter;
+
+constexpr uint32_t kF32 = 0, kF16 = 1, kQ8_0 = 8, kQ4K = 12, kQ6K = 14;
+
+// A llama of 2 layers: d 256, 4 heads and 2 KV heads of 64, FFN 512, vocabulary 300, untied;
+// token_embd q6_K, attention q4_K, ffn_down q8_0 in layer 0 and q6_K in layer 1, the rest f16.
+GgufWriter TinyLlama(bool with_output = true, bool per_layer_kv = false) {
+  GgufWriter w;
+  w.Str("general.architecture", "llama");
+  w.U32("general.file_type", 15);
+  w.U32("llama.block_count", 2);
+  w.U32("llama.embedding_length", 256);
+  w.U32("llama.feed_forward_length", 512);
+  w.U32("llama.attention.head_count", 4);
+  if (per_layer_kv) {
+    w.ArrU32("llama.attention.head_count_kv", {2, 2});
+  } else {
+    w.U32("llama.attention.head_count_kv", 2);
+  }
+  w.U32("llama.context_length", 4096);
+  w.U32("llama.rope.dimension_count", 64);
+  auto q = [](uint64_t rows, uint64_t cols, uint64_t block, uint64_t bytes) {
+    return GgufWriter::Size({cols, rows}, block, bytes);
+  };
+  w.Add("token_embd.weight", {256, 300}, kQ6K, q(300, 256, 256, 210));
+  w.Add("rope_freqs.weight", {32}, kF32, 128);
+  if (with_output) {
+    w.Add("output.weight", {256, 300}, kQ8_0, q(300, 256, 32, 34));
+  }
+  w.Add("output_norm.weight", {256}, kF32, 1024);
+  for (int l = 0; l < 2; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    w.Add(p + "attn_norm.weight", {256}, kF32, 1024);
+    w.Add(p + "attn_q.weight", {256, 256}, kQ4K, q(256, 256, 256, 144));
+    w.Add(p + "attn_k.weight", {256, 128}, kQ4K, q(128, 256, 256, 144));
+    w.Add(p + "attn_v.weight", {256, 128}, kQ4K, q(128, 256, 256, 144));
+    w.Add(p + "attn_output.weight", {256, 256}, kQ4K, q(256, 256, 256, 144));
+    w.Add(p + "ffn_norm.weight", {256}, kF32, 1024);
+    w.Add(p + "ffn_gate.weight", {256, 512}, kF16, 256 * 512 * 2);
+    w.Add(p + "ffn_up.weight", {256, 512}, kF16, 256 * 512 * 2);
+    w.Add(p + "ffn_down.weight", {512, 256}, l == 0 ? kQ8_0 : kQ6K,
+          l == 0 ? q(256, 512, 32, 34) : q(256, 512, 256, 210));
+  }
+  return w;
+}
+
+constexpr const char* kConfig = R"({"model_type": "llama", "vocab_size": 300, "hidden_size": 256,
+    "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+    "intermediate_size": 512, "max_position_embeddings": 4096, "tie_word_embeddings": false})";
+
+double TensorBytes(const GgufFile& f) {
+  double b = 0;
+  for (const GgufTensor& t : f.tensors) {
+    b += static_cast<double>(t.bytes);
+  }
+  return b;
+}
+
+TEST(GgufModel, LayersEqualTheConfigsAndWeightBytesTheTensors) {
+  const GgufFile f = ParseGguf(TinyLlama().Build(), "t.gguf");
+  const ModelSpec m = ModelFromGguf(f, "t");
+  const ModelSpec c = ParseModelJson(kConfig, "c.json", "c");
+  ASSERT_EQ(m.groups.size(), c.groups.size());
+  for (size_t i = 0; i < m.groups.size(); ++i) {
+    EXPECT_TRUE(m.groups[i].layer == c.groups[i].layer);
+    EXPECT_EQ(m.groups[i].repeat, c.groups[i].repeat);
+  }
+  EXPECT_EQ(m.stored_file_type, "Q4_K_M");
+  EXPECT_EQ(m.stored_types.at("blk.1.ffn_down.weight"), "q6_k");
+  // Memory holds exactly the file's tensors: rope_freqs (128 bytes) has no place in the cost
+  // model and is held, not streamed.
+  Scenario s;
+  s.weights = StoredWeights(m, m.stored_file_type);
+  EXPECT_EQ(s.weights.name, "file (Q4_K_M)");
+  EXPECT_DOUBLE_EQ(WeightsInMemory(m, s), TensorBytes(f));
+  EXPECT_DOUBLE_EQ(m.extra_weight_bytes, 128.0);
+  // Decode streams each matrix at its own type: ffn_down 256·512 at q8_0 in layer 0, q6_K in 1.
+  s.seq_len = 64;
+  const auto ops = BuildOperators(m, s, Phase::kDecode);
+  EXPECT_DOUBLE_EQ(testing::FindOp(ops, "down_proj.q8_0").weight_bytes, 256 * 512 * 34.0 / 32);
+  EXPECT_DOUBLE_EQ(testing::FindOp(ops, "down_proj.q6_k").weight_bytes, 256 * 512 * 210.0 / 256);
+  // The same costs as the config with the same types per tensor.
+  Scenario sc = s;
+  sc.weights = StoredWeights(m, "");
+  const auto from_config = BuildOperators(c, sc, Phase::kDecode);
+  ASSERT_EQ(ops.size(), from_config.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    EXPECT_EQ(ops[i].name, from_config[i].name);
+    EXPECT_DOUBLE_EQ(ops[i].bytes(), from_config[i].bytes()) << ops[i].name;
+    EXPECT_DOUBLE_EQ(ops[i].flops, from_config[i].flops) << ops[i].name;
+  }
+}
+
+TEST(GgufModel, TiedWhenTheFileHasNoOutput) {
+  const ModelSpec m = ModelFromGguf(ParseGguf(TinyLlama(false).Build(), "t.gguf"), "t");
+  EXPECT_TRUE(m.tie_word_embeddings);
+}
+
+std::string Error(const GgufWriter& w) {
+  try {
+    ModelFromGguf(ParseGguf(w.Build(), "t.gguf"), "t");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(GgufModel, RefusesWhatItCannotMap) {
+  GgufWriter other;
+  other.Str("general.architecture", "rwkv7");
+  EXPECT_EQ(Error(other).rfind("t.gguf: general.architecture is 'rwkv7', which slmroof does not map "
+                               "to a model yet (mapped: gemma, ",
+                               0),
+            0U)
+      << Error(other);
+  // A shape the metadata implies that the file does not hold.
+  GgufWriter wrong = TinyLlama();
+  wrong.U32("llama.attention.key_length", 128);
+  EXPECT_EQ(Error(wrong),
+            "t.gguf: tensor blk.0.attn_q.weight has 65536 elements where the metadata implies 131072");
+  EXPECT_EQ(Error(TinyLlama(true, true)),
+            "t.gguf: llama.attention.head_count_kv holds one value per layer, which slmroof does "
+            "not map for llama yet");
+}
+
+}  // namespace
+}  // namespace slmroof
