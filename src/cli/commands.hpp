@@ -109,6 +109,9 @@ void Emit(const std::string& text, const std::string& path);
 /// Declares --as FAMILY: the model_type HuggingFace config files are read as.
 void AddAsOption(CLI::App& cmd, std::string* as_family);
 
+/// Warns that `command` (sweep, compare) costs a GGUF model at --weights, not its stored types.
+void WarnStoredTypesUnused(const ModelSpec& model, const char* command);
+
 /// Loads a model (LoadModel) and prints what its reader approximated or ignored, one warning
 /// line per model.
 ModelSpec LoadModelAndWarn(const std::string& name, const std::string& as_family);

@@ -369,6 +369,14 @@ ModelSpec LoadModelAndWarn(const std::string& name, const std::string& as_family
   return model;
 }
 
+void WarnStoredTypesUnused(const ModelSpec& model, const char* command) {
+  if (!model.stored_types.empty()) {
+    spdlog::warn("{}: {} costs a GGUF file's model at --weights, not at the types the file "
+                 "stores (analyze uses those; docs/gguf.md)",
+                 model.name, command);
+  }
+}
+
 ModelSpec LoadModelAndWarn(const std::string& name, const std::string& as_family,
                            const PruneSpec& prune) {
   return Prune(LoadModelAndWarn(name, as_family), prune);

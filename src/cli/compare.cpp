@@ -147,6 +147,10 @@ int RunCompare(const CompareOptions& o) {
       candidate.model == base.model && candidate.prune.text == base.prune.text
           ? base_model
           : LoadModelAndWarn(candidate.model, o.as_family, candidate.prune);
+  WarnStoredTypesUnused(base_model, "compare");
+  if (&candidate_model != &base_model) {
+    WarnStoredTypesUnused(candidate_model, "compare");
+  }
   const int64_t longest = seqs.max();
   WarnBeyondContext(base_model, longest, "--seq");
   if (candidate.model != base.model) {

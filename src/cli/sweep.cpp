@@ -129,6 +129,7 @@ int RunSweepCommand(const SweepOptions& o) {
   const PruneSpec prune = o.prune.empty() ? PruneSpec{} : ParsePrune(o.prune, "--prune");
   for (const std::string& name : names) {
     spec.models.push_back(LoadModelAndWarn(name, o.as_family, prune));
+    WarnStoredTypesUnused(spec.models.back(), "sweep");
   }
   double rows = SweepRowCount(spec);
   if (o.operators) {
