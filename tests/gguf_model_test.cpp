@@ -112,6 +112,47 @@ TEST(GgufModel, TiedWhenTheFileHasNoOutput) {
   EXPECT_TRUE(m.tie_word_embeddings);
 }
 
+// The same llama with every matrix at q8_0 and general.file_type 7 (Q8_0): llama-quantize's
+// Q8_0 gives every matrix q8_0.
+GgufWriter AllQ8() {
+  GgufWriter w;
+  w.Str("general.architecture", "llama");
+  w.U32("general.file_type", 7);
+  w.U32("llama.block_count", 1);
+  w.U32("llama.embedding_length", 256);
+  w.U32("llama.feed_forward_length", 512);
+  w.U32("llama.attention.head_count", 4);
+  w.U32("llama.attention.head_count_kv", 2);
+  auto q8 = [](uint64_t rows, uint64_t cols) { return GgufWriter::Size({cols, rows}, 32, 34); };
+  w.Add("token_embd.weight", {256, 300}, kQ8_0, q8(300, 256));
+  w.Add("output.weight", {256, 300}, kQ8_0, q8(300, 256));
+  w.Add("output_norm.weight", {256}, kF32, 1024);
+  w.Add("blk.0.attn_norm.weight", {256}, kF32, 1024);
+  w.Add("blk.0.attn_q.weight", {256, 256}, kQ8_0, q8(256, 256));
+  w.Add("blk.0.attn_k.weight", {256, 128}, kQ8_0, q8(128, 256));
+  w.Add("blk.0.attn_v.weight", {256, 128}, kQ8_0, q8(128, 256));
+  w.Add("blk.0.attn_output.weight", {256, 256}, kQ8_0, q8(256, 256));
+  w.Add("blk.0.ffn_norm.weight", {256}, kF32, 1024);
+  w.Add("blk.0.ffn_gate.weight", {256, 512}, kQ8_0, q8(512, 256));
+  w.Add("blk.0.ffn_up.weight", {256, 512}, kQ8_0, q8(512, 256));
+  w.Add("blk.0.ffn_down.weight", {512, 256}, kQ8_0, q8(256, 512));
+  return w;
+}
+
+TEST(GgufModel, FileTypeAgainstTheRecipe) {
+  const GgufFile q8 = ParseGguf(AllQ8().Build(), "q8.gguf");
+  const RecipeCheck same = CheckAgainstRecipe(q8, ModelFromGguf(q8, "q8"));
+  EXPECT_TRUE(same.matches);
+  EXPECT_EQ(same.verdict, "the tensors are llama-quantize's Q8_0 mix (9 matrices checked)");
+  // TinyLlama says Q4_K_M but keeps f16 FFNs and q4_K attn_v, where llama-quantize's Q4_K_M
+  // gives q4_k gate/up, q6_k to attn_v and ffn_down in the first layers, q6_k output.
+  const GgufFile mixed = ParseGguf(TinyLlama().Build(), "t.gguf");
+  const RecipeCheck diff = CheckAgainstRecipe(mixed, ModelFromGguf(mixed, "t"));
+  EXPECT_FALSE(diff.matches);
+  EXPECT_EQ(diff.verdict.rfind("mixed: ", 0), 0U) << diff.verdict;
+  EXPECT_GT(diff.differing, 0);
+}
+
 std::string Error(const GgufWriter& w) {
   try {
     ModelFromGguf(ParseGguf(w.Build(), "t.gguf"), "t");

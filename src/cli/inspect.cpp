@@ -10,6 +10,7 @@
 #include "slmroof/errors.hpp"
 #include "slmroof/gguf_summary.hpp"
 #include "slmroof/io/gguf.hpp"
+#include "slmroof/model.hpp"
 #include "slmroof/render.hpp"
 #include "slmroof/text.hpp"
 
@@ -38,7 +39,7 @@ std::string Compact(const GgufKv& kv) {
   return kv.value.is_null() ? "(not kept)" : kv.value.dump();
 }
 
-std::string Text(const GgufSummary& s, size_t tensors, size_t keys) {
+std::string Text(const GgufSummary& s, size_t tensors, size_t keys, const std::string& recipe) {
   std::string out = fmt::format("{}: GGUF v{}, {}, {} tensors, {} metadata keys\n", s.path, s.version,
                                 human::Si(s.file_bytes, "B"), tensors, keys);
   out += fmt::format("  architecture  {}{}\n", s.architecture.empty() ? "(none)" : s.architecture,
@@ -48,6 +49,9 @@ std::string Text(const GgufSummary& s, size_t tensors, size_t keys) {
                                      : fmt::format("{} (general.file_type {})",
                                                    s.file_type_name.empty() ? "unknown" : s.file_type_name,
                                                    s.file_type));
+  if (!recipe.empty()) {
+    out += fmt::format("                {}\n", recipe);
+  }
   out += fmt::format("  weights       {} elements, {}, {:.4g} bits per weight: {}\n",
                      human::Si(s.elements, ""), human::Si(s.bytes, "B"), s.bits_per_weight(),
                      s.TypeMix());
@@ -80,7 +84,7 @@ std::string Text(const GgufSummary& s, size_t tensors, size_t keys) {
   return out;
 }
 
-Json ToJson(const GgufSummary& s, const GgufFile& f) {
+Json ToJson(const GgufSummary& s, const GgufFile& f, const std::string& recipe) {
   Json meta = Json::object();
   for (const GgufKv* kv : s.cost_keys) {
     meta[kv->key] = kv->value.is_null() && kv->type == 9 ? Json{{"count", kv->count}}
@@ -104,6 +108,7 @@ Json ToJson(const GgufSummary& s, const GgufFile& f) {
           {"name", s.name},
           {"file_type", s.file_type < 0 ? Json(nullptr)
                                         : Json{{"id", s.file_type}, {"name", s.file_type_name}}},
+          {"recipe_check", recipe},
           {"vocab", s.vocab},
           {"metadata", meta},
           {"tensor_count", f.tensors.size()},
@@ -126,9 +131,18 @@ std::function<int()> SetupInspect(CLI::App& cmd) {
   return [path, format] {
     const GgufFile file = ReadGguf(*path);
     const GgufSummary s = Summarize(file);
+    // The file type llama.cpp would call it: the stored types against its recipe, where the
+    // architecture maps to a model (docs/gguf.md).
+    std::string recipe;
+    try {
+      const ModelSpec model = ModelFromGguf(file, "inspect");
+      recipe = CheckAgainstRecipe(file, model).verdict;
+    } catch (const InputError& e) {
+      recipe = fmt::format("not compared with a recipe: {}", OneLine(e.what(), 200));
+    }
     Emit(*format == "json"
-             ? ToJson(s, file).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
-             : Text(s, file.tensors.size(), file.kv.size()),
+             ? ToJson(s, file, recipe).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
+             : Text(s, file.tensors.size(), file.kv.size(), recipe),
          "");
     return kExitOk;
   };

@@ -186,4 +186,46 @@ ModelSpec ModelFromGguf(const GgufFile& f, const std::string& name) {
   return model;
 }
 
+RecipeCheck CheckAgainstRecipe(const GgufFile& f, const ModelSpec& model) {
+  RecipeCheck c;
+  if (model.stored_file_type.empty()) {
+    c.verdict = "not compared with a recipe: general.file_type is absent or unknown";
+    return c;
+  }
+  WeightSetting setting;
+  try {
+    setting = ParseWeightSetting(model.stored_file_type);
+  } catch (const UsageError&) {
+    c.verdict = fmt::format("not compared: slmroof has no recipe for {}", model.stored_file_type);
+    return c;
+  }
+  const TensorTypes recipe = AssignTensorTypes(model, setting);
+  std::vector<std::string> examples;
+  int64_t matrices = 0;
+  for (const WeightTensor& t : ListWeightTensors(model)) {
+    const auto stored = model.stored_types.find(t.name);
+    if (t.role == TensorRole::kVector || stored == model.stored_types.end()) {
+      continue;
+    }
+    ++matrices;
+    const std::string& expected = recipe.Of(t.role, t.layer).name;
+    if (expected != stored->second) {
+      ++c.differing;
+      if (examples.size() < 3) {
+        examples.push_back(fmt::format("{} is {} where the recipe gives {}", t.name, stored->second,
+                                       expected));
+      }
+    }
+  }
+  (void)f;
+  c.matches = c.differing == 0;
+  c.verdict = c.matches
+                  ? fmt::format("the tensors are llama-quantize's {} mix ({} matrices checked)",
+                                model.stored_file_type, matrices)
+                  : fmt::format("mixed: {} of {} matrices differ from llama-quantize's {} ({}{})",
+                                c.differing, matrices, model.stored_file_type,
+                                fmt::join(examples, "; "), c.differing > 3 ? "; …" : "");
+  return c;
+}
+
 }  // namespace slmroof

@@ -80,4 +80,16 @@ struct ModelSpec;
 /// metadata, checked against the tensor table; stored_types holds each tensor's type.
 ModelSpec ModelFromGguf(const GgufFile& file, const std::string& name);
 
+/// How a file's tensor types compare with what llama-quantize gives its recorded file type.
+struct RecipeCheck {
+  std::string verdict;  ///< one line: "the tensors are llama-quantize's Q4_K_M", "mixed: …", or
+                        ///< why it was not checked
+  bool matches = false;
+  int64_t differing = 0;  ///< matrices whose type differs
+};
+
+/// Compares every matrix of `model` (ModelFromGguf of `file`) with the type slmroof's rendering of
+/// llama-quantize's rules gives it for general.file_type (docs/gguf.md "File type").
+RecipeCheck CheckAgainstRecipe(const GgufFile& file, const ModelSpec& model);
+
 }  // namespace slmroof
