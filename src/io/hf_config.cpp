@@ -136,10 +136,15 @@ class HfReader {
     }
     const Family* fam = FindFamily(type);
     if (fam == nullptr) {
+      // The list of supported types is too long for one message line (limits in
+      // docs/robustness.md): the closest one, and where the list is.
+      const std::string hint = ClosestName(type, SupportedModelTypes());
       f_.Fail(as_.empty() ? "model_type" : "--as",
-              fmt::format("is {}, which slmroof does not read (supported: {}; a llama-shaped config "
-                          "can be read with --as llama)",
-                          Excerpt(type), fmt::join(SupportedModelTypes(), ", ")));
+              fmt::format("is {}, which slmroof does not read{} ({} model types are read, listed "
+                          "by `slmroof analyze --help` under --as; a llama-shaped config can be "
+                          "read with --as llama)",
+                          Excerpt(type), hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint),
+                          SupportedModelTypes().size()));
     }
     m.family = type;
     if (type == "gemma3_text") {
