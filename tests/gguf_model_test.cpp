@@ -141,13 +141,13 @@ GgufWriter AllQ8() {
 
 TEST(GgufModel, FileTypeAgainstTheRecipe) {
   const GgufFile q8 = ParseGguf(AllQ8().Build(), "q8.gguf");
-  const RecipeCheck same = CheckAgainstRecipe(q8, ModelFromGguf(q8, "q8"));
+  const RecipeCheck same = CheckAgainstRecipe(ModelFromGguf(q8, "q8"));
   EXPECT_TRUE(same.matches);
   EXPECT_EQ(same.verdict, "the tensors are llama-quantize's Q8_0 mix (9 matrices checked)");
   // TinyLlama says Q4_K_M but keeps f16 FFNs and q4_K attn_v, where llama-quantize's Q4_K_M
   // gives q4_k gate/up, q6_k to attn_v and ffn_down in the first layers, q6_k output.
   const GgufFile mixed = ParseGguf(TinyLlama().Build(), "t.gguf");
-  const RecipeCheck diff = CheckAgainstRecipe(mixed, ModelFromGguf(mixed, "t"));
+  const RecipeCheck diff = CheckAgainstRecipe(ModelFromGguf(mixed, "t"));
   EXPECT_FALSE(diff.matches);
   EXPECT_EQ(diff.verdict.rfind("mixed: ", 0), 0U) << diff.verdict;
   EXPECT_GT(diff.differing, 0);

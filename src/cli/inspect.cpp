@@ -136,7 +136,7 @@ std::function<int()> SetupInspect(CLI::App& cmd) {
     std::string recipe;
     try {
       const ModelSpec model = ModelFromGguf(file, "inspect");
-      recipe = CheckAgainstRecipe(file, model).verdict;
+      recipe = CheckAgainstRecipe(model).verdict;
     } catch (const InputError& e) {
       recipe = fmt::format("not compared with a recipe: {}", OneLine(e.what(), 200));
     }

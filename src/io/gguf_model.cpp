@@ -186,7 +186,7 @@ ModelSpec ModelFromGguf(const GgufFile& f, const std::string& name) {
   return model;
 }
 
-RecipeCheck CheckAgainstRecipe(const GgufFile& f, const ModelSpec& model) {
+RecipeCheck CheckAgainstRecipe(const ModelSpec& model) {
   RecipeCheck c;
   if (model.stored_file_type.empty()) {
     c.verdict = "not compared with a recipe: general.file_type is absent or unknown";
@@ -217,7 +217,6 @@ RecipeCheck CheckAgainstRecipe(const GgufFile& f, const ModelSpec& model) {
       }
     }
   }
-  (void)f;
   c.matches = c.differing == 0;
   c.verdict = c.matches
                   ? fmt::format("the tensors are llama-quantize's {} mix ({} matrices checked)",

@@ -62,8 +62,6 @@ void ReadGemma3nLayers(const View& v, int64_t layers, ModelSpec* m) {
   g.altup_streams = v.IntOr("altup_num_inputs", kStreams, 4);
   g.laurel_rank = v.IntOr("laurel_rank", kRank, 64);
   g.per_layer_width = v.IntOr("hidden_size_per_layer_input", {1, limits::kHidden.max}, 256);
-  const int64_t active = v.IntOr("altup_active_idx", {0, g.altup_streams - 1}, 0);
-  (void)active;  // which stream is active does not change the cost
   m->gemma3n.altup_streams = g.altup_streams;
   m->gemma3n.per_layer_width = g.per_layer_width;
   m->gemma3n.per_layer_vocab = v.IntOr("vocab_size_per_layer_input", limits::kVocab, 262144);

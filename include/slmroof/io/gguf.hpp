@@ -88,8 +88,8 @@ struct RecipeCheck {
   int64_t differing = 0;  ///< matrices whose type differs
 };
 
-/// Compares every matrix of `model` (ModelFromGguf of `file`) with the type slmroof's rendering of
+/// Compares every matrix of `model` (from ModelFromGguf) with the type slmroof's rendering of
 /// llama-quantize's rules gives it for general.file_type (docs/gguf.md "File type").
-RecipeCheck CheckAgainstRecipe(const GgufFile& file, const ModelSpec& model);
+RecipeCheck CheckAgainstRecipe(const ModelSpec& model);
 
 }  // namespace slmroof
