@@ -198,6 +198,23 @@ const CompareMetric* FindCompareMetric(std::string_view name) {
   return nullptr;
 }
 
+double ParseAmount(std::string_view text, MetricUnit unit, std::string_view what) {
+  const std::string_view rest = Trim(text);
+  const size_t end = DecimalPrefix(rest);
+  const std::string_view suffix = Trim(rest.substr(end));
+  double v = 0;
+  std::vector<std::string> words;
+  for (const UnitWord& u : UnitWords(unit)) {
+    words.emplace_back(u.word);
+    if (end > 0 && suffix == u.word && ParseSignedDecimal(rest.substr(0, end), &v) && v > 0 &&
+        std::isfinite(v * u.scale)) {
+      return v * u.scale;
+    }
+  }
+  throw UsageError(fmt::format("{} {}: expected a positive number and a unit ({})", what,
+                               Excerpt(text), fmt::join(words, ", ")));
+}
+
 Threshold ParseThreshold(std::string_view expr) {
   auto fail = [&](const std::string& why) {
     return UsageError(fmt::format("--fail-if {}: {}", Excerpt(expr, 80), why));

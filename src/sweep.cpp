@@ -4,6 +4,7 @@
 #include <array>
 
 #include "slmroof/graph.hpp"
+#include "slmroof/plan.hpp"
 
 namespace slmroof {
 
@@ -60,7 +61,7 @@ class Runner {
             Scenario& s = setting.scenario;
             s.prefill = spec_.prefill;
             s.decode = spec_.decode;
-            s.weights = w;
+            s.weights = ResolveWeights(model, w);
             s.act = spec_.act;
             s.kv = kv;
             s.state = spec_.state;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "slmroof/errors.hpp"
+#include "slmroof/plan.hpp"
 #include "slmroof/text.hpp"
 #include "slmroof/units.hpp"
 
@@ -469,6 +470,9 @@ void TensorTypes::Set(TensorRole role, int64_t layer, const DType* type) {
 }
 
 TensorTypes AssignTensorTypes(const ModelSpec& model, const WeightSetting& setting) {
+  if (setting.plan || setting.from_file) {
+    return AssignTensorTypes(model, ResolveWeights(model, setting));
+  }
   const std::vector<WeightTensor> tensors = ListWeightTensors(model);
   if (setting.per_tensor) {
     TensorTypes types(model.NumLayers(), setting.type, &DTypeByName("fp32"));

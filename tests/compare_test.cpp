@@ -312,7 +312,7 @@ TEST(CompareCli, UsageErrorsExitTwoWithNothingOnStdout) {
        "decode_phi_log, prefill_phi_log)\n"},
       {"compare qwen2.5-1.5b qwen2.5-1.5b@weight=q4_k",
        "slmroof: error: candidate 'qwen2.5-1.5b@weight=q4_k': unknown key 'weight' (keys: weights, "
-       "act, kv, state, prune, sparsity, fusion, mla)\n"},
+       "plan, act, kv, state, prune, sparsity, fusion, mla)\n"},
       {"compare qwen2.5-1.5b@kv=int3 qwen2.5-1.5b",
        "slmroof: error: base 'qwen2.5-1.5b@kv=int3': kv: unknown data type 'int3', did you mean "
        "'int8'? (see 'slmroof list weights')\n"},

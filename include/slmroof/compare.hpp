@@ -74,6 +74,10 @@ struct Threshold {
 /// Parses a --fail-if expression; throws UsageError quoting it on any malformed part.
 Threshold ParseThreshold(std::string_view expr);
 
+/// A positive amount with a unit of `unit` ("800MB", "1.5GiB", "12ms") in SI base units; throws
+/// UsageError naming `what` (an option) and the units accepted.
+double ParseAmount(std::string_view text, MetricUnit unit, std::string_view what);
+
 /// A point where a threshold's condition holds, and the value tested there.
 struct ThresholdHit {
   std::string hardware;

@@ -112,6 +112,12 @@ struct Comparison;
 /// thresholds as vertical lines (red where crossed). Throws std::out_of_range for a bad index.
 std::string CompareBarsSvg(const Comparison& comparison, size_t point);
 
+struct QuantPlanResult;
+
+/// quant-plan's frontier: the least total score at each budget (a step line) beside every cut of
+/// the greedy list. Throws InputError when the result has no frontier.
+std::string FrontierSvg(const QuantPlanResult& result, const std::string& title);
+
 /// Whether `rsvg-convert` is on the PATH.
 bool RasteriserAvailable();
 

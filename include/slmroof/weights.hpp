@@ -13,6 +13,8 @@
 
 namespace slmroof {
 
+struct QuantPlan;
+
 /// What a weight tensor is for; storage recipes choose types by role (docs/cost-model.md §2.2).
 enum class TensorRole {
   kTokenEmbd,
@@ -72,6 +74,10 @@ struct WeightSetting {
   /// Each named tensor's type (a GGUF file's, docs/gguf.md); tensors not named take `type`, 1-D
   /// tensors F32. Null for the settings above.
   std::shared_ptr<const std::map<std::string, const DType*>> per_tensor;
+  /// Cost a GGUF file's model at the types the file stores (other models: as set above).
+  bool from_file = false;
+  /// A mixed-precision plan applied on top (plan.hpp); resolved per model by ResolveWeights.
+  std::shared_ptr<const QuantPlan> plan;
 };
 
 /// The setting of a model read from a GGUF file: every tensor at the type the file stores it in

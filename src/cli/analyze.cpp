@@ -9,6 +9,7 @@
 #include "slmroof/errors.hpp"
 #include "slmroof/text.hpp"
 #include "slmroof/limits.hpp"
+#include "slmroof/plan.hpp"
 #include "slmroof/io/model_reader.hpp"
 #include "slmroof/plot.hpp"
 #include "slmroof/render.hpp"
@@ -48,6 +49,7 @@ struct AnalyzeOptions {
   std::string ctx;
   std::string weights = "fp16";
   bool weights_given = false;  // a GGUF model is costed at its own types unless --weights says
+  std::string plan;
   std::string act = "fp16";
   std::string kv = "fp16";
   std::string state = "fp32";
@@ -73,6 +75,10 @@ int RunAnalyze(const AnalyzeOptions& o) {
   s.ctx = o.ctx.empty() ? 0
                         : ParseTokenCount(o.ctx, "--ctx", limits::kContext.min, limits::kContext.max);
   s.weights = ParseWeightSetting(o.weights);
+  s.weights.from_file = !o.weights_given;
+  if (!o.plan.empty()) {
+    s.weights = WithPlan(s.weights, std::make_shared<const QuantPlan>(ReadPlan(o.plan)));
+  }
   s.act = DTypeByName(o.act);
   s.kv = DTypeByName(o.kv);
   s.state = DTypeByName(o.state);
@@ -95,9 +101,7 @@ int RunAnalyze(const AnalyzeOptions& o) {
     const ModelSpec model = LoadModelAndWarn(name, o.as_family, prune);
     WarnBeyondContext(model, std::max(s.seq_len, s.ctx), s.ctx > s.seq_len ? "--ctx" : "--seq");
     Scenario sm = s;
-    if (!model.stored_types.empty() && !o.weights_given) {
-      sm.weights = StoredWeights(model, model.stored_file_type);
-    }
+    sm.weights = ResolveWeights(model, s.weights);
     report.analyses.push_back(Analyze(model, roof, sm, measured));
     WarnPeakFallbacks(report.analyses.back());
   }
@@ -160,6 +164,7 @@ std::function<int()> SetupAnalyze(CLI::App& cmd) {
       ->check(WeightSettingCheck())
       ->capture_default_str()
       ->each([o](const std::string&) { o->weights_given = true; });
+  AddPlanOption(cmd, &o->plan);
   cmd.add_option("--act", o->act, "Activation type")->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();
   cmd.add_option("--kv", o->kv, "KV-cache type")->check(CLI::IsMember(types, CLI::ignore_case))

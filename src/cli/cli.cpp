@@ -37,6 +37,8 @@ const Command kCommands[] = {
      cli::SetupList},
     {"inspect", "Read a GGUF file's metadata and tensor table: architecture, types, bits per weight",
      cli::SetupInspect},
+    {"quant-plan", "Choose the mixed-precision plan of least sensitivity score within a budget",
+     cli::SetupQuantPlan},
     {"completion", "Print a shell completion script: bash, zsh or fish", cli::SetupCompletion},
     {"help", "Print help for slmroof or one subcommand; --man prints the manual page",
      cli::SetupHelp},

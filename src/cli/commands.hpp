@@ -32,6 +32,7 @@ std::function<int()> SetupAnalyze(CLI::App& cmd);
 std::function<int()> SetupCompare(CLI::App& cmd);
 std::function<int()> SetupList(CLI::App& cmd);
 std::function<int()> SetupInspect(CLI::App& cmd);
+std::function<int()> SetupQuantPlan(CLI::App& cmd);
 std::function<int()> SetupSweep(CLI::App& cmd);
 std::function<int()> SetupValidate(CLI::App& cmd);
 std::function<int()> SetupCalibrate(CLI::App& cmd);
@@ -109,8 +110,8 @@ void Emit(const std::string& text, const std::string& path);
 /// Declares --as FAMILY: the model_type HuggingFace config files are read as.
 void AddAsOption(CLI::App& cmd, std::string* as_family);
 
-/// Warns that `command` (sweep, compare) costs a GGUF model at --weights, not its stored types.
-void WarnStoredTypesUnused(const ModelSpec& model, const char* command);
+/// Adds --plan FILE: a mixed-precision plan applied on top of --weights (docs/gguf.md).
+void AddPlanOption(CLI::App& cmd, std::string* plan);
 
 /// Loads a model (LoadModel) and prints what its reader approximated or ignored, one warning
 /// line per model.

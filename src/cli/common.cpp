@@ -369,12 +369,11 @@ ModelSpec LoadModelAndWarn(const std::string& name, const std::string& as_family
   return model;
 }
 
-void WarnStoredTypesUnused(const ModelSpec& model, const char* command) {
-  if (!model.stored_types.empty()) {
-    spdlog::warn("{}: {} costs a GGUF file's model at --weights, not at the types the file "
-                 "stores (analyze uses those; docs/gguf.md)",
-                 model.name, command);
-  }
+void AddPlanOption(CLI::App& cmd, std::string* plan) {
+  cmd.add_option("--plan", *plan,
+                 "Mixed-precision plan (JSON): storage types by tensor name, kind and layer on "
+                 "top of --weights or the plan's base (docs/gguf.md; inspect --emit-plan, "
+                 "quant-plan write one)");
 }
 
 ModelSpec LoadModelAndWarn(const std::string& name, const std::string& as_family,

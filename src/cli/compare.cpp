@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "slmroof/plan.hpp"
 #include "slmroof/axis.hpp"
 #include "slmroof/compare.hpp"
 #include "slmroof/engine.hpp"
@@ -29,6 +30,8 @@ struct CompareOptions {
   std::string seq = "1024";
   std::string batch = "1";
   std::string weights = "fp16";
+  bool weights_given = false;  // GGUF models are costed at their own types unless --weights says
+  std::string plan;
   std::string act = "fp16";
   std::string kv = "fp16";
   std::string state = "fp32";
@@ -71,10 +74,17 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared,
   }
   side.model = arg.substr(0, at);
   const std::string where = fmt::format("{} {}", role, Excerpt(arg, 80));
+  std::string plan;
   for (const auto& [key, value] :
        ParseKeyValueList(std::string_view(arg).substr(at + 1), where, "key=value")) {
     if (key == "weights") {
+      std::shared_ptr<const QuantPlan> shared_plan = side.scenario.weights.plan;
       side.scenario.weights = ParseWeightSettingAt(where, value);
+      if (shared_plan) {
+        side.scenario.weights = WithPlan(side.scenario.weights, shared_plan);
+      }
+    } else if (key == "plan") {
+      plan = value;
     } else if (key == "act" || key == "kv" || key == "state") {
       try {
         (key == "act" ? side.scenario.act : key == "kv" ? side.scenario.kv : side.scenario.state) =
@@ -94,8 +104,13 @@ Side ParseSide(const std::string& arg, const char* role, const Scenario& shared,
           OneOf(where, key, value, kMlaNames) == "naive" ? MlaForm::kNaive : MlaForm::kAbsorbed;
     } else {
       throw UsageError(
-          fmt::format("{}: unknown key {} (keys: weights, act, kv, state, prune, sparsity, fusion, mla)", where, Excerpt(key)));
+          fmt::format("{}: unknown key {} (keys: weights, plan, act, kv, state, prune, sparsity, fusion, mla)", where, Excerpt(key)));
     }
+  }
+  if (!plan.empty()) {
+    WeightSetting w = side.scenario.weights;
+    w.plan = nullptr;
+    side.scenario.weights = WithPlan(w, std::make_shared<const QuantPlan>(ReadPlan(plan)));
   }
   return side;
 }
@@ -110,6 +125,10 @@ int RunCompare(const CompareOptions& o) {
   }
   Scenario shared;
   shared.weights = ParseWeightSetting(o.weights);
+  shared.weights.from_file = !o.weights_given;
+  if (!o.plan.empty()) {
+    shared.weights = WithPlan(shared.weights, std::make_shared<const QuantPlan>(ReadPlan(o.plan)));
+  }
   shared.act = DTypeByName(o.act);
   shared.kv = DTypeByName(o.kv);
   shared.state = DTypeByName(o.state);
@@ -147,10 +166,8 @@ int RunCompare(const CompareOptions& o) {
       candidate.model == base.model && candidate.prune.text == base.prune.text
           ? base_model
           : LoadModelAndWarn(candidate.model, o.as_family, candidate.prune);
-  WarnStoredTypesUnused(base_model, "compare");
-  if (&candidate_model != &base_model) {
-    WarnStoredTypesUnused(candidate_model, "compare");
-  }
+  base.scenario.weights = ResolveWeights(base_model, base.scenario.weights);
+  candidate.scenario.weights = ResolveWeights(candidate_model, candidate.scenario.weights);
   const int64_t longest = seqs.max();
   WarnBeyondContext(base_model, longest, "--seq");
   if (candidate.model != base.model) {
@@ -223,7 +240,7 @@ std::string MetricsHelp() {
 std::function<int()> SetupCompare(CLI::App& cmd) {
   auto o = std::make_shared<CompareOptions>();
   const std::string side_help =
-      "; append @key=value,... (weights, act, kv, state, prune, sparsity, fusion, mla) to override settings";
+      "; append @key=value,... (weights, plan, act, kv, state, prune, sparsity, fusion, mla) to override settings";
   cmd.add_option("base", o->base, "Base model preset or file" + side_help)->required();
   cmd.add_option("candidate", o->candidate, "Candidate model preset or file" + side_help)
       ->required();
@@ -248,6 +265,8 @@ std::function<int()> SetupCompare(CLI::App& cmd) {
                                               : CLI::Validator(CLI::IsMember(types, CLI::ignore_case)))
         ->capture_default_str();
   }
+  cmd.get_option("--weights")->each([o](const std::string&) { o->weights_given = true; });
+  AddPlanOption(cmd, &o->plan);
   AddPruneOption(cmd, &o->prune);
   AddSparsityOption(cmd, &o->sparsity);
   cmd.add_option("--fusion", o->fusion, "none: scores go through memory; flash: they stay on chip")

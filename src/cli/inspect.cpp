@@ -1,5 +1,6 @@
 // `slmroof inspect FILE.gguf`: a GGUF file's architecture, cost metadata, tensors by role and
 // type, bits per weight and file type, read from its header and tensor table only.
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include "slmroof/gguf_summary.hpp"
 #include "slmroof/io/gguf.hpp"
 #include "slmroof/model.hpp"
+#include "slmroof/plan.hpp"
 #include "slmroof/render.hpp"
 #include "slmroof/text.hpp"
 
@@ -124,13 +126,23 @@ Json ToJson(const GgufSummary& s, const GgufFile& f, const std::string& recipe) 
 std::function<int()> SetupInspect(CLI::App& cmd) {
   auto path = std::make_shared<std::string>();
   auto format = std::make_shared<std::string>("table");
+  auto emit_plan = std::make_shared<std::string>();
   cmd.add_option("file", *path, "A GGUF file")->required();
+  cmd.add_option("--emit-plan", *emit_plan,
+                 "Also write the plan that reproduces the file's tensor types to FILE (JSON: the "
+                 "file type's recipe and a rule per difference; for analyze --plan)");
   cmd.add_option("--format", *format, "Output format")->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   cmd.footer("\nReads the header, the metadata and the tensor table only, never the tensor data.");
-  return [path, format] {
+  return [path, format, emit_plan] {
     const GgufFile file = ReadGguf(*path);
     const GgufSummary s = Summarize(file);
+    std::string plan_text;
+    if (!emit_plan->empty()) {
+      // Needs the model: an architecture that does not map is an error, before anything is written.
+      plan_text = PlanJson(PlanFromStoredTypes(
+          ModelFromGguf(file, std::filesystem::path(*path).stem().string())));
+    }
     // The file type llama.cpp would call it: the stored types against its recipe, where the
     // architecture maps to a model (docs/gguf.md).
     std::string recipe;
@@ -144,6 +156,9 @@ std::function<int()> SetupInspect(CLI::App& cmd) {
              ? ToJson(s, file, recipe).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
              : Text(s, file.tensors.size(), file.kv.size(), recipe),
          "");
+    if (!emit_plan->empty()) {
+      Emit(plan_text, *emit_plan);
+    }
     return kExitOk;
   };
 }

@@ -15,6 +15,7 @@
 #include "slmroof/io/model_reader.hpp"
 #include "slmroof/plot.hpp"
 #include "slmroof/render.hpp"
+#include "slmroof/plan.hpp"
 #include "slmroof/sweep.hpp"
 #include "slmroof/sweep_writer.hpp"
 
@@ -30,6 +31,8 @@ struct SweepOptions {
   std::string batch = "1";
   std::string layers;
   std::vector<std::string> weights{"fp16"};
+  bool weights_given = false;  // GGUF models are costed at their own types unless --weights says
+  std::vector<std::string> plans;
   std::string act = "fp16";
   std::vector<std::string> kv{"fp16"};
   std::string state = "fp32";
@@ -104,8 +107,19 @@ int RunSweepCommand(const SweepOptions& o) {
   }
   spec.prefill = o.phase != "decode";
   spec.decode = o.phase != "prefill";
-  for (const std::string& w : o.weights) {
-    spec.weights.push_back(ParseWeightSetting(w));
+  std::vector<std::shared_ptr<const QuantPlan>> plans;
+  for (const std::string& path : o.plans) {
+    plans.push_back(std::make_shared<const QuantPlan>(ReadPlan(path)));
+  }
+  for (const std::string& text : o.weights) {
+    WeightSetting w = ParseWeightSetting(text);
+    w.from_file = !o.weights_given;
+    if (plans.empty()) {
+      spec.weights.push_back(w);
+    }
+    for (const auto& plan : plans) {
+      spec.weights.push_back(WithPlan(w, plan));
+    }
   }
   spec.act = DTypeByName(o.act);
   spec.state = DTypeByName(o.state);
@@ -129,7 +143,13 @@ int RunSweepCommand(const SweepOptions& o) {
   const PruneSpec prune = o.prune.empty() ? PruneSpec{} : ParsePrune(o.prune, "--prune");
   for (const std::string& name : names) {
     spec.models.push_back(LoadModelAndWarn(name, o.as_family, prune));
-    WarnStoredTypesUnused(spec.models.back(), "sweep");
+    // A plan that does not fit a model (or one of its depth variants) fails here, before any row.
+    for (const WeightSetting& w : spec.weights) {
+      (void)ResolveWeights(spec.models.back(), w);
+      for (size_t i = 0; i < spec.layers.size(); ++i) {
+        (void)ResolveWeights(WithDepth(spec.models.back(), spec.layers.at(i)), w);
+      }
+    }
   }
   double rows = SweepRowCount(spec);
   if (o.operators) {
@@ -234,11 +254,16 @@ std::function<int()> SetupSweep(CLI::App& cmd) {
   const std::vector<std::string> types = DTypeNames();
   cmd.add_option("--weights", o->weights,
                  "Weight storage settings (comma-separated): llama.cpp file types (Q4_K_M), single "
-                 "types (q4_k) or pure:TYPE")
+                 "types (q4_k) or pure:TYPE; a GGUF file's own types unless given")
       ->delimiter(',')
       ->allow_extra_args(false)
       ->check(WeightSettingCheck())
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each([o](const std::string&) { o->weights_given = true; });
+  cmd.add_option("--plan", o->plans,
+                 "Mixed-precision plans (JSON, repeatable): each on top of each --weights setting "
+                 "(docs/gguf.md)")
+      ->allow_extra_args(false);
   cmd.add_option("--act", o->act, "Activation type")
       ->check(CLI::IsMember(types, CLI::ignore_case))
       ->capture_default_str();

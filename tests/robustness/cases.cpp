@@ -292,7 +292,7 @@ const std::vector<Case>& Matrix() {
     add("option", "--measured-tps of 10 KB",
         Analyze({"--phase", "decode", "--measured-tps", std::string(10000, '9') + "x"}),
         2, "slmroof: error: --measured-tps: cannot read '9999999999999999999999999999999999999999'... (10001 bytes) as a quantity (example: 3.5TFLOPS)\n");
-    add("option", "unknown subcommand", {"analyse"}, 2, "slmroof: error: unknown subcommand 'analyse', did you mean 'analyze'? (subcommands: analyze, compare, sweep, validate, calibrate, list, inspect, completion, help)\nRun 'slmroof help' for usage.\n");
+    add("option", "unknown subcommand", {"analyse"}, 2, "slmroof: error: unknown subcommand 'analyse', did you mean 'analyze'? (subcommands: analyze, compare, sweep, validate, calibrate, list, inspect, quant-plan, completion, help)\nRun 'slmroof help' for usage.\n");
     add("option", "sweep --seq range of a billion points", {"sweep", "--seq", "1:1000000000"}, 2, "slmroof: error: the grid has 2000000000 rows, more than the safety limit of 10000000; narrow it or pass --force\n");
     add("option", "sweep --seq beyond the bound", {"sweep", "--seq", "1:2000000000:x2"}, 2, "slmroof: error: --seq: 2000000000 in '1:2000000000:x2' is outside [1, 1073741824]\n");
     add("option", "sweep --layers 5000", {"sweep", "--layers", "5000"}, 2, "slmroof: error: --layers: 5000 in '5000' is outside [1, 4096]\n");
@@ -302,7 +302,7 @@ const std::vector<Case>& Matrix() {
     add("option", "compare --fail-if garbage", {"compare", "qwen2.5-0.5b", "qwen2.5-1.5b", "--fail-if", "decode_s >> 5%"},
         2, "slmroof: error: --fail-if 'decode_s >> 5%': unknown metric 'decode_s', did you mean 'decode_tps'? (known: tpot, ttft, decode_tps, prefill_tps, memory, decode_oi, prefill_oi, decode_phi, prefill_phi, decode_phi_log, prefill_phi_log)\n");
     add("option", "compare MODEL@key=value with an unknown key",
-        {"compare", "qwen2.5-0.5b@color=red", "qwen2.5-1.5b"}, 2, "slmroof: error: base 'qwen2.5-0.5b@color=red': unknown key 'color' (keys: weights, act, kv, state, prune, sparsity, fusion, mla)\n");
+        {"compare", "qwen2.5-0.5b@color=red", "qwen2.5-1.5b"}, 2, "slmroof: error: base 'qwen2.5-0.5b@color=red': unknown key 'color' (keys: weights, plan, act, kv, state, prune, sparsity, fusion, mla)\n");
     add("option", "compare MODEL@weights=unknown", {"compare", "qwen2.5-0.5b@weights=q9", "qwen2.5-1.5b"},
         2, "slmroof: error: base 'qwen2.5-0.5b@weights=q9': unknown weight type 'q9', did you mean 'F32'? (a llama.cpp file type, a storage type or pure:TYPE: see 'slmroof list weights')\n");
     add("option", "validate --max-error garbage", {"validate", "x.csv", "--max-error", "decode=lots"}, 2,
