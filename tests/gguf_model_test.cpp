@@ -1,6 +1,9 @@
 // A GGUF file as a model (src/io/gguf_model.cpp): its layers from the metadata, every tensor at
 // its own type, against the equivalent config.json and the tensor sizes.
+#include <fstream>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "gguf_writer.hpp"
 #include "slmroof/engine.hpp"
@@ -8,6 +11,7 @@
 #include "slmroof/graph.hpp"
 #include "slmroof/io/gguf.hpp"
 #include "slmroof/io/model_reader.hpp"
+#include "slmroof/plan.hpp"
 #include "slmroof/weights.hpp"
 #include "test_util.hpp"
 
@@ -178,6 +182,60 @@ TEST(GgufModel, RefusesWhatItCannotMap) {
   EXPECT_EQ(Error(TinyLlama(true, true)),
             "t.gguf: llama.attention.head_count_kv holds one value per layer, which slmroof does "
             "not map for llama yet");
+}
+
+}  // namespace
+}  // namespace slmroof
+
+namespace slmroof {
+namespace {
+
+// The plan inspect --emit-plan writes reproduces the file: the config with that plan costs
+// every operator as the GGUF model does, and holds the file's tensors but rope_freqs.
+TEST(GgufModel, TheConfigWithTheEmittedPlanCostsAsTheFile) {
+  const GgufFile f = ParseGguf(TinyLlama().Build(), "t.gguf");
+  const ModelSpec m = ModelFromGguf(f, "t");
+  const QuantPlan plan = PlanFromStoredTypes(m);
+  EXPECT_EQ(plan.base, "Q4_K_M");
+  const ModelSpec c = ParseModelJson(kConfig, "c.json", "c");
+  Scenario from_file, from_config;
+  from_file.seq_len = from_config.seq_len = 64;
+  from_file.weights = StoredWeights(m, m.stored_file_type);
+  from_config.weights = ResolveWeights(
+      c, WithPlan(ParseWeightSetting("fp16"),
+                  std::make_shared<const QuantPlan>(ParsePlan(PlanJson(plan), "t.plan.json"))));
+  for (Phase p : {Phase::kPrefill, Phase::kDecode}) {
+    const auto a = BuildOperators(m, from_file, p);
+    const auto b = BuildOperators(c, from_config, p);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].name, b[i].name);
+      EXPECT_DOUBLE_EQ(a[i].bytes(), b[i].bytes()) << a[i].name;
+      EXPECT_DOUBLE_EQ(a[i].flops, b[i].flops) << a[i].name;
+    }
+  }
+  EXPECT_DOUBLE_EQ(WeightsInMemory(c, from_config), TensorBytes(f) - 128);
+}
+
+TEST(GgufModel, InspectEmitsThePlanAnalyzeReads) {
+  const std::string gguf = ::testing::TempDir() + "emit.gguf";
+  const std::string plan = ::testing::TempDir() + "emit.plan.json";
+  const std::string config = ::testing::TempDir() + "emit-config.json";
+  std::ofstream(gguf, std::ios::binary) << TinyLlama().Build();
+  std::ofstream(config) << kConfig;
+  std::string out, err;
+  ASSERT_EQ(testing::RunBinary("inspect " + gguf + " --emit-plan " + plan, &out, &err), 0) << err;
+  ASSERT_EQ(testing::RunBinary("analyze " + gguf + " --seq 64 --format json", &out, &err), 0) << err;
+  const auto from_file = nlohmann::json::parse(out);
+  ASSERT_EQ(testing::RunBinary("analyze " + config + " --seq 64 --format json --plan " + plan, &out,
+                               &err),
+            0)
+      << err;
+  const auto from_config = nlohmann::json::parse(out);
+  for (size_t p = 0; p < 2; ++p) {
+    EXPECT_EQ(from_file.at("phases").at(p).at("totals").at("time_s"),
+              from_config.at("phases").at(p).at("totals").at("time_s"));
+  }
 }
 
 }  // namespace
