@@ -126,7 +126,22 @@ Built BuildUnits(const QuantPlanRequest& q, const std::vector<WeightTensor>& ten
     }
     u.choices.push_back(c);
   }
-  return b;
+  // Units in the model's tensor order, whatever order the files list them in.
+  std::vector<size_t> order(b.units.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    return *std::min_element(b.tensor_idx[x].begin(), b.tensor_idx[x].end()) <
+           *std::min_element(b.tensor_idx[y].begin(), b.tensor_idx[y].end());
+  });
+  Built sorted;
+  sorted.unplaced = std::move(b.unplaced);
+  for (size_t i : order) {
+    sorted.units.push_back(std::move(b.units[i]));
+    sorted.tensor_idx.push_back(std::move(b.tensor_idx[i]));
+  }
+  return sorted;
 }
 
 std::vector<KnapsackClass> Classes(const std::vector<PlanUnit>& units) {
@@ -220,9 +235,10 @@ QuantPlanResult PlanQuantization(const QuantPlanRequest& q) {
   }
   r.base_tpot_s = DecodeTime(q, base);
   const bool tpot_frontier = !q.max_bytes && q.max_tpot_s;
-  if (q.max_tpot_s) {
-    // §: decode time is a sum over operators, and a unit's types only change its own matrices'
-    // operators, so a plan's TPOT is the base's plus each unit's change alone (checked below).
+  {
+    // Decode time is a sum over operators, and a unit's types only change its own matrices'
+    // operators, so a plan's TPOT is the base's plus each unit's change alone (docs/quant-plan.md;
+    // every outcome compares the two).
     for (size_t i = 0; i < r.units.size(); ++i) {
       for (size_t c = 1; c < r.units[i].choices.size(); ++c) {
         TypeMap map = base_map;

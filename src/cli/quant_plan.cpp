@@ -46,6 +46,12 @@ struct QuantPlanOptions {
   PlotOptions plot;
 };
 
+// A unit's name in a column of 44: its tail when longer (the layer and the projection).
+std::string Column44(const std::string& name) {
+  const std::string one = OneLine(name, 200);
+  return one.size() <= 44 ? one : "…" + one.substr(one.size() - 43);
+}
+
 std::string TypeName(const UnitChoice& c, const std::string& base) {
   return c.type == nullptr ? fmt::format("keep ({})", base) : c.type->name;
 }
@@ -158,7 +164,7 @@ std::string ResultText(const QuantPlanResult& r, const QuantPlanRequest& q) {
                      "bytes");
   for (size_t i = 0; i < r.units.size(); ++i) {
     const UnitChoice& c = r.units[i].choices[static_cast<size_t>(r.optimal.pick[i])];
-    out += fmt::format("  {:<44} {:<14} {:>10.4g} {:>10}\n", Excerpt(r.units[i].name, 44),
+    out += fmt::format("  {:<44} {:<14} {:>10.4g} {:>10}\n", Column44(r.units[i].name),
                        TypeName(c, q.base.name), c.score, human::Si(c.bytes, "B"));
   }
   if (!r.frontier.empty()) {

@@ -63,21 +63,11 @@ std::string FrontierSvg(const QuantPlanResult& r, const std::string& title) {
            Anchor::kMiddle, {});
   svg.Text(18, (t + h - b) / 2, "total score (sum of unit scores)", Anchor::kMiddle,
            {{"transform", fmt::format("rotate(-90 18 {})", plot::Num((t + h - b) / 2))}});
-  std::vector<std::pair<double, double>> line;
-  for (const FrontierPoint& p : r.frontier) {
-    if (p.feasible) {
-      line.emplace_back(px(x_of(p)), py(p.score));
-    }
+  for (const FrontierPoint& p : r.greedy_curve) {
+    svg.Marker(Shape::kSquare, px(x_of(p)), py(p.score), 2.5,
+               {{"fill", "none"}, {"stroke", plot::kPalette[1]}},
+               fmt::format("greedy, first {:.0f} entries: score {:.6g}", p.budget, p.score));
   }
-  // The optimum is a step function of the budget: draw it as steps.
-  std::vector<std::pair<double, double>> steps;
-  for (size_t i = 0; i < line.size(); ++i) {
-    if (i > 0) {
-      steps.emplace_back(line[i].first, line[i - 1].second);
-    }
-    steps.push_back(line[i]);
-  }
-  svg.Polyline(steps, {{"fill", "none"}, {"stroke", plot::kPalette[0]}, {"stroke-width", "2"}});
   for (const FrontierPoint& p : r.frontier) {
     if (p.feasible) {
       svg.Marker(Shape::kCircle, px(x_of(p)), py(p.score), 3.5, {{"fill", plot::kPalette[0]}},
@@ -85,14 +75,10 @@ std::string FrontierSvg(const QuantPlanResult& r, const std::string& title) {
                              p.proven ? "" : " (not proven)"));
     }
   }
-  for (const FrontierPoint& p : r.greedy_curve) {
-    svg.Marker(Shape::kSquare, px(x_of(p)), py(p.score), 2.5,
-               {{"fill", "none"}, {"stroke", plot::kPalette[1]}},
-               fmt::format("greedy, first {:.0f} entries: score {:.6g}", p.budget, p.score));
-  }
   const double lx = w - rt + 16;
-  svg.Line(lx, t + 10, lx + 20, t + 10, {{"stroke", plot::kPalette[0]}, {"stroke-width", "2"}});
-  svg.Text(lx + 26, t + 14, "optimal at each budget", Anchor::kStart, {});
+  svg.Marker(Shape::kCircle, lx + 10, t + 10, 3.5, {{"fill", plot::kPalette[0]}});
+  svg.Text(lx + 26, t + 14, fmt::format("optimal at {} budgets", r.frontier.size()),
+           Anchor::kStart, {});
   svg.Marker(Shape::kSquare, lx + 10, t + 32, 3, {{"fill", "none"}, {"stroke", plot::kPalette[1]}});
   svg.Text(lx + 26, t + 36, "greedy list, each cut", Anchor::kStart, {});
   return svg.Finish();
