@@ -23,6 +23,11 @@ mkdir -p "$img"
 "$bin" compare qwen2.5-1.5b qwen2.5-1.5b@weights=Q4_K_M --hw raspberry-pi-5 --seq 4096 \
   --fail-if 'tpot>+5%' --fail-if 'decode_tps<-3tok/s' --fail-if 'memory>+100MB' \
   --plot "$img/compare-q4km-rpi5.png" >/dev/null
+# quant-plan's frontier on Nemotron-H-4B with the synthetic KL probes of docs/quant-plan.md.
+"$bin" quant-plan nemotron-h-4b --hw jetson-orin-nano-super --max-bytes 4GB --frontier 30 \
+  --kl-probe "q4_0=$root/tests/data/kl-probe/nemotron-h-4b-kl4.json" \
+  --kl-probe "q8_0=$root/tests/data/kl-probe/nemotron-h-4b-kl8.json" \
+  --plot "$img/quant-plan-frontier-nemotron-h-4b.png" >/dev/null
 # The HTML report of one analysis (a page, not an image: look at it in a browser).
 "$bin" analyze qwen2.5-1.5b --hw jetson-orin-nano-super --plot "$img/report-qwen2.5-1.5b-jetson.html" >/dev/null
 echo "regenerated $(ls "$img" | wc -l) charts in docs/img" >&2

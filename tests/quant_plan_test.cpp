@@ -2,6 +2,7 @@
 // a Nemotron-H-shaped model, the optimum against the paper's greedy list, and the plan's round
 // trip through analyze --plan.
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 
@@ -208,6 +209,27 @@ std::string WriteTemp(const std::string& name, const std::string& text) {
   return path;
 }
 
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The example files of docs/quant-plan.md are this generator's output: checked here, rewritten
+// with SLMROOF_UPDATE_DOCS=1.
+TEST(QuantPlan, DocsExampleFilesAreTheGenerators) {
+  const ModelSpec m = LoadModel("nemotron-h-4b");
+  const std::pair<std::string, std::string> files[] = {
+      {testing::DataPath("kl-probe/nemotron-h-4b-kl4.json"), KlProbeFile(m, 1e-2, 1) + "\n"},
+      {testing::DataPath("kl-probe/nemotron-h-4b-kl8.json"), KlProbeFile(m, 2e-4, 2) + "\n"}};
+  for (const auto& [path, text] : files) {
+    if (std::getenv("SLMROOF_UPDATE_DOCS") != nullptr) {
+      std::ofstream(path) << text;
+    }
+    EXPECT_EQ(ReadAll(path), text)
+        << path << ": run SLMROOF_UPDATE_DOCS=1 ./build/tests/slmroof_tests --gtest_filter='*Docs*'";
+  }
+}
+
 TEST(QuantPlan, CommandWritesAPlanAnalyzeReads) {
   const ModelSpec m = LoadModel("nemotron-h-4b");
   const std::string kl4 = WriteTemp("qp-kl4.json", KlProbeFile(m, 1e-2, 1));
@@ -234,8 +256,7 @@ TEST(QuantPlan, CommandWritesAPlanAnalyzeReads) {
   const auto a = nlohmann::json::parse(out);
   EXPECT_DOUBLE_EQ(a.at("memory").at("weights_bytes").get<double>(),
                    j.at("optimal").at("weight_bytes").get<double>());
-  std::ifstream chart(svg);
-  const std::string text((std::istreambuf_iterator<char>(chart)), std::istreambuf_iterator<char>());
+  const std::string text = ReadAll(svg);
   EXPECT_NE(text.find("optimal at 4 budgets"), std::string::npos);
   // Over budget: exit 1, no plan written.
   std::remove(plan.c_str());
