@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:?usage: make_seeds.sh OUT}"
 targets=(fuzz_model fuzz_hardware fuzz_engine fuzz_measurements fuzz_axis fuzz_units fuzz_threshold
-         fuzz_side fuzz_gguf)
+         fuzz_side fuzz_gguf fuzz_plan)
 
 # copy TARGET FILE...: each file as <its directory>-<its name>, so that names never collide.
 copy() {

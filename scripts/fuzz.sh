@@ -17,7 +17,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 all_targets=(fuzz_model fuzz_hardware fuzz_engine fuzz_measurements fuzz_axis fuzz_units
-             fuzz_threshold fuzz_side fuzz_gguf)
+             fuzz_threshold fuzz_side fuzz_gguf fuzz_plan)
 seconds=60
 if [ $# -gt 0 ] && [[ "$1" =~ ^[0-9]+$ ]]; then
   seconds="$1"
