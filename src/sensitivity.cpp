@@ -302,6 +302,18 @@ std::vector<SensitivityRow> ParseKlProbe(const std::string& text, const std::str
     if (!stats.is_object()) {
       f.Fail(path, fmt::format("must be an object of metrics, got {}", DescribeJson(stats)));
     }
+    if (!stats.contains(metric)) {
+      std::vector<std::string> keys;
+      for (const auto& [k, v] : stats.items()) {
+        if (keys.size() == 6) {
+          keys.push_back("…");
+          break;
+        }
+        keys.push_back(Excerpt(k, 30));
+      }
+      f.Fail(path, fmt::format("has no {} (its metrics: {})", metric,
+                               keys.empty() ? "none" : fmt::format("{}", fmt::join(keys, ", "))));
+    }
     const double score = f.Number(stats, metric, path + "." + metric, {-1e300, 1e300});
     rows.push_back({module, &type, score, fmt::format("{}: {}", OneLine(origin, 200), path)});
   }

@@ -363,6 +363,19 @@ const std::vector<Case>& Matrix() {
         File("m.json", R"({"model_type": "gemma3n_text", "vocab_size": 100, "hidden_size": 16, "num_hidden_layers": 3, "intermediate_size": [32, 32], "num_kv_shared_layers": 0})"));
     add("model file", "zamba2: adapters on grouped attention", Analyze({"m.json"}), 1, "slmroof: error: m.json: field 'num_key_value_heads' must equal num_attention_heads when the shared attention has adapters (their outputs are 2·hidden_size wide)\n",
         File("m.json", R"({"model_type": "zamba2", "vocab_size": 100, "hidden_size": 16, "num_hidden_layers": 2, "layers_block_type": ["mamba", "hybrid"], "num_attention_heads": 4, "num_key_value_heads": 2, "use_shared_attention_adapter": true})"));
+    // ---- Plan and score files (issue 12) ----------------------------------------------------------
+    add("plan file", "a role no tensor of the model has", Analyze({"qwen2.5-0.5b", "--plan", "p.json"}), 1, "slmroof: error: p.json: rules[0]: role 'atn_v' is no kind of tensor qwen2.5-0.5b has (did you mean 'attn_v'?)\n",
+        File("p.json", R"({"rules": [{"role": "atn_v", "type": "q8_0"}]})"));
+    add("plan file", "truncated JSON", Analyze({"qwen2.5-0.5b", "--plan", "p.json"}), 1, "slmroof: error: p.json: malformed JSON: parse error at line 1, column 12: syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal\n",
+        File("p.json", R"({"rules": [)"));
+    add("plan file", "sweep with a plan that does not fit: no row printed", {"sweep", "qwen2.5-0.5b", "--seq", "1:4", "--plan", "p.json"}, 1, "slmroof: error: p.json: rules[0]: selects no matrix of qwen2.5-0.5b (24 layers)\n",
+        File("p.json", R"({"rules": [{"role": "attn_v", "layers": "30-40", "type": "q8_0"}]})"));
+    add("score file", "a CSV row short of a field", {"quant-plan", "qwen2.5-0.5b", "--scores", "s.csv"}, 1, "slmroof: error: s.csv:2: 2 fields, the header has 3\n",
+        File("s.csv", "tensor,type,score\nblk.0.attn_v.weight,q4_0\n"));
+    add("score file", "a kl-ssm-quant module without the metric", {"quant-plan", "qwen2.5-0.5b", "--kl-probe", "q4_0=k.json"}, 1, "slmroof: error: k.json: field 'model.layers.0.mlp.up_proj' has no kl_student_to_teacher (its metrics: 'sqnr_db')\n",
+        File("k.json", R"({"model.layers.0.mlp.up_proj": {"sqnr_db": 3}})"));
+    add("option", "quant-plan --max-bytes without a unit", {"quant-plan", "qwen2.5-0.5b", "--scores", "s.csv", "--max-bytes", "300"}, 2, "slmroof: error: --max-bytes '300': expected a positive number and a unit (MB, B, kB, KB, GB, TB, KiB, MiB, GiB, TiB)\n");
+    add("option", "quant-plan without scores", {"quant-plan", "qwen2.5-0.5b"}, 2, "slmroof: error: quant-plan: give scores with --scores FILE or --kl-probe TYPE=FILE\n");
     return v;
   }();
   return kCases;
