@@ -1,6 +1,7 @@
 #include "slmroof/model.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -31,6 +32,37 @@ ModelSpec WithDepth(const ModelSpec& model, int64_t layers) {
     left -= variant.groups.back().repeat;
   }
   variant.groups.back().repeat += left;
+  // A GGUF model's stored types follow its layers: a copy of the last layer stores its tensors
+  // as the last layer does.
+  if (!model.stored_types.empty()) {
+    const int64_t had = model.NumLayers();
+    variant.stored_types.clear();
+    for (const auto& [name, type] : model.stored_types) {
+      int64_t il = -1;
+      size_t end = 0;
+      if (name.starts_with("blk.")) {
+        end = name.find('.', 4);
+        const char* first = name.data() + 4;
+        const char* last = name.data() + (end == std::string::npos ? 4 : end);
+        const auto [ptr, ec] = std::from_chars(first, last, il);
+        if (end == std::string::npos || ec != std::errc() || ptr != last) {
+          il = -1;
+        }
+      }
+      if (il < 0) {
+        variant.stored_types[name] = type;
+        continue;
+      }
+      if (il < layers) {
+        variant.stored_types[name] = type;
+      }
+      if (il == had - 1) {
+        for (int64_t k = had; k < layers; ++k) {
+          variant.stored_types[fmt::format("blk.{}{}", k, name.substr(end))] = type;
+        }
+      }
+    }
+  }
   return variant;
 }
 

@@ -240,3 +240,26 @@ TEST(GgufModel, InspectEmitsThePlanAnalyzeReads) {
 
 }  // namespace
 }  // namespace slmroof
+
+namespace slmroof {
+namespace {
+
+// Sweep's depth variants of a GGUF model keep its stored types: copies of the last layer store
+// their tensors as it does (here ffn_down at q6_K in layer 1).
+TEST(GgufModel, DepthVariantsKeepTheStoredTypes) {
+  const ModelSpec m = ModelFromGguf(ParseGguf(TinyLlama().Build(), "t.gguf"), "t");
+  const ModelSpec deeper = WithDepth(m, 4);
+  EXPECT_EQ(deeper.stored_types.at("blk.3.ffn_down.weight"), "q6_k");
+  EXPECT_EQ(deeper.stored_types.at("blk.0.ffn_down.weight"), "q8_0");
+  EXPECT_EQ(deeper.stored_types.at("token_embd.weight"), "q6_k");
+  const ModelSpec shallower = WithDepth(m, 1);
+  EXPECT_EQ(shallower.stored_types.count("blk.1.ffn_down.weight"), 0u);
+  Scenario s;
+  s.weights = StoredWeights(deeper, "");
+  const TensorTypes types = AssignTensorTypes(deeper, s.weights);
+  EXPECT_EQ(types.Of(TensorRole::kFfnDown, 3).name, "q6_k");
+  EXPECT_EQ(types.Of(TensorRole::kAttnQ, 2).name, "q4_k");
+}
+
+}  // namespace
+}  // namespace slmroof
