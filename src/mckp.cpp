@@ -11,9 +11,18 @@ namespace slmroof {
 
 namespace {
 
-// A sum of weights meets a capacity up to rounding: 1e-9 of the capacity (a byte in a GB).
-bool Fits(double used, double capacity) {
-  return used <= capacity + 1e-9 * std::max(1.0, std::fabs(capacity));
+// A sum of weights meets a capacity up to rounding: 1e-9 of the capacity (a byte in a GB). The
+// solver and Evaluate apply the same test to the same sums (taken in class order).
+double Tolerance(double capacity) { return 1e-9 * std::max(1.0, std::fabs(capacity)); }
+bool Fits(double used, double capacity) { return used <= capacity + Tolerance(capacity); }
+
+// The sum of the picked items' weights in resource r, in class order (as Evaluate takes it).
+double SumOf(const std::vector<KnapsackClass>& classes, const std::vector<int>& pick, int r) {
+  double sum = 0;
+  for (size_t i = 0; i < classes.size(); ++i) {
+    sum += classes[i].weight[static_cast<size_t>(pick[i])][r];
+  }
+  return sum;
 }
 
 // Two costs within 1e-12 of each other (relative) count as equal: the search proves the optimum
@@ -32,14 +41,17 @@ struct Segment {
 class Solver {
  public:
   Solver(const std::vector<KnapsackClass>& classes, const Resources& capacity, int64_t limit)
-      : n_(static_cast<int>(classes.size())), limit_(limit) {
-    // Weights measured from each class's lightest item: the capacities shrink by those, so that
-    // every weight is non-negative and the sum of lightest items is zero.
+      : classes_(classes), n_(static_cast<int>(classes.size())), limit_(limit) {
+    // Weights stay as given (a TPOT change may be negative): what the classes still to be fixed
+    // need at least is the sum of their lightest items, and a plan's feasibility is decided on
+    // the very sums Evaluate takes.
     for (int r = 0; r < kResources; ++r) {
       cap_[r] = capacity[r];
     }
     c_.resize(n_);
     w_.resize(n_);
+    lightest_.assign(n_, Resources{0, 0});
+    Resources magnitude{0, 0};
     for (int i = 0; i < n_; ++i) {
       const KnapsackClass& k = classes[i];
       if (k.cost.empty() || k.cost.size() != k.weight.size()) {
@@ -48,15 +60,20 @@ class Solver {
       c_[i] = k.cost;
       w_[i] = k.weight;
       for (int r = 0; r < kResources; ++r) {
-        double lightest = k.weight[0][r];
+        double lightest = k.weight[0][r], largest = 0;
         for (const Resources& w : k.weight) {
           lightest = std::min(lightest, w[r]);
+          largest = std::max(largest, std::fabs(w[r]));
         }
-        for (Resources& w : w_[i]) {
-          w[r] -= lightest;
-        }
-        cap_[r] -= lightest;
+        lightest_[i][r] = lightest;
+        magnitude[r] += largest;
       }
+    }
+    // Partial sums in another order than Evaluate's may differ from its by rounding: the cuts
+    // during the search allow that much more (a looser cut is still sound), and the leaves are
+    // decided by Evaluate's test.
+    for (int r = 0; r < kResources; ++r) {
+      limit_room_[r] = cap_[r] + Tolerance(cap_[r]) + 1e-12 * (magnitude[r] + std::fabs(cap_[r]));
     }
     items_.resize(n_);
     for (int i = 0; i < n_; ++i) {
@@ -89,18 +106,20 @@ class Solver {
       min_cost_rest_[d] = min_cost_rest_[d + 1] + m;
     }
     for (int r = 0; r < kResources; ++r) {
+      lightest_rest_[r].assign(n_ + 1, 0.0);
+      for (int d = n_ - 1; d >= 0; --d) {
+        lightest_rest_[r][d] = lightest_rest_[r][d + 1] + lightest_[order_[d]][r];
+      }
       BuildHulls(r);
     }
   }
 
   KnapsackSolution Run() {
     KnapsackSolution s;
-    const double root = Bound(0, cap_);
+    const double root = Bound(0, Resources{0, 0});
     pick_.assign(n_, -1);
     best_ = std::numeric_limits<double>::infinity();
-    if (Fits(0, cap_[0]) && Fits(0, cap_[1])) {
-      Search(0, 0.0, Resources{0, 0});
-    }
+    Search(0, 0.0, Resources{0, 0});
     s.nodes = nodes_;
     s.proven = nodes_ < limit_;
     s.feasible = !best_pick_.empty();
@@ -188,15 +207,19 @@ class Solver {
     }
   }
 
-  // A lower bound on the cost of the classes from depth d on, with `left` of each resource:
-  // the best of the LP relaxations under each capacity alone.
-  double Bound(int d, const Resources& left) const {
+  // A lower bound on the cost of the classes from depth d on, after `used` of each resource:
+  // the best of the LP relaxations under each capacity alone; infinite when even their lightest
+  // items do not fit.
+  double Bound(int d, const Resources& used) const {
     double bound = min_cost_rest_[d];
     for (int r = 0; r < kResources; ++r) {
       if (std::isinf(cap_[r])) {
         continue;
       }
-      double room = std::max(0.0, left[r]);
+      double room = limit_room_[r] - used[r] - lightest_rest_[r][d];
+      if (room < 0) {
+        return std::numeric_limits<double>::infinity();
+      }
       double b = start_rest_[r][d];
       for (const Segment& s : segments_[r]) {
         if (depth_of_[s.cls] < d) {
@@ -217,6 +240,12 @@ class Solver {
 
   void Search(int d, double cost, const Resources& used) {
     if (d == n_) {
+      // Decided on Evaluate's own sums, so that a plan the search keeps is one Evaluate accepts.
+      for (int r = 0; r < kResources; ++r) {
+        if (!Fits(SumOf(classes_, pick_, r), cap_[r])) {
+          return;
+        }
+      }
       if (cost < best_) {
         best_ = cost;
         best_pick_ = pick_;
@@ -230,17 +259,14 @@ class Solver {
       }
       ++nodes_;
       Resources u = used;
-      bool fits = true;
       for (int r = 0; r < kResources; ++r) {
         u[r] += w_[i][j][r];
-        fits = fits && Fits(u[r], cap_[r]);
-      }
-      if (!fits) {
-        continue;
       }
       const double c = cost + c_[i][j];
-      Resources left{cap_[0] - u[0], cap_[1] - u[1]};
-      if (c + (d + 1 < n_ ? Bound(d + 1, left) : 0.0) >= best_ - Slack(best_)) {
+      // Cut when the rest cannot fit (Bound is then infinite) or cannot beat the best plan by
+      // more than the slack.
+      const double bound = Bound(d + 1, u);
+      if (std::isinf(bound) || (std::isfinite(best_) && c + bound >= best_ - Slack(best_))) {
         continue;
       }
       pick_[i] = j;
@@ -248,9 +274,13 @@ class Solver {
     }
   }
 
+  const std::vector<KnapsackClass>& classes_;
   int n_;
   int64_t limit_;
   Resources cap_{};
+  Resources limit_room_{};                 ///< capacity plus tolerance plus rounding slop
+  std::vector<Resources> lightest_;        ///< per class, its lightest weight per resource
+  std::array<std::vector<double>, kResources> lightest_rest_;  ///< by depth, summed to the end
   std::vector<std::vector<double>> c_;
   std::vector<std::vector<Resources>> w_;
   std::vector<std::vector<int>> items_;
@@ -275,9 +305,10 @@ KnapsackSolution Evaluate(const std::vector<KnapsackClass>& classes, const Resou
   for (size_t i = 0; i < classes.size(); ++i) {
     const size_t j = static_cast<size_t>(pick.at(i));
     s.cost += classes[i].cost.at(j);
-    for (int r = 0; r < kResources; ++r) {
-      s.used[r] += classes[i].weight.at(j)[r];
-    }
+    (void)classes[i].weight.at(j);
+  }
+  for (int r = 0; r < kResources; ++r) {
+    s.used[r] = SumOf(classes, pick, r);
   }
   s.feasible = Fits(s.used[0], capacity[0]) && Fits(s.used[1], capacity[1]);
   return s;
@@ -289,6 +320,9 @@ KnapsackSolution SolveKnapsack(const std::vector<KnapsackClass>& classes, const 
   KnapsackSolution s = solver.Run();
   if (s.feasible) {
     const KnapsackSolution e = Evaluate(classes, capacity, s.pick);
+    if (!e.feasible) {
+      throw std::logic_error("knapsack: the search kept a plan Evaluate refuses");
+    }
     s.cost = e.cost;
     s.used = e.used;
   }

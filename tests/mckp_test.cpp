@@ -106,6 +106,55 @@ TEST(Knapsack, SmallCaseByHand) {
   EXPECT_FALSE(SolveKnapsack({layer, layer}, {1.5, kUnbounded}).feasible);
 }
 
+// Ties and capacities met exactly, where rounding and the feasibility tolerance decide: integer
+// and 0.1-step weights of either sign, and weights a few 1e-10 past whole numbers (found by a
+// review: the search once judged feasibility on shifted sums and Evaluate on the raw ones).
+TEST(Knapsack, EqualsEnumerationAtTheEdgesOfTheTolerance) {
+  std::mt19937_64 rng(1);
+  const double near[] = {0, 1, 2, 3, 5e-10, 1 + 5e-10, 2 - 5e-10, 3e-10};
+  for (int t = 0; t < 60000; ++t) {
+    const int kind = t % 3;
+    std::uniform_int_distribution<int> n_classes(1, 5), n_items(1, 4), w(-3, 9), c(0, 6), pick8(0, 7);
+    std::vector<KnapsackClass> classes(static_cast<size_t>(n_classes(rng)));
+    for (KnapsackClass& k : classes) {
+      const int m = n_items(rng);
+      for (int j = 0; j < m; ++j) {
+        k.cost.push_back(kind == 1 ? c(rng) * 0.1 : c(rng));
+        if (kind == 0) {
+          k.weight.push_back({static_cast<double>(w(rng)), static_cast<double>(w(rng))});
+        } else if (kind == 1) {
+          k.weight.push_back({w(rng) * 0.1, w(rng) * 0.1});
+        } else {
+          k.weight.push_back({near[pick8(rng)], 0});
+        }
+      }
+    }
+    std::uniform_int_distribution<int> cap(-4, 12);
+    const Resources capacity{kind == 1 ? cap(rng) * 0.1 : cap(rng),
+                             kind == 2 || t % 2 ? kUnbounded : static_cast<double>(cap(rng))};
+    const KnapsackSolution bb = SolveKnapsack(classes, capacity);
+    const KnapsackSolution all = EnumerateKnapsack(classes, capacity);
+    ASSERT_TRUE(bb.proven) << t;
+    ASSERT_EQ(bb.feasible, all.feasible) << t;
+    if (all.feasible) {
+      ASSERT_NEAR(bb.cost, all.cost, 1e-12) << t;
+      ASSERT_TRUE(Evaluate(classes, capacity, bb.pick).feasible) << t;
+    }
+  }
+}
+
+TEST(Knapsack, ToleranceOfTheRealCapacity) {
+  // 1000.0000005 fits a capacity of 1000 (1e-9 of it is 1e-6): the cheaper item is taken.
+  const KnapsackClass a{{1, 0}, {{999.5, 0}, {1000.0000005, 0}}};
+  EXPECT_DOUBLE_EQ(SolveKnapsack({a}, {1000, kUnbounded}).cost, 0);
+  // 5e-7 does not fit a capacity of 0 (tolerance 1e-9): the -1000 item is.
+  const KnapsackClass b{{1, 0}, {{-1000, 0}, {5e-7, 0}}};
+  const KnapsackSolution s = SolveKnapsack({b}, {0, kUnbounded});
+  ASSERT_TRUE(s.feasible);
+  EXPECT_DOUBLE_EQ(s.cost, 1);
+  EXPECT_TRUE(Evaluate({b}, {0, kUnbounded}, s.pick).feasible);
+}
+
 TEST(Knapsack, ASearchCutShortSaysSo) {
   std::mt19937_64 rng(3);
   std::uniform_real_distribution<double> u(0, 1);
