@@ -115,6 +115,12 @@ PlanRule ParseRule(const json& r, const JsonFields& f, const std::string& path) 
   if (r.contains("layers")) {
     const json& l = r.at("layers");
     if (l.is_number_integer()) {
+      const int64_t top = limits::kDepth.max - 1;
+      if (l.is_number_unsigned() ? l.get<uint64_t>() > static_cast<uint64_t>(top)
+                                 : (l.get<int64_t>() < 0 || l.get<int64_t>() > top)) {
+        f.Fail(path + ".layers", fmt::format("is {}, which is not a layer index from 0 to {}",
+                                             DescribeJson(l), top));
+      }
       rule.layers_text = std::to_string(l.get<int64_t>());
     } else if (l.is_string()) {
       rule.layers_text = f.String(r, "layers", path + ".layers", limits::kMaxNameBytes);
@@ -293,7 +299,8 @@ WeightSetting WithPlan(const WeightSetting& setting, std::shared_ptr<const Quant
   return s;
 }
 
-WeightSetting ResolveWeights(const ModelSpec& model, const WeightSetting& setting) {
+WeightSetting ResolveWeights(const ModelSpec& model, const WeightSetting& setting,
+                             bool every_rule_selects) {
   WeightSetting base = setting;
   base.plan = nullptr;
   base.from_file = false;
@@ -338,7 +345,7 @@ WeightSetting ResolveWeights(const ModelSpec& model, const WeightSetting& settin
       }
       (*map)[t.name] = rule.type;
     }
-    if (selected == 0) {
+    if (selected == 0 && every_rule_selects) {
       throw InputError(fmt::format("{}: selects no matrix of {} ({} layers)", RuleName(plan, i),
                                    model.name, model.NumLayers()));
     }
@@ -347,21 +354,37 @@ WeightSetting ResolveWeights(const ModelSpec& model, const WeightSetting& settin
   resolved.name = setting.name;
   resolved.type = base.type;
   resolved.per_tensor = map;
-  // slmroof costs one type per role and layer (TensorTypes): two tensors sharing one must agree.
-  const TensorTypes types = AssignTensorTypes(model, resolved);
-  std::map<std::pair<int, int64_t>, const WeightTensor*> first;
-  for (const WeightTensor& t : tensors) {
-    const DType* want = map->at(t.name);
-    if (&types.Of(t.role, t.layer) != want) {
-      const WeightTensor* other = first.at({static_cast<int>(t.role), t.layer});
-      throw InputError(fmt::format("{}: the plan gives {} {} and {} {}, which slmroof costs as one "
-                                   "tensor kind",
-                                   OneLine(plan.origin, 200), other->name, map->at(other->name)->name,
-                                   t.name, want->name));
-    }
-    first.emplace(std::pair{static_cast<int>(t.role), t.layer}, &t);
+  if (const auto pair = CollapsedTensors(model, resolved)) {
+    throw InputError(fmt::format("{}: the plan gives {} {} and {} {}, which slmroof costs as one "
+                                 "tensor kind",
+                                 OneLine(plan.origin, 200), pair->first, map->at(pair->first)->name,
+                                 pair->second, map->at(pair->second)->name));
   }
   return resolved;
+}
+
+std::optional<std::pair<std::string, std::string>> CollapsedTensors(const ModelSpec& model,
+                                                                    const WeightSetting& setting) {
+  if (!setting.per_tensor) {
+    return std::nullopt;
+  }
+  // slmroof costs one type per role and layer (TensorTypes): tensors sharing one must agree.
+  std::map<std::pair<int, int64_t>, const WeightTensor*> first;
+  const std::vector<WeightTensor> tensors = ListWeightTensors(model);
+  for (const WeightTensor& t : tensors) {
+    first.emplace(std::pair{static_cast<int>(t.role), t.layer}, &t);
+  }
+  auto type_of = [&](const WeightTensor& t) {
+    const auto it = setting.per_tensor->find(t.name);
+    return it == setting.per_tensor->end() ? nullptr : it->second;
+  };
+  for (const WeightTensor& t : tensors) {
+    const WeightTensor* other = first.at({static_cast<int>(t.role), t.layer});
+    if (other != &t && type_of(*other) != type_of(t)) {
+      return std::pair{other->name, t.name};
+    }
+  }
+  return std::nullopt;
 }
 
 QuantPlan PlanFromStoredTypes(const ModelSpec& model) {

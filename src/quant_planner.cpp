@@ -46,12 +46,19 @@ const PhaseResult* PhaseOf(const AnalysisResult& a, Phase p) {
   return nullptr;
 }
 
-double DecodeTime(const QuantPlanRequest& q, const WeightSetting& w) {
+// One decode step under `w` on the request's device and engine: its time and the weights held
+// (with what the runtime adds, e.g. a second copy of a tied embedding table).
+struct Probe {
+  double time_s;
+  double weight_bytes;
+};
+Probe DecodeProbe(const QuantPlanRequest& q, const WeightSetting& w) {
   Scenario s = q.scenario;
   s.prefill = false;
   s.decode = true;
   s.weights = w;
-  return PhaseOf(Analyze(q.model, q.roof, s, MeasuredTps{}), Phase::kDecode)->totals.time_s;
+  const AnalysisResult a = Analyze(q.model, q.roof, s, MeasuredTps{});
+  return {PhaseOf(a, Phase::kDecode)->totals.time_s, a.memory.weights_bytes};
 }
 
 // A unit's tensors may change type only where the type's blocks divide their rows.
@@ -105,7 +112,12 @@ Built BuildUnits(const QuantPlanRequest& q, const std::vector<WeightTensor>& ten
     const bool is_base = std::all_of(idx.begin(), idx.end(),
                                      [&](size_t i) { return base.at(tensors[i].name) == row.type; });
     if (is_base) {
+      if (u.base_scored) {
+        throw InputError(fmt::format("{}: a second score for {} at its base type {}", row.where,
+                                     Excerpt(row.unit, 80), row.type->name));
+      }
       u.choices[0].score = row.score;  // the base's own score, when the file gives one
+      u.base_scored = true;
       continue;
     }
     if (std::any_of(u.choices.begin() + 1, u.choices.end(),
@@ -226,38 +238,47 @@ QuantPlanResult PlanQuantization(const QuantPlanRequest& q) {
   r.units = std::move(built.units);
   r.unplaced = std::move(built.unplaced);
 
-  Scenario s = q.scenario;
-  s.weights = base;
-  r.base_bytes = WeightsInMemory(q.model, s);
+  // Each choice's bytes and TPOT change come from an analysis with that unit alone changed, so
+  // that what the runtime adds per tensor (a tied table's second copy) is counted; a plan's
+  // totals are the base's plus its units' changes (docs/quant-plan.md, checked per outcome).
+  const Probe base_probe = DecodeProbe(q, base);
+  r.base_bytes = base_probe.weight_bytes;
+  r.base_tpot_s = base_probe.time_s;
   r.fixed_bytes = r.base_bytes;
   for (const PlanUnit& u : r.units) {
     r.fixed_bytes -= u.choices[0].bytes;
   }
-  r.base_tpot_s = DecodeTime(q, base);
   const bool tpot_frontier = !q.max_bytes && q.max_tpot_s;
-  {
-    // Decode time is a sum over operators, and a unit's types only change its own matrices'
-    // operators, so a plan's TPOT is the base's plus each unit's change alone (docs/quant-plan.md;
-    // every outcome compares the two).
-    for (size_t i = 0; i < r.units.size(); ++i) {
-      for (size_t c = 1; c < r.units[i].choices.size(); ++c) {
-        TypeMap map = base_map;
-        for (const std::string& t : r.units[i].tensors) {
-          map[t] = r.units[i].choices[c].type;
-        }
-        r.units[i].choices[c].tpot_delta_s = DecodeTime(q, PerTensor(map, "probe")) - r.base_tpot_s;
+  for (PlanUnit& u : r.units) {
+    for (size_t c = 1; c < u.choices.size(); ++c) {
+      TypeMap map = base_map;
+      for (const std::string& t : u.tensors) {
+        map[t] = u.choices[c].type;
       }
+      const WeightSetting w = PerTensor(map, "probe");
+      if (const auto pair = CollapsedTensors(q.model, w)) {
+        throw InputError(fmt::format("quant-plan: unit {} at {} gives {} another type than {}, which "
+                                     "slmroof costs as one tensor kind; score them as one unit",
+                                     Excerpt(u.name, 80), u.choices[c].type->name, pair->second,
+                                     pair->first));
+      }
+      const Probe p = DecodeProbe(q, w);
+      u.choices[c].tpot_delta_s = p.time_s - r.base_tpot_s;
+      u.choices[c].bytes = u.choices[0].bytes + (p.weight_bytes - r.base_bytes);
     }
   }
   r.lightest_bytes = r.fixed_bytes;
+  r.fastest_tpot_s = r.base_tpot_s;
   double heaviest = r.fixed_bytes;
   for (const PlanUnit& u : r.units) {
-    double lo = u.choices[0].bytes, hi = lo;
+    double lo = u.choices[0].bytes, hi = lo, fast = 0;
     for (const UnitChoice& c : u.choices) {
       lo = std::min(lo, c.bytes);
       hi = std::max(hi, c.bytes);
+      fast = std::min(fast, c.tpot_delta_s);
     }
     r.lightest_bytes += lo;
+    r.fastest_tpot_s += fast;
     heaviest += hi;
   }
 

@@ -4,6 +4,7 @@
 #include "slmroof/sensitivity.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -24,6 +25,8 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxRows = 1000000;
+// Scores are bounded so that any sum of them (at most kMaxRows) stays finite.
+constexpr double kMaxScore = 1e15;
 
 const DType& TypeNamed(const std::string& name, const std::string& where) {
   if (const DType* t = FindDType(name)) {
@@ -42,8 +45,10 @@ double ScoreValue(std::string_view text, const std::string& where) {
   const std::string s(Trim(text));
   char* end = nullptr;
   const double v = s.empty() || s.size() > 64 ? NAN : std::strtod(s.c_str(), &end);
-  if (s.empty() || s.size() > 64 || end != s.c_str() + s.size() || !std::isfinite(v)) {
-    throw InputError(fmt::format("{}: score {} is not a finite number", where, Excerpt(s)));
+  if (s.empty() || s.size() > 64 || end != s.c_str() + s.size() || !std::isfinite(v) ||
+      std::fabs(v) > kMaxScore) {
+    throw InputError(fmt::format("{}: score {} is not a number from -1e15 to 1e15", where,
+                                 Excerpt(s)));
   }
   return v;
 }
@@ -155,7 +160,7 @@ std::vector<SensitivityRow> ParseJsonScores(const std::string& text, const std::
     }
     const std::string unit = f.Name(r, "tensor", path + ".tensor");
     const std::string type = f.Name(r, "type", path + ".type");
-    const double score = f.Number(r, "score", path + ".score", {-1e300, 1e300});
+    const double score = f.Number(r, "score", path + ".score", {-kMaxScore, kMaxScore});
     const std::string where = fmt::format("{}: {}", OneLine(origin, 200), path);
     rows.push_back({unit, &TypeNamed(type, where + ".type"), score, where});
   }
@@ -167,7 +172,7 @@ std::optional<int64_t> HfLayer(const std::vector<std::string>& parts, size_t* at
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     if (parts[i] == "layers" || parts[i] == "h" || parts[i] == "blocks") {
       const std::string& n = parts[i + 1];
-      if (!n.empty() && n.size() <= 6 && std::all_of(n.begin(), n.end(), ::isdigit)) {
+      if (!n.empty() && n.size() <= 6 && std::all_of(n.begin(), n.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) != 0; })) {
         *at = i + 1;
         return std::stoll(n);
       }
@@ -241,20 +246,24 @@ std::vector<size_t> HfModuleTensors(const std::string& unit, const std::vector<W
       return {};  // one expert's slice of a stacked tensor: not a unit GGUF can type alone
     }
   }
+  // Shared experts (Qwen's shared_expert, DeepSeek's shared_experts, Granite's shared_mlp) are
+  // the _shexp tensors where the layer has routed experts, the plain FFN where it has none.
   const bool shared = std::any_of(parts.begin() + static_cast<long>(at), parts.end(), [](const std::string& p) {
-    return p.starts_with("shared_expert") || p == "shared_experts";
+    return p.starts_with("shared_expert") || p == "shared_mlp";
   });
-  for (const std::vector<std::string>& kinds : KindsOfLeaf(leaf, in_attention)) {
-    std::vector<size_t> out;
-    for (const std::string& kind : kinds) {
-      const auto it = by_name.find(fmt::format("blk.{}.{}{}.weight", *layer, kind, shared ? "_shexp" : ""));
-      if (it == by_name.end()) {
-        break;
+  for (const char* suffix : shared ? std::vector<const char*>{"_shexp", ""} : std::vector<const char*>{""}) {
+    for (const std::vector<std::string>& kinds : KindsOfLeaf(leaf, in_attention)) {
+      std::vector<size_t> out;
+      for (const std::string& kind : kinds) {
+        const auto it = by_name.find(fmt::format("blk.{}.{}{}.weight", *layer, kind, suffix));
+        if (it == by_name.end()) {
+          break;
+        }
+        out.push_back(it->second);
       }
-      out.push_back(it->second);
-    }
-    if (out.size() == kinds.size()) {
-      return out;
+      if (out.size() == kinds.size()) {
+        return out;
+      }
     }
   }
   return {};
@@ -314,7 +323,7 @@ std::vector<SensitivityRow> ParseKlProbe(const std::string& text, const std::str
       f.Fail(path, fmt::format("has no {} (its metrics: {})", metric,
                                keys.empty() ? "none" : fmt::format("{}", fmt::join(keys, ", "))));
     }
-    const double score = f.Number(stats, metric, path + "." + metric, {-1e300, 1e300});
+    const double score = f.Number(stats, metric, path + "." + metric, {-kMaxScore, kMaxScore});
     rows.push_back({module, &type, score, fmt::format("{}: {}", OneLine(origin, 200), path)});
   }
   return rows;

@@ -61,7 +61,7 @@ class Runner {
             Scenario& s = setting.scenario;
             s.prefill = spec_.prefill;
             s.decode = spec_.decode;
-            s.weights = ResolveWeights(model, w);
+            s.weights = ResolveWeights(model, w, spec_.layers.size() == 0);
             s.act = spec_.act;
             s.kv = kv;
             s.state = spec_.state;

@@ -174,7 +174,10 @@ TEST(QuantPlan, ScoreErrors) {
   };
   EXPECT_EQ(parse_error("name,score\n"),
             "s.csv:1: the header must name the columns tensor (or tensor_or_pattern), type and score");
-  EXPECT_EQ(parse_error("tensor,type,score\nx,q4_0,nan\n"), "s.csv:2: score 'nan' is not a finite number");
+  EXPECT_EQ(parse_error("tensor,type,score\nx,q4_0,nan\n"),
+            "s.csv:2: score 'nan' is not a number from -1e15 to 1e15");
+  EXPECT_EQ(parse_error("tensor,type,score\nx,q4_0,1e308\n"),
+            "s.csv:2: score '1e308' is not a number from -1e15 to 1e15");
   EXPECT_EQ(parse_error("tensor,type,score\nx,q4_0\n"), "s.csv:2: 2 fields, the header has 3");
   EXPECT_EQ(parse_error("tensor,type,score\nx,q5_q,1\n"),
             "s.csv:2: 'q5_q' is not a storage type; did you mean 'q5_k'? (see 'slmroof list weights')");
@@ -201,6 +204,52 @@ TEST(QuantPlan, HfModuleNames) {
   EXPECT_EQ(names("blk.1?.ffn_down.weight").size(), 10u);
   EXPECT_TRUE(names("model.layers.99.mamba.in_proj").empty());
   EXPECT_TRUE(names("model.layers.1.mamba.conv1d").empty());  // not a Linear: never a unit
+  // Granite's shared MLP: the shared expert beside routed ones, the dense FFN without them.
+  const ModelSpec tiny = LoadModel("granite-4.0-h-tiny");
+  const ModelSpec dense = LoadModel("granite-4.0-h-1b");
+  const std::vector<WeightTensor> tt = ListWeightTensors(tiny), td = ListWeightTensors(dense);
+  auto of = [](const std::vector<WeightTensor>& ts, const std::string& unit) {
+    std::vector<std::string> out;
+    for (size_t i : UnitTensors(unit, ts)) {
+      out.push_back(ts[i].name);
+    }
+    return out;
+  };
+  EXPECT_EQ(of(tt, "model.layers.0.shared_mlp.input_linear"),
+            (V{"blk.0.ffn_gate_shexp.weight", "blk.0.ffn_up_shexp.weight"}));
+  EXPECT_EQ(of(td, "model.layers.0.shared_mlp.input_linear"),
+            (V{"blk.0.ffn_gate.weight", "blk.0.ffn_up.weight"}));
+  EXPECT_EQ(of(td, "model.layers.0.shared_mlp.output_linear"), V{"blk.0.ffn_down.weight"});
+}
+
+// A tied embedding table is held twice by llama.cpp's engine profile on some backends: each
+// unit's bytes come from the analysis, so the plan's weights equal analyze's (a review found the
+// planner stopping with an internal error on every tied model).
+TEST(QuantPlan, TiedEmbeddingsAndTheBaseScore) {
+  QuantPlanRequest q;
+  q.model = LoadModel("llama-3.2-1b");
+  q.roof = testing::FlatRoof(100e9, 10e12);
+  q.scores = ParseScores(
+      "tensor,type,score\n"
+      "token_embd,q4_0,0.3\n"
+      "token_embd,fp16,0.01\n"
+      "blk.*.attn_v.weight,q4_0,0.2\n"
+      "blk.*.ffn_down.weight,q8_0,0.05\n"
+      "blk.*.ffn_down.weight,q4_0,0.4\n",
+      "s.csv");
+  q.max_bytes = 2.2e9;
+  const QuantPlanResult r = PlanQuantization(q);
+  ASSERT_TRUE(r.feasible);
+  EXPECT_TRUE(r.proven);
+  EXPECT_TRUE(r.units[0].base_scored);
+  EXPECT_DOUBLE_EQ(r.units[0].choices[0].score, 0.01);
+  Scenario s;
+  s.weights = ResolveWeights(q.model, WithPlan(q.base, std::make_shared<const QuantPlan>(r.optimal.plan)));
+  EXPECT_DOUBLE_EQ(Analyze(q.model, q.roof, s, MeasuredTps{}).memory.weights_bytes,
+                   r.optimal.weight_bytes);
+  EXPECT_LE(r.optimal.weight_bytes, 2.2e9);
+  q.scores.push_back(q.scores[1]);
+  EXPECT_EQ(RequestError(q), "s.csv:3: a second score for 'token_embd' at its base type fp16");
 }
 
 std::string WriteTemp(const std::string& name, const std::string& text) {

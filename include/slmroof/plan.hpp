@@ -53,8 +53,17 @@ bool RuleSelects(const PlanRule& rule, const WeightTensor& tensor);
 /// The setting a command costs `model` at: `setting` itself, a GGUF model's stored types when
 /// `setting` asks for them (`from_file`), and a plan's rules applied on top. Throws InputError
 /// when a plan gives a tensor a type whose block does not divide its rows, or gives two tensors
-/// that slmroof costs as one (a role in one layer) different types.
-WeightSetting ResolveWeights(const ModelSpec& model, const WeightSetting& setting);
+/// that slmroof costs as one (a role in one layer) different types, and, with
+/// `every_rule_selects`, when a rule selects no matrix (a typo, or a plan for another model;
+/// sweep's depth variants are resolved without it, so that a rule on layers 12-15 is a no-op at
+/// depth 8).
+WeightSetting ResolveWeights(const ModelSpec& model, const WeightSetting& setting,
+                             bool every_rule_selects = true);
+
+/// Two tensors `setting` (per tensor) gives different types although slmroof costs them as one
+/// (one type per role and layer), or nothing.
+std::optional<std::pair<std::string, std::string>> CollapsedTensors(const ModelSpec& model,
+                                                                    const WeightSetting& setting);
 
 /// `setting` with `plan` applied on top (its base replaces `setting` when the plan names one);
 /// named "plan FILE".

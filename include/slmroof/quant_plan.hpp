@@ -24,14 +24,14 @@ struct QuantPlanRequest {
   std::optional<double> max_bytes;   ///< weight bytes in memory, every tensor included
   std::optional<double> max_tpot_s;  ///< decode time per step at the scenario
   int frontier_points = 0;           ///< budgets solved for --frontier (0: none)
-  int64_t node_limit = 20'000'000;
+  int64_t node_limit = 2'000'000;   ///< per solve (about a second); past it: not proven
 };
 
 /// One choice for one unit: its type, its score and what it adds over keeping the base.
 struct UnitChoice {
   const DType* type = nullptr;  ///< nullptr: keep the base types
   double score = 0;
-  double bytes = 0;       ///< the unit's weight bytes at this type
+  double bytes = 0;       ///< the unit's weight bytes at this type, as the runtime holds them
   double tpot_delta_s = 0;  ///< decode time with this unit alone changed, less the base's
 };
 
@@ -40,6 +40,7 @@ struct PlanUnit {
   std::string name;
   std::vector<std::string> tensors;
   std::vector<UnitChoice> choices;
+  bool base_scored = false;  ///< a row scored the base type itself
 };
 
 /// A plan the planner proposes, with the predictions of a full analysis under it.
@@ -72,6 +73,7 @@ struct QuantPlanResult {
   double base_bytes = 0;        ///< all weights at the base
   double base_tpot_s = 0;
   double lightest_bytes = 0;    ///< every unit at its smallest choice
+  double fastest_tpot_s = 0;    ///< every unit at its fastest choice (additive)
   bool feasible = false;
   bool proven = false;
   double lower_bound = 0;

@@ -38,6 +38,7 @@ struct QuantPlanOptions {
   std::string act = "fp16";
   std::string kv = "fp16";
   int frontier = 0;
+  int64_t max_nodes = 2'000'000;
   std::string plan_out;
   std::string as_family;
   bool format_given = false;
@@ -101,6 +102,7 @@ Json ResultJson(const QuantPlanResult& r, const QuantPlanRequest& q) {
           {"base_bytes", r.base_bytes},
           {"fixed_bytes", r.fixed_bytes},
           {"lightest_bytes", r.lightest_bytes},
+          {"fastest_tpot_s", RoundSig(r.fastest_tpot_s)},
           {"base_tpot_s", RoundSig(r.base_tpot_s)},
           {"solver", "branch and bound, LP-relaxation bounds"},
           {"feasible", r.feasible},
@@ -134,10 +136,25 @@ std::string ResultText(const QuantPlanResult& r, const QuantPlanRequest& q) {
     out += fmt::format("skipped: {}\n", u);
   }
   if (!r.feasible) {
-    out += r.proven ? fmt::format("no plan meets the budget: every unit at its smallest type needs "
-                                  "{} of weights\n",
-                                  human::Si(r.lightest_bytes, "B"))
-                    : "no plan found before the search limit\n";
+    if (!r.proven) {
+      return out + fmt::format("no plan found before the search limit of {} nodes\n", r.nodes);
+    }
+    bool named = false;
+    if (q.max_bytes && r.lightest_bytes > *q.max_bytes) {
+      out += fmt::format("no plan meets the budget: every unit at its smallest choice still needs "
+                         "{} of weights\n",
+                         human::Si(r.lightest_bytes, "B"));
+      named = true;
+    }
+    if (q.max_tpot_s && r.fastest_tpot_s > *q.max_tpot_s) {
+      out += fmt::format("no plan meets the budget: every unit at its fastest choice still takes "
+                         "{} per token\n",
+                         human::Seconds(r.fastest_tpot_s));
+      named = true;
+    }
+    if (!named) {
+      out += "no plan meets both budgets at once\n";
+    }
     return out;
   }
   out += r.proven ? fmt::format("optimal: proven (branch and bound, {} nodes)\n", r.nodes)
@@ -218,8 +235,9 @@ int RunQuantPlan(const QuantPlanOptions& o) {
     q.max_tpot_s = ParseAmount(o.max_tpot, MetricUnit::kSeconds, "--max-tpot");
   }
   if (o.frontier < 0 || o.frontier > 200) {
-    throw UsageError("--frontier: 2 to 200 budgets");
+    throw UsageError("--frontier: 1 to 200 budgets");
   }
+  q.node_limit = o.max_nodes;
   q.frontier_points = o.frontier;
   CheckPlotOptions(o.plot);
   if (!o.plot.path.empty() && o.frontier == 0) {
@@ -299,6 +317,11 @@ std::function<int()> SetupQuantPlan(CLI::App& cmd) {
   cmd.add_option("--frontier", o->frontier,
                  "Also solve N budgets from the lightest plan to the heaviest (weight bytes, or "
                  "TPOT when only --max-tpot is given)");
+  cmd.add_option("--max-nodes", o->max_nodes,
+                 "Branch-and-bound nodes per solve before it stops and reports the best plan found "
+                 "as not proven (about a million a second)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}))
+      ->capture_default_str();
   cmd.add_option("--plan-out", o->plan_out, "Write the optimal plan to FILE (for analyze --plan)");
   cmd.add_option("--format", o->format,
                  "Output format [default: from the -o file's extension: .txt, .json; else table]")

@@ -147,7 +147,7 @@ int RunSweepCommand(const SweepOptions& o) {
     for (const WeightSetting& w : spec.weights) {
       (void)ResolveWeights(spec.models.back(), w);
       for (size_t i = 0; i < spec.layers.size(); ++i) {
-        (void)ResolveWeights(WithDepth(spec.models.back(), spec.layers.at(i)), w);
+        (void)ResolveWeights(WithDepth(spec.models.back(), spec.layers.at(i)), w, false);
       }
     }
   }

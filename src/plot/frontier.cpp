@@ -1,5 +1,5 @@
 // quant-plan --frontier's chart (docs/quant-plan.md): the least total score at each budget beside
-// every cut of the KL paper's greedy list, and the two plans chosen at the command's budget.
+// every cut of the KL paper's greedy list.
 #include <algorithm>
 #include <cmath>
 
