@@ -188,6 +188,31 @@ TEST(Plan, JsonRoundTrips) {
   EXPECT_EQ(q.base, "Q4_K_M");
 }
 
+// The example of docs/gguf.md "Plan files" parses and resolves on the model it names.
+TEST(Plan, TheDocsExampleResolves) {
+  std::ifstream in(std::string(SLMROOF_SOURCE_DIR) + "/docs/gguf.md");
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t section = doc.find("## Plan files");
+  ASSERT_NE(section, std::string::npos);
+  const size_t start = doc.find("```json\n", section);
+  ASSERT_NE(start, std::string::npos);
+  const size_t end = doc.find("```", start + 8);
+  const QuantPlan plan = ParsePlan(doc.substr(start + 8, end - start - 8), "docs/gguf.md");
+  const ModelSpec m = LoadModel(plan.model);
+  const WeightSetting w = ResolveWeights(m, WithPlan(ParseWeightSetting("fp16"),
+                                                     std::make_shared<const QuantPlan>(plan)));
+  const TensorTypes types = AssignTensorTypes(m, w);
+  EXPECT_EQ(types.Of(TensorRole::kOutput, -1).name, "q8_0");
+  EXPECT_EQ(types.Of(TensorRole::kAttnV, 47).name, "q6_k");
+  bool experts_iq4 = false;
+  for (const WeightTensor& t : ListWeightTensors(m)) {
+    if (t.name == "blk.21.ffn_up_exps.weight") {
+      experts_iq4 = types.Of(t.role, t.layer).name == "iq4_xs";
+    }
+  }
+  EXPECT_TRUE(experts_iq4);
+}
+
 std::string WriteTemp(const std::string& name, const std::string& text) {
   const std::string path = ::testing::TempDir() + name;
   std::ofstream(path) << text;
