@@ -33,6 +33,10 @@ std::string_view TensorRoleName(TensorRole role) {
       return "attn_kv_a_mqa";
     case TensorRole::kAttnKvB:
       return "attn_kv_b";
+    case TensorRole::kAttnKB:
+      return "attn_k_b";
+    case TensorRole::kAttnVB:
+      return "attn_v_b";
     case TensorRole::kSsmIn:
       return "ssm_in";
     case TensorRole::kSsmOut:
@@ -51,6 +55,12 @@ std::string_view TensorRoleName(TensorRole role) {
       return "ffn_down";
     case TensorRole::kFfnRouter:
       return "ffn_gate_inp";
+    case TensorRole::kFfnGateExps:
+      return "ffn_gate_exps";
+    case TensorRole::kFfnUpExps:
+      return "ffn_up_exps";
+    case TensorRole::kFfnDownExps:
+      return "ffn_down_exps";
     case TensorRole::kVector:
       return "vector";
     case TensorRole::kPerLayerEmbd:
@@ -75,7 +85,7 @@ namespace {
 class TensorLister {
  public:
   TensorLister(const ModelSpec& model, std::vector<WeightTensor>* out)
-      : d_(model.hidden_size), out_(out) {}
+      : d_(model.hidden_size), split_kv_b_(model.split_kv_b), out_(out) {}
 
   void Layer(const LayerSpec& layer, int64_t il) {
     il_ = il;
@@ -200,7 +210,14 @@ class TensorLister {
       }
       Matrix("attn_kv_a_mqa", TensorRole::kAttnKvA, d_, dc + dr);
       Vector("attn_kv_a_norm", static_cast<double>(dc));
-      Matrix("attn_kv_b", TensorRole::kAttnKvB, dc, h * (dn + dv));
+      if (split_kv_b_) {
+        // llama.cpp's converter stores W_UK transposed (rows of d_n, one d_c × d_n matrix per
+        // head) and W_UV as is.
+        Matrix("attn_k_b", TensorRole::kAttnKB, dn, dc * h);
+        Matrix("attn_v_b", TensorRole::kAttnVB, dc, h * dv);
+      } else {
+        Matrix("attn_kv_b", TensorRole::kAttnKvB, dc, h * (dn + dv));
+      }
     }
     Matrix("attn_output", TensorRole::kAttnOutput, h * dv, d_);
     if (a.o_bias) {
@@ -279,8 +296,8 @@ class TensorLister {
       return;
     }
     // §6.3, named as llama.cpp names them: the router, the routed experts stacked in one tensor
-    // per projection, the shared experts as one dense FFN. Routed and shared experts share each
-    // role's type.
+    // per projection, the shared experts as one dense FFN. Routed experts have roles of their
+    // own: files often store them at another type than the shared experts.
     const int64_t ie = f.expert_intermediate_size;
     const double e = static_cast<double>(f.num_experts);
     Matrix("ffn_gate_inp", TensorRole::kFfnRouter, d_, f.num_experts);
@@ -288,10 +305,10 @@ class TensorLister {
       Vector("ffn_gate_inp.bias", e);
     }
     if (gated) {
-      Matrix("ffn_gate_exps", TensorRole::kFfnGate, d_, ie, e);
+      Matrix("ffn_gate_exps", TensorRole::kFfnGateExps, d_, ie, e);
     }
-    Matrix("ffn_up_exps", TensorRole::kFfnUp, d_, ie, e);
-    Matrix("ffn_down_exps", TensorRole::kFfnDown, ie, d_, e);
+    Matrix("ffn_up_exps", TensorRole::kFfnUpExps, d_, ie, e);
+    Matrix("ffn_down_exps", TensorRole::kFfnDownExps, ie, d_, e);
     if (f.expert_bias) {
       Vector("ffn_exps.bias", e * static_cast<double>((gated ? 2 : 1) * ie + d_));
     }
@@ -306,6 +323,7 @@ class TensorLister {
   }
 
   int64_t d_;
+  bool split_kv_b_;
   int64_t il_ = 0;
   std::vector<WeightTensor>* out_;
 };

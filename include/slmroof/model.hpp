@@ -190,6 +190,9 @@ struct ModelSpec {
   /// Bytes of a GGUF file's tensors the cost model has no place for (llama.cpp's rope_freqs):
   /// held in memory, never streamed.
   double extra_weight_bytes = 0;
+  /// MLA's kv_b is held as two tensors, attn_k_b (W_UK, rows of qk_nope_head_dim) and attn_v_b
+  /// (W_UV), each at its own type, as llama.cpp's converter writes GGUF files (docs/gguf.md).
+  bool split_kv_b = false;
 
   int64_t NumLayers() const;
 };

@@ -1,0 +1,192 @@
+// GGUF architectures with recurrent layers read as HuggingFace configs (docs/gguf.md "From GGUF
+// metadata to a model"). llama.cpp's converter marks a hybrid's recurrent layers with a KV head
+// count of 0 in the per-layer attention.head_count_kv array, and its MLP-only layers (Nemotron-H)
+// with a non-zero entry of the per-layer feed_forward_length array; the Mamba-2 shape is in the
+// ssm.* keys (time_step_rank holds the number of heads).
+#include <array>
+
+#include <fmt/format.h>
+
+#include "io/gguf_mapper.hpp"
+
+namespace slmroof::gguf_detail {
+
+using nlohmann::json;
+
+namespace {
+
+int64_t Layers(const json& cfg) { return cfg["num_hidden_layers"].get<int64_t>(); }
+
+// The one non-zero value of a per-layer array (0 when every entry is 0): the HF configs these
+// files come from have one width for all layers of a kind.
+int64_t Uniform(const Mapper& m, const std::string& key, const std::vector<int64_t>& values) {
+  int64_t v = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i] < 0) {
+      m.Fail(key, fmt::format("[{}] is negative ({})", i, values[i]));
+    }
+    if (values[i] != 0 && v != 0 && values[i] != v) {
+      m.Fail(key, fmt::format("is {} in one layer and {} in layer {}, which slmroof does not map for "
+                              "{} (one width for every layer of a kind)",
+                              v, values[i], i, m.arch()));
+    }
+    if (values[i] != 0) {
+      v = values[i];
+    }
+  }
+  return v;
+}
+
+std::vector<int64_t> PerLayerOrZero(const Mapper& m, const std::string& key, int64_t layers) {
+  return m.PerLayer(key, layers).value_or(std::vector<int64_t>(static_cast<size_t>(layers), 0));
+}
+
+// The Mamba-2 shape: state, heads (ssm.time_step_rank), head width (ssm.inner_size / heads),
+// groups, convolution taps; `names` gives each family's config key in that order. The biases
+// are read from the tensors the file holds.
+void MapMamba2Keys(const Mapper& m, json* cfg, const std::array<const char*, 7>& names) {
+  json& c = *cfg;
+  const int64_t layers = Layers(c);
+  const int64_t heads = m.Required("ssm.time_step_rank");
+  const int64_t inner = m.Required("ssm.inner_size");
+  if (heads <= 0 || inner % heads != 0) {
+    m.Fail("ssm.inner_size", fmt::format("({}) is not a multiple of ssm.time_step_rank, the number "
+                                         "of heads ({})",
+                                         inner, heads));
+  }
+  c[names[0]] = m.Required("ssm.state_size");
+  c[names[1]] = heads;
+  c[names[2]] = inner / heads;
+  c[names[3]] = m.Int("ssm.group_count").value_or(1);
+  c[names[4]] = m.Required("ssm.conv_kernel");
+  c[names[5]] = m.AnyLayerHas(layers, "ssm_conv1d.bias");
+  c[names[6]] = m.AnyLayerHas(layers, "ssm_in.bias");
+}
+
+// Attention heads of a hybrid: head_count (one value or per layer), the KV heads of its
+// attention layers, the head width when written.
+void MapHybridAttention(const Mapper& m, json* cfg, const std::vector<int64_t>& kv) {
+  json& c = *cfg;
+  const int64_t layers = Layers(c);
+  const std::optional<std::vector<int64_t>> heads = m.PerLayer("attention.head_count", layers);
+  if (!heads) {
+    m.Required("attention.head_count");
+  }
+  c["num_attention_heads"] = Uniform(m, "attention.head_count", *heads);
+  c["num_key_value_heads"] = Uniform(m, "attention.head_count_kv", kv);
+  if (auto k = m.Int("attention.key_length")) {
+    c["head_dim"] = *k;
+  }
+  c["attention_bias"] = m.AnyLayerHas(layers, "attn_output.bias");
+}
+
+}  // namespace
+
+// nemotron_h: per layer, attention where head_count_kv > 0, an MLP (or, for nemotron_h_moe,
+// experts) where feed_forward_length > 0, else Mamba-2: written back as
+// hybrid_override_pattern.
+void MapNemotronH(const Mapper& m, json* cfg) {
+  json& c = *cfg;
+  const int64_t layers = Layers(c);
+  const bool moe = m.arch() == "nemotron_h_moe";
+  const std::vector<int64_t> kv = PerLayerOrZero(m, "attention.head_count_kv", layers);
+  const std::vector<int64_t> ff = PerLayerOrZero(m, "feed_forward_length", layers);
+  std::string pattern;
+  for (int64_t i = 0; i < layers; ++i) {
+    const auto k = static_cast<size_t>(i);
+    if (kv[k] > 0 && ff[k] > 0) {
+      m.Fail("feed_forward_length", fmt::format("[{}] and attention.head_count_kv[{}] are both set: "
+                                                "a {} layer holds one block",
+                                                i, i, m.arch()));
+    }
+    pattern += kv[k] > 0 ? '*' : ff[k] > 0 ? (moe ? 'E' : '-') : 'M';
+  }
+  c["hybrid_override_pattern"] = pattern;
+  MapHybridAttention(m, cfg, kv);
+  c["mlp_bias"] = m.AnyLayerHas(layers, "ffn_up.bias");
+  if (moe) {
+    if (m.Has("moe_latent_size")) {
+      m.Fail("moe_latent_size", "is set: latent expert projections are not modelled");
+    }
+    c["n_routed_experts"] = m.Required("expert_count");
+    c["num_experts_per_tok"] = m.Required("expert_used_count");
+    c["moe_intermediate_size"] = m.Int("expert_feed_forward_length").value_or(Uniform(m, "feed_forward_length", ff));
+    c["n_shared_experts"] = m.Int("expert_shared_count").value_or(0);
+    if (auto s = m.Int("expert_shared_feed_forward_length")) {
+      c["moe_shared_expert_intermediate_size"] = *s;
+    }
+  } else {
+    c["intermediate_size"] = Uniform(m, "feed_forward_length", ff);
+  }
+  MapMamba2Keys(m, cfg, {"ssm_state_size", "mamba_num_heads", "mamba_head_dim", "n_groups",
+                         "conv_kernel", "use_conv_bias", "mamba_proj_bias"});
+}
+
+// granitehybrid (Granite 4.0-H): attention where head_count_kv > 0, Mamba-2 elsewhere; every
+// layer's dense FFN is the shared MLP (expert_shared_feed_forward_length), plus experts where
+// expert_count > 0. The converter writes rope.scaling.finetuned false for the models without
+// RoPE.
+void MapGraniteHybrid(const Mapper& m, json* cfg) {
+  json& c = *cfg;
+  const int64_t layers = Layers(c);
+  const std::optional<std::vector<int64_t>> kv = m.PerLayer("attention.head_count_kv", layers);
+  if (!kv) {
+    m.Required("attention.head_count_kv");
+  }
+  json types = json::array();
+  for (int64_t v : *kv) {
+    types.push_back(v > 0 ? "attention" : "mamba");
+  }
+  c["layer_types"] = types;
+  MapHybridAttention(m, cfg, *kv);
+  c["position_embedding_type"] = m.Bool("rope.scaling.finetuned").value_or(true) ? "rope" : "nope";
+  c["intermediate_size"] = m.Required("feed_forward_length");
+  c["shared_intermediate_size"] = m.Int("expert_shared_feed_forward_length").value_or(0);
+  const int64_t experts = m.Int("expert_count").value_or(0);
+  c["num_local_experts"] = experts;
+  if (experts > 0) {
+    c["num_experts_per_tok"] = m.Required("expert_used_count");
+  }
+  MapMamba2Keys(m, cfg, {"mamba_d_state", "mamba_n_heads", "mamba_d_head", "mamba_n_groups",
+                         "mamba_d_conv", "mamba_conv_bias", "mamba_proj_bias"});
+}
+
+// lfm2: attention where head_count_kv > 0, gated short convolutions elsewhere. The converter
+// writes the MLP width after Lfm2MLP's adjustment, so it is read as is.
+void MapLfm2(const Mapper& m, json* cfg) {
+  json& c = *cfg;
+  const int64_t layers = Layers(c);
+  const std::vector<int64_t> kv = PerLayerOrZero(m, "attention.head_count_kv", layers);
+  json types = json::array();
+  for (int64_t v : kv) {
+    types.push_back(v > 0 ? "full_attention" : "conv");
+  }
+  c["layer_types"] = types;
+  MapHybridAttention(m, cfg, kv);
+  c["block_ff_dim"] = m.Required("feed_forward_length");
+  c["block_auto_adjust_ff_dim"] = false;
+  c["conv_L_cache"] = m.Required("shortconv.l_cache");
+  c["conv_bias"] = m.AnyLayerHas(layers, "shortconv.in_proj.bias");
+}
+
+// mamba2: Mamba-2 layers only; the converter's context_length (2^20) is a placeholder.
+void MapMamba2(const Mapper& m, json* cfg) {
+  cfg->erase("max_position_embeddings");
+  MapMamba2Keys(m, cfg, {"state_size", "num_heads", "head_dim", "n_groups", "conv_kernel",
+                         "use_conv_bias", "use_bias"});
+}
+
+// mamba: Mamba-1 layers only; time_step_rank is Δ's rank here.
+void MapMamba(const Mapper& m, json* cfg) {
+  json& c = *cfg;
+  cfg->erase("max_position_embeddings");
+  const int64_t layers = Layers(c);
+  c["state_size"] = m.Required("ssm.state_size");
+  c["conv_kernel"] = m.Required("ssm.conv_kernel");
+  c["intermediate_size"] = m.Required("ssm.inner_size");
+  c["time_step_rank"] = m.Required("ssm.time_step_rank");
+  c["use_conv_bias"] = m.AnyLayerHas(layers, "ssm_conv1d.bias");
+  c["use_bias"] = m.AnyLayerHas(layers, "ssm_in.bias");
+}
+
+}  // namespace slmroof::gguf_detail
