@@ -40,6 +40,17 @@ void MapOlmoe(const Mapper& m, json* cfg) {
   c["intermediate_size"] = m.Int("expert_feed_forward_length").value_or(m.Required("feed_forward_length"));
 }
 
+// gpt-oss: every layer routes; the converter writes each expert's width as
+// expert_feed_forward_length (and feed_forward_length), the window as attention.sliding_window
+// (even layers slide, as the family's rule has it).
+void MapGptOss(const Mapper& m, json* cfg) {
+  MapTransformer(m, cfg);
+  json& c = *cfg;
+  c["num_local_experts"] = m.Required("expert_count");
+  c["num_experts_per_tok"] = m.Required("expert_used_count");
+  c["intermediate_size"] = m.Int("expert_feed_forward_length").value_or(m.Required("feed_forward_length"));
+}
+
 // DeepSeek-V2/V3 (MLA): the converter writes the MLA head widths as key_length_mla and
 // value_length_mla (key_length and value_length then describe the latent cache as one KV head);
 // older files have only key_length and value_length, the per-head widths. The rotated width
@@ -124,6 +135,8 @@ const std::vector<GgufArch>& GgufArchitectures() {
       {"lfm2", "lfm2", MapLfm2},
       {"mamba2", "mamba2", MapMamba2},
       {"mamba", "mamba", MapMamba},
+      {"falcon-h1", "falcon_h1", MapFalconH1},
+      {"gpt-oss", "gpt_oss", MapGptOss},
   };
   return kArchs;
 }

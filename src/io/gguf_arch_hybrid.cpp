@@ -169,6 +169,21 @@ void MapLfm2(const Mapper& m, json* cfg) {
   c["conv_bias"] = m.AnyLayerHas(layers, "shortconv.in_proj.bias");
 }
 
+// falcon-h1: attention and Mamba-2 side by side in every layer, then a SwiGLU MLP. The Mamba
+// width is explicit (ssm.inner_size, mamba_d_ssm); the gated norm exists where the file holds
+// ssm_norm (mamba_rms_norm).
+void MapFalconH1(const Mapper& m, json* cfg) {
+  json& c = *cfg;
+  const int64_t layers = Layers(c);
+  MapHybridAttention(m, cfg, PerLayerOrZero(m, "attention.head_count_kv", layers));
+  c["intermediate_size"] = m.Required("feed_forward_length");
+  c["mlp_bias"] = m.AnyLayerHas(layers, "ffn_up.bias");
+  MapMamba2Keys(m, cfg, {"mamba_d_state", "mamba_n_heads", "mamba_d_head", "mamba_n_groups",
+                         "mamba_d_conv", "mamba_conv_bias", "mamba_proj_bias"});
+  c["mamba_d_ssm"] = m.Required("ssm.inner_size");
+  c["mamba_rms_norm"] = m.AnyLayerHas(layers, "ssm_norm.weight");
+}
+
 // mamba2: Mamba-2 layers only; the converter's context_length (2^20) is a placeholder.
 void MapMamba2(const Mapper& m, json* cfg) {
   cfg->erase("max_position_embeddings");

@@ -138,9 +138,10 @@ using gguf_detail::GgufArch;
 using gguf_detail::Mapper;
 
 // Recurrent layers' A, D and gated-norm scales are 2-D in llama.cpp's files ({1, H}, {N, E},
-// {E/G, G}) but are among the per-layer vectors the layers count (docs/cost-model.md §11).
+// {E/G, G}), and so are the biases of stacked experts ({width, E}), but they are among the
+// per-layer vectors the layers count (docs/cost-model.md §11, §6.3).
 bool IsLayerVector(const std::string& name) {
-  for (const char* tail : {".ssm_a", ".ssm_d", ".ssm_norm.weight"}) {
+  for (const char* tail : {".ssm_a", ".ssm_d", ".ssm_norm.weight", ".bias"}) {
     const std::string t = tail;
     if (name.size() >= t.size() && name.compare(name.size() - t.size(), t.size(), t) == 0) {
       return true;
