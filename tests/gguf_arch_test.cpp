@@ -177,16 +177,32 @@ TEST(GgufArch, GptOssBiasedExpertsAndAlternatingWindows) {
 
 TEST(GgufArch, UnmappedArchitectureNamed) {
   GgufWriter w;
-  w.Str("general.architecture", "jamba");
+  w.Str("general.architecture", "qwen3next");
   try {
     ModelFromGguf(ParseGguf(w.Build(), "t.gguf"), "t");
     ADD_FAILURE() << "no error";
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("t.gguf: general.architecture is 'jamba', which slmroof "
+    EXPECT_EQ(std::string(e.what()).rfind("t.gguf: general.architecture is 'qwen3next', which slmroof "
                                           "does not map to a model yet (mapped: deepseek2, falcon-h1, gemma, ",
                                           0),
               0U)
         << e.what();
+  }
+}
+
+// block_count drives per-layer arrays and tensor names: bounded first.
+TEST(GgufArch, BlockCountBoundedFirst) {
+  GgufWriter w;
+  w.Str("general.architecture", "nemotron_h");
+  w.U32("nemotron_h.block_count", 5000);
+  w.U32("nemotron_h.embedding_length", 256);
+  w.U32("nemotron_h.attention.head_count_kv", 2);
+  w.Add("token_embd.weight", {256, 300}, kF16.id, 256 * 300 * 2);
+  try {
+    ModelFromGguf(ParseGguf(w.Build(), "t.gguf"), "t");
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "t.gguf: nemotron_h.block_count is 5000; expected 1 to 4096");
   }
 }
 

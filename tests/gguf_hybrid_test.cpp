@@ -194,5 +194,35 @@ TEST(GgufArch, FalconH1ParallelAttentionAndMamba) {
   EXPECT_TRUE(m.groups.front().layer.parallel_attention);
 }
 
+// No preset ships a Jamba config: a small one in its transformers keys. Attention in layer 2,
+// experts in the odd layers; the file marks them per layer (head_count_kv, ffn_gate_inp).
+TEST(GgufArch, JambaPeriodsFromTheLayers) {
+  const json cfg = json::parse(R"({"model_type": "jamba", "vocab_size": 300, "hidden_size": 256,
+      "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2,
+      "intermediate_size": 512, "attn_layer_period": 4, "attn_layer_offset": 2,
+      "expert_layer_period": 2, "expert_layer_offset": 1, "num_experts": 4,
+      "num_experts_per_tok": 2, "mamba_d_state": 16, "mamba_d_conv": 4, "mamba_expand": 2,
+      "mamba_dt_rank": 16, "tie_word_embeddings": false, "max_position_embeddings": 4096})");
+  const ModelSpec c = FromConfig(cfg);
+  GgufWriter w;
+  const std::string a = "jamba";
+  w.Str("general.architecture", a);
+  w.U32(a + ".block_count", 4);
+  w.U32(a + ".context_length", 4096);
+  w.U32(a + ".embedding_length", 256);
+  w.U32(a + ".feed_forward_length", 512);
+  w.U32(a + ".attention.head_count", 4);
+  w.ArrU32(a + ".attention.head_count_kv", {0, 0, 2, 0});
+  w.U32(a + ".expert_count", 4);
+  w.U32(a + ".expert_used_count", 2);
+  w.U32(a + ".ssm.conv_kernel", 4);
+  w.U32(a + ".ssm.inner_size", 512);
+  w.U32(a + ".ssm.state_size", 16);
+  w.U32(a + ".ssm.time_step_rank", 16);
+  const auto types = AddTensors(&w, c);
+  const ModelSpec m = ExpectSameAsConfig(w, c, types);
+  EXPECT_EQ(m.groups.size(), 4U);
+}
+
 }  // namespace
 }  // namespace slmroof

@@ -136,6 +136,7 @@ const std::vector<GgufArch>& GgufArchitectures() {
       {"mamba2", "mamba2", MapMamba2},
       {"mamba", "mamba", MapMamba},
       {"falcon-h1", "falcon_h1", MapFalconH1},
+      {"jamba", "jamba", MapJamba},
       {"gpt-oss", "gpt_oss", MapGptOss},
   };
   return kArchs;

@@ -3,7 +3,9 @@
 // count of 0 in the per-layer attention.head_count_kv array, and its MLP-only layers (Nemotron-H)
 // with a non-zero entry of the per-layer feed_forward_length array; the Mamba-2 shape is in the
 // ssm.* keys (time_step_rank holds the number of heads).
+#include <algorithm>
 #include <array>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -182,6 +184,67 @@ void MapFalconH1(const Mapper& m, json* cfg) {
                          "mamba_d_conv", "mamba_conv_bias", "mamba_proj_bias"});
   c["mamba_d_ssm"] = m.Required("ssm.inner_size");
   c["mamba_rms_norm"] = m.AnyLayerHas(layers, "ssm_norm.weight");
+}
+
+// The (period, offset) whose layers i % period == offset are exactly those `on` marks, the
+// smallest period first; none marked: a period past the layers. Jamba's config places its
+// attention and MoE layers this way; the file marks them layer by layer.
+std::pair<int64_t, int64_t> PeriodOf(const Mapper& m, const std::string& key, const std::vector<bool>& on) {
+  const auto n = static_cast<int64_t>(on.size());
+  if (std::none_of(on.begin(), on.end(), [](bool b) { return b; })) {
+    return {n + 1, n};
+  }
+  for (int64_t p = 1; p <= n; ++p) {
+    for (int64_t o = 0; o < p; ++o) {
+      bool fits = true;
+      for (int64_t i = 0; i < n && fits; ++i) {
+        fits = on[static_cast<size_t>(i)] == (i % p == o);
+      }
+      if (fits) {
+        return {p, o};
+      }
+    }
+  }
+  m.Fail(key, "marks layers at no fixed period, which jamba's config cannot describe");
+}
+
+// jamba: attention where head_count_kv > 0, Mamba-1 elsewhere; MoE where the layer holds a
+// router (ffn_gate_inp). ssm.inner_size is mamba_expand × the width, ssm.time_step_rank Δ's rank.
+void MapJamba(const Mapper& m, json* cfg) {
+  json& c = *cfg;
+  const int64_t layers = Layers(c);
+  const std::vector<int64_t> kv = PerLayerOrZero(m, "attention.head_count_kv", layers);
+  std::vector<bool> attention, moe;
+  for (int64_t i = 0; i < layers; ++i) {
+    attention.push_back(kv[static_cast<size_t>(i)] > 0);
+    moe.push_back(m.Tensor(fmt::format("blk.{}.ffn_gate_inp.weight", i)) != nullptr);
+  }
+  const auto [attn_period, attn_offset] = PeriodOf(m, "attention.head_count_kv", attention);
+  c["attn_layer_period"] = attn_period;
+  c["attn_layer_offset"] = attn_offset;
+  MapHybridAttention(m, cfg, kv);
+  c["intermediate_size"] = m.Required("feed_forward_length");
+  const int64_t experts = m.Int("expert_count").value_or(0);
+  c["num_experts"] = experts;
+  if (experts > 0) {
+    c["num_experts_per_tok"] = m.Required("expert_used_count");
+    const auto [moe_period, moe_offset] = PeriodOf(m, "expert_count", moe);
+    c["expert_layer_period"] = moe_period;
+    c["expert_layer_offset"] = moe_offset;
+  }
+  const int64_t hidden = c["hidden_size"].get<int64_t>();
+  const int64_t inner = m.Required("ssm.inner_size");
+  if (hidden <= 0 || inner % hidden != 0) {
+    m.Fail("ssm.inner_size", fmt::format("({}) is not a multiple of embedding_length ({}), which "
+                                         "jamba's mamba_expand requires",
+                                         inner, hidden));
+  }
+  c["mamba_expand"] = inner / hidden;
+  c["mamba_d_state"] = m.Required("ssm.state_size");
+  c["mamba_d_conv"] = m.Required("ssm.conv_kernel");
+  c["mamba_dt_rank"] = m.Required("ssm.time_step_rank");
+  c["mamba_conv_bias"] = m.AnyLayerHas(layers, "ssm_conv1d.bias");
+  c["mamba_proj_bias"] = m.AnyLayerHas(layers, "ssm_in.bias");
 }
 
 // mamba2: Mamba-2 layers only; the converter's context_length (2^20) is a placeholder.

@@ -75,6 +75,7 @@ void MapGraniteHybrid(const Mapper& m, nlohmann::json* cfg);
 void MapLfm2(const Mapper& m, nlohmann::json* cfg);
 void MapMamba2(const Mapper& m, nlohmann::json* cfg);
 void MapMamba(const Mapper& m, nlohmann::json* cfg);
+void MapJamba(const Mapper& m, nlohmann::json* cfg);
 void MapFalconH1(const Mapper& m, nlohmann::json* cfg);  // falcon-h1
 
 }  // namespace slmroof::gguf_detail

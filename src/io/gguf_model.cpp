@@ -13,6 +13,7 @@
 #include "slmroof/errors.hpp"
 #include "slmroof/gguf_summary.hpp"
 #include "slmroof/io/gguf.hpp"
+#include "slmroof/limits.hpp"
 #include "slmroof/io/model_reader.hpp"
 #include "slmroof/text.hpp"
 #include "slmroof/weights.hpp"
@@ -184,7 +185,13 @@ ModelSpec ModelFromGguf(const GgufFile& f, const std::string& name) {
   }
   cfg["vocab_size"] = embd->ne[1];
   cfg["hidden_size"] = m.Required("embedding_length");
-  cfg["num_hidden_layers"] = m.Required("block_count");
+  // Bounded before any per-layer array or tensor name is built from it.
+  const int64_t layers = m.Required("block_count");
+  if (layers < limits::kLayers.min || layers > limits::kLayers.max) {
+    m.Fail("block_count", fmt::format("is {}; expected {} to {}", layers, limits::kLayers.min,
+                                      limits::kLayers.max));
+  }
+  cfg["num_hidden_layers"] = layers;
   if (auto c = m.Int("context_length")) {
     cfg["max_position_embeddings"] = *c;
   }
