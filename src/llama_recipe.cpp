@@ -30,6 +30,7 @@ Category CategoryOf(TensorRole role, bool fused_qkv) {
                                                                         : Category::kAttnK;
     case TensorRole::kAttnV:
     case TensorRole::kAttnKvB:
+    case TensorRole::kSsmQkv:  // a DeltaNet layer's attn_qkv matches "attn_qkv.weight"
       return Category::kAttnV;
     case TensorRole::kAttnOutput:
       return Category::kAttnOutput;
@@ -51,6 +52,9 @@ Category CategoryOf(TensorRole role, bool fused_qkv) {
     case TensorRole::kAttnVB:
     case TensorRole::kSsmIn:
     case TensorRole::kSsmOut:
+    case TensorRole::kSsmGate:
+    case TensorRole::kSsmAlpha:
+    case TensorRole::kSsmBeta:
     case TensorRole::kSsmX:
     case TensorRole::kSsmDt:
     case TensorRole::kPerLayerGate:

@@ -41,6 +41,14 @@ std::string_view TensorRoleName(TensorRole role) {
       return "ssm_in";
     case TensorRole::kSsmOut:
       return "ssm_out";
+    case TensorRole::kSsmQkv:
+      return "attn_qkv";
+    case TensorRole::kSsmGate:
+      return "attn_gate";
+    case TensorRole::kSsmAlpha:
+      return "ssm_alpha";
+    case TensorRole::kSsmBeta:
+      return "ssm_beta";
     case TensorRole::kSsmX:
       return "ssm_x";
     case TensorRole::kSsmDt:
@@ -85,7 +93,10 @@ namespace {
 class TensorLister {
  public:
   TensorLister(const ModelSpec& model, std::vector<WeightTensor>* out)
-      : d_(model.hidden_size), split_kv_b_(model.split_kv_b), out_(out) {}
+      : d_(model.hidden_size),
+        split_kv_b_(model.split_kv_b),
+        delta_layout_(model.delta_layout),
+        out_(out) {}
 
   void Layer(const LayerSpec& layer, int64_t il) {
     il_ = il;
@@ -254,7 +265,27 @@ class TensorLister {
       const DeltaNetSpec& g = layer.delta;
       const int64_t qk = g.num_k_heads * g.head_k_dim;
       const int64_t v = g.num_v_heads * g.head_v_dim;
-      Matrix("ssm_in", TensorRole::kSsmIn, d, 2 * qk + 2 * v + 2 * g.num_v_heads);
+      const int64_t hv = g.num_v_heads;
+      switch (delta_layout_) {
+        case DeltaNetLayout::kFused:
+          Matrix("ssm_in", TensorRole::kSsmIn, d, 2 * qk + 2 * v + 2 * hv);
+          break;
+        case DeltaNetLayout::kQkvzBa:
+          Matrix("ssm_in", TensorRole::kSsmIn, d, 2 * qk + 2 * v);
+          Matrix("ssm_beta_alpha", TensorRole::kSsmAlpha, d, 2 * hv);
+          break;
+        case DeltaNetLayout::kQkvGateBa:
+        case DeltaNetLayout::kQkvGateAlphaBeta:
+          Matrix("attn_qkv", TensorRole::kSsmQkv, d, 2 * qk + v);
+          Matrix("attn_gate", TensorRole::kSsmGate, d, v);
+          if (delta_layout_ == DeltaNetLayout::kQkvGateBa) {
+            Matrix("ssm_beta_alpha", TensorRole::kSsmAlpha, d, 2 * hv);
+          } else {
+            Matrix("ssm_beta", TensorRole::kSsmBeta, d, hv);
+            Matrix("ssm_alpha", TensorRole::kSsmAlpha, d, hv);
+          }
+          break;
+      }
       Matrix("ssm_conv1d", TensorRole::kSsmConv, g.conv_kernel, 2 * qk + v);
       Vector("ssm_vectors", static_cast<double>(2 * g.num_v_heads + g.head_v_dim));
       Matrix("ssm_out", TensorRole::kSsmOut, v, d);
@@ -324,6 +355,7 @@ class TensorLister {
 
   int64_t d_;
   bool split_kv_b_;
+  DeltaNetLayout delta_layout_;
   int64_t il_ = 0;
   std::vector<WeightTensor>* out_;
 };

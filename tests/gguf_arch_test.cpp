@@ -177,12 +177,12 @@ TEST(GgufArch, GptOssBiasedExpertsAndAlternatingWindows) {
 
 TEST(GgufArch, UnmappedArchitectureNamed) {
   GgufWriter w;
-  w.Str("general.architecture", "qwen3next");
+  w.Str("general.architecture", "rwkv7");
   try {
     ModelFromGguf(ParseGguf(w.Build(), "t.gguf"), "t");
     ADD_FAILURE() << "no error";
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("t.gguf: general.architecture is 'qwen3next', which slmroof "
+    EXPECT_EQ(std::string(e.what()).rfind("t.gguf: general.architecture is 'rwkv7', which slmroof "
                                           "does not map to a model yet (mapped: deepseek2, falcon-h1, gemma, ",
                                           0),
               0U)

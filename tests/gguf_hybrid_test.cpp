@@ -224,5 +224,72 @@ TEST(GgufArch, JambaPeriodsFromTheLayers) {
   EXPECT_EQ(m.groups.size(), 4U);
 }
 
+// Qwen3.5's language model (the preset's text_config), shrunk: three Gated DeltaNet layers, then
+// gated full attention.
+json Qwen35Text() {
+  const PresetText* p = FindPreset(EmbeddedModelPresets(), "qwen3.5-0.8b");
+  json text = json::parse(p->text)["text_config"];
+  text["hidden_size"] = 256;
+  text["num_hidden_layers"] = 4;
+  text["layer_types"] = json::array(
+      {"linear_attention", "linear_attention", "linear_attention", "full_attention"});
+  text["num_attention_heads"] = 4;
+  text["num_key_value_heads"] = 2;
+  text["head_dim"] = 64;
+  text["linear_num_key_heads"] = 2;
+  text["linear_num_value_heads"] = 4;
+  text["linear_key_head_dim"] = 64;
+  text["linear_value_head_dim"] = 64;
+  text["intermediate_size"] = 512;
+  text["vocab_size"] = 300;
+  return text;
+}
+
+// The keys Qwen3NextModel / Qwen3_5TextModel write; `mtp` appends that many MTP blocks.
+GgufWriter Qwen3NextKeys(const std::string& a, int mtp) {
+  GgufWriter w;
+  w.Str("general.architecture", a);
+  w.U32(a + ".block_count", 4 + mtp);
+  if (mtp > 0) {
+    w.U32(a + ".nextn_predict_layers", mtp);
+  }
+  w.U32(a + ".context_length", 262144);
+  w.U32(a + ".embedding_length", 256);
+  w.U32(a + ".feed_forward_length", 512);
+  w.U32(a + ".attention.head_count", 4);
+  w.U32(a + ".attention.head_count_kv", 2);
+  w.U32(a + ".attention.key_length", 64);
+  w.U32(a + ".attention.value_length", 64);
+  w.U32(a + ".rope.dimension_count", 16);
+  w.U32(a + ".full_attention_interval", 4);
+  w.U32(a + ".ssm.conv_kernel", 4);
+  w.U32(a + ".ssm.state_size", 64);
+  w.U32(a + ".ssm.group_count", 2);
+  w.U32(a + ".ssm.time_step_rank", 4);
+  w.U32(a + ".ssm.inner_size", 256);
+  return w;
+}
+
+TEST(GgufArch, Qwen35SplitDeltaNetProjections) {
+  ModelSpec c = FromConfig(Qwen35Text());
+  c.delta_layout = DeltaNetLayout::kQkvGateAlphaBeta;  // attn_qkv, attn_gate, ssm_beta, ssm_alpha
+  GgufWriter w = Qwen3NextKeys("qwen35", 1);
+  const auto types = AddTensors(&w, c);
+  const ModelSpec m = ExpectSameAsConfig(w, c, types);
+  EXPECT_EQ(m.delta_layout, DeltaNetLayout::kQkvGateAlphaBeta);
+  EXPECT_EQ(m.stored_types.at("blk.0.attn_gate.weight"), "q8_0");
+  EXPECT_EQ(m.stored_types.at("blk.0.ssm_beta.weight"), "fp16");
+}
+
+TEST(GgufArch, Qwen3NextOlderFileWithQkvzAndBetaAlpha) {
+  ModelSpec c = FromConfig(Qwen35Text());
+  c.delta_layout = DeltaNetLayout::kQkvzBa;  // ssm_in (q, k, v, z), ssm_beta_alpha
+  GgufWriter w = Qwen3NextKeys("qwen3next", 0);
+  const auto types = AddTensors(&w, c);
+  const ModelSpec m = ExpectSameAsConfig(w, c, types);
+  EXPECT_EQ(m.delta_layout, DeltaNetLayout::kQkvzBa);
+  EXPECT_EQ(m.stored_types.at("blk.1.ssm_in.weight"), "q4_k");
+}
+
 }  // namespace
 }  // namespace slmroof

@@ -36,6 +36,10 @@ enum class TensorRole {
   kFfnDownExps,  ///< the routed experts' down projections (ffn_down_exps)
   kSsmIn,    ///< a recurrent mixer's input projection (Mamba in_proj, DeltaNet qkvz/ba, LFM2 in_proj)
   kSsmOut,   ///< its output projection
+  kSsmQkv,   ///< a DeltaNet layer's q, k, v rows held apart (attn_qkv; ModelSpec::delta_layout)
+  kSsmGate,  ///< its z (output gate) rows held apart (attn_gate)
+  kSsmAlpha, ///< its α rows, or α and β together (ssm_alpha, ssm_beta_alpha)
+  kSsmBeta,  ///< its β rows (ssm_beta)
   kSsmX,     ///< Mamba-1 x_proj (Δ, B, C)
   kSsmDt,    ///< Mamba-1 dt_proj
   kSsmConv,  ///< depthwise causal-convolution taps (kept in float: too short a row to quantize)
@@ -50,7 +54,7 @@ enum class TensorRole {
 // One role holds tensors of one row length per layer, so a type's block fallback (§2.2) is the
 // same for all of them; routed and shared experts have roles of their own, since files store
 // them at different types.
-inline constexpr int kTensorRoleCount = 31;
+inline constexpr int kTensorRoleCount = 35;
 
 /// GGUF-style name of a role ("attn_v", "ffn_down").
 std::string_view TensorRoleName(TensorRole role);

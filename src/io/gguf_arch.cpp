@@ -137,6 +137,9 @@ const std::vector<GgufArch>& GgufArchitectures() {
       {"mamba", "mamba", MapMamba},
       {"falcon-h1", "falcon_h1", MapFalconH1},
       {"jamba", "jamba", MapJamba},
+      {"qwen3next", "qwen3_next", MapQwen3Next},
+      {"qwen35", "qwen3_5_text", MapQwen3Next},
+      {"qwen35moe", "qwen3_5_moe_text", MapQwen3Next},
       {"gpt-oss", "gpt_oss", MapGptOss},
   };
   return kArchs;

@@ -247,6 +247,46 @@ void MapJamba(const Mapper& m, json* cfg) {
   c["mamba_proj_bias"] = m.AnyLayerHas(layers, "ssm_in.bias");
 }
 
+// qwen3next, qwen35, qwen35moe: Gated DeltaNet layers, gated full attention every
+// full_attention_interval-th layer. ssm.group_count is the key heads, ssm.time_step_rank the
+// value heads, ssm.state_size the key head width, ssm.inner_size all value heads' width. The
+// multi-token-prediction layers a file appends (nextn_predict_layers) are not decoder layers.
+void MapQwen3Next(const Mapper& m, json* cfg) {
+  json& c = *cfg;
+  const int64_t block_count = Layers(c);
+  const int64_t mtp = m.Int("nextn_predict_layers").value_or(0);
+  if (mtp < 0 || mtp >= block_count) {
+    m.Fail("nextn_predict_layers", fmt::format("is {} for {} blocks", mtp, block_count));
+  }
+  if (mtp > 0) {
+    c["num_hidden_layers"] = block_count - mtp;
+    c["mtp_num_hidden_layers"] = mtp;
+  }
+  MapTransformer(m, cfg);
+  c["intermediate_size"] = m.Int("feed_forward_length").value_or(m.Int("expert_feed_forward_length").value_or(0));
+  if (auto interval = m.Int("full_attention_interval")) {
+    c["full_attention_interval"] = *interval;
+  }
+  const int64_t value_heads = m.Required("ssm.time_step_rank");
+  const int64_t inner = m.Required("ssm.inner_size");
+  if (value_heads <= 0 || inner % value_heads != 0) {
+    m.Fail("ssm.inner_size", fmt::format("({}) is not a multiple of ssm.time_step_rank, the number "
+                                         "of value heads ({})",
+                                         inner, value_heads));
+  }
+  c["linear_num_key_heads"] = m.Required("ssm.group_count");
+  c["linear_num_value_heads"] = value_heads;
+  c["linear_key_head_dim"] = m.Required("ssm.state_size");
+  c["linear_value_head_dim"] = inner / value_heads;
+  c["linear_conv_kernel_dim"] = m.Required("ssm.conv_kernel");
+  if (auto experts = m.Int("expert_count"); experts && *experts > 0) {
+    c["num_experts"] = *experts;
+    c["num_experts_per_tok"] = m.Required("expert_used_count");
+    c["moe_intermediate_size"] = m.Required("expert_feed_forward_length");
+    c["shared_expert_intermediate_size"] = m.Int("expert_shared_feed_forward_length").value_or(0);
+  }
+}
+
 // mamba2: Mamba-2 layers only; the converter's context_length (2^20) is a placeholder.
 void MapMamba2(const Mapper& m, json* cfg) {
   cfg->erase("max_position_embeddings");

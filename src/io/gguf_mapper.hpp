@@ -76,6 +76,7 @@ void MapLfm2(const Mapper& m, nlohmann::json* cfg);
 void MapMamba2(const Mapper& m, nlohmann::json* cfg);
 void MapMamba(const Mapper& m, nlohmann::json* cfg);
 void MapJamba(const Mapper& m, nlohmann::json* cfg);
+void MapQwen3Next(const Mapper& m, nlohmann::json* cfg);  // qwen3next, qwen35, qwen35moe
 void MapFalconH1(const Mapper& m, nlohmann::json* cfg);  // falcon-h1
 
 }  // namespace slmroof::gguf_detail

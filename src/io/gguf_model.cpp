@@ -151,6 +151,25 @@ bool IsLayerVector(const std::string& name) {
   return false;
 }
 
+// The tensors llama.cpp's converters split a Gated DeltaNet layer's input projection into, as
+// the first such layer holds them; kFused (one ssm_in) when it holds none of the split names.
+DeltaNetLayout DeltaLayoutOf(const Mapper& m, const ModelSpec& model) {
+  int64_t il = 0;
+  for (const LayerGroup& g : model.groups) {
+    if (g.layer.mixer == MixerKind::kGatedDeltaNet) {
+      auto has = [&](const char* suffix) {
+        return m.Tensor(fmt::format("blk.{}.{}.weight", il, suffix)) != nullptr;
+      };
+      if (has("attn_qkv")) {
+        return has("ssm_beta") ? DeltaNetLayout::kQkvGateAlphaBeta : DeltaNetLayout::kQkvGateBa;
+      }
+      return has("ssm_beta_alpha") ? DeltaNetLayout::kQkvzBa : DeltaNetLayout::kFused;
+    }
+    il += g.repeat;
+  }
+  return DeltaNetLayout::kFused;
+}
+
 const GgufArch* FindArch(const std::string& arch) {
   for (const GgufArch& a : gguf_detail::GgufArchitectures()) {
     if (arch == a.arch) {
@@ -211,6 +230,7 @@ ModelSpec ModelFromGguf(const GgufFile& f, const std::string& name) {
   // attn_kv_b): the layers then list the two.
   model.split_kv_b = m.Tensor("blk.0.attn_k_b.weight") != nullptr &&
                      m.Tensor("blk.0.attn_kv_b.weight") == nullptr;
+  model.delta_layout = DeltaLayoutOf(m, model);
 
   // Every matrix the layers imply must be in the file, with the same elements; 1-D tensors
   // (norms, biases) are F32 in GGUF files and summed below.
