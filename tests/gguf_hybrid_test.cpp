@@ -167,6 +167,26 @@ TEST(GgufArch, NemotronHMoe) {
   SsmKeys(&w, a, 16, 8, 256, 2);
   const auto types = AddTensors(&w, c);
   ExpectSameAsConfig(w, c, types);
+
+  // The same with an MTP block appended (attention and experts in block 5): not a layer.
+  GgufWriter mtp;
+  mtp.Str("general.architecture", a);
+  mtp.U32(a + ".block_count", 6);
+  mtp.U32(a + ".nextn_predict_layers", 1);
+  mtp.U32(a + ".embedding_length", 256);
+  mtp.ArrU32(a + ".attention.head_count", {4, 4, 4, 4, 4, 4});
+  mtp.ArrU32(a + ".attention.head_count_kv", {0, 0, 2, 0, 0, 2});
+  mtp.ArrU32(a + ".feed_forward_length", {0, 256, 0, 256, 0, 256});
+  mtp.U32(a + ".attention.key_length", 64);
+  mtp.U32(a + ".expert_count", 4);
+  mtp.U32(a + ".expert_used_count", 2);
+  mtp.U32(a + ".expert_feed_forward_length", 256);
+  mtp.U32(a + ".expert_shared_feed_forward_length", 512);
+  mtp.U32(a + ".expert_shared_count", 1);
+  SsmKeys(&mtp, a, 16, 8, 256, 2);
+  AddTensors(&mtp, c);
+  const ModelSpec m = ModelFromGguf(ParseGguf(mtp.Build(), "t.gguf"), "t");
+  EXPECT_EQ(m.NumLayers(), 5);
 }
 
 TEST(GgufArch, FalconH1ParallelAttentionAndMamba) {

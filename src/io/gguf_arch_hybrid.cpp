@@ -70,7 +70,9 @@ void MapMamba2Keys(const Mapper& m, json* cfg, const std::array<const char*, 7>&
 void MapHybridAttention(const Mapper& m, json* cfg, const std::vector<int64_t>& kv) {
   json& c = *cfg;
   const int64_t layers = Layers(c);
-  const std::optional<std::vector<int64_t>> heads = m.PerLayer("attention.head_count", layers);
+  // Per block, MTP blocks included (block_count, not the decoder layers).
+  const std::optional<std::vector<int64_t>> heads =
+      m.PerLayer("attention.head_count", m.Required("block_count"));
   if (!heads) {
     m.Required("attention.head_count");
   }
@@ -89,10 +91,20 @@ void MapHybridAttention(const Mapper& m, json* cfg, const std::vector<int64_t>& 
 // hybrid_override_pattern.
 void MapNemotronH(const Mapper& m, json* cfg) {
   json& c = *cfg;
-  const int64_t layers = Layers(c);
+  // A multi-token-prediction block the converter appends (nextn_predict_layers) is in
+  // block_count and the arrays but is no decoder layer.
+  const int64_t blocks = Layers(c);
+  const int64_t mtp = m.Int("nextn_predict_layers").value_or(0);
+  if (mtp < 0 || mtp >= blocks) {
+    m.Fail("nextn_predict_layers", fmt::format("is {} for {} blocks", mtp, blocks));
+  }
+  const int64_t layers = blocks - mtp;
+  c["num_hidden_layers"] = layers;
   const bool moe = m.arch() == "nemotron_h_moe";
-  const std::vector<int64_t> kv = PerLayerOrZero(m, "attention.head_count_kv", layers);
-  const std::vector<int64_t> ff = PerLayerOrZero(m, "feed_forward_length", layers);
+  std::vector<int64_t> kv = PerLayerOrZero(m, "attention.head_count_kv", blocks);
+  std::vector<int64_t> ff = PerLayerOrZero(m, "feed_forward_length", blocks);
+  kv.resize(static_cast<size_t>(layers));
+  ff.resize(static_cast<size_t>(layers));
   std::string pattern;
   for (int64_t i = 0; i < layers; ++i) {
     const auto k = static_cast<size_t>(i);
