@@ -311,5 +311,56 @@ TEST(GgufArch, Qwen3NextOlderFileWithQkvzAndBetaAlpha) {
   EXPECT_EQ(m.stored_types.at("blk.1.ssm_in.weight"), "q4_k");
 }
 
+// Gemma 3n's language model (the preset's text_config), shrunk: sliding and global layers, the
+// last two reading earlier layers' caches.
+TEST(GgufArch, Gemma3nPerLayerArraysAndTables) {
+  const PresetText* p = FindPreset(EmbeddedModelPresets(), "gemma-3n-e2b");
+  json text = json::parse(p->text)["text_config"];
+  text["model_type"] = "gemma3n_text";
+  text["hidden_size"] = 256;
+  text["num_hidden_layers"] = 5;
+  text["layer_types"] = json::array(
+      {"sliding_attention", "full_attention", "sliding_attention", "sliding_attention",
+       "full_attention"});
+  text["activation_sparsity_pattern"] = json::array({0.95, 0.95, 0.0, 0.0, 0.0});
+  text["intermediate_size"] = json::array({512, 512, 512, 256, 256});
+  text["num_attention_heads"] = 4;
+  text["num_key_value_heads"] = 2;
+  text["head_dim"] = 64;
+  text["laurel_rank"] = 32;
+  text["hidden_size_per_layer_input"] = 32;
+  text["vocab_size"] = 300;
+  text["vocab_size_per_layer_input"] = 300;
+  text["num_kv_shared_layers"] = 2;
+  const ModelSpec c = FromConfig(text);
+  GgufWriter w;
+  const std::string a = "gemma3n";
+  w.Str("general.architecture", a);
+  w.U32(a + ".block_count", 5);
+  w.U32(a + ".context_length", 32768);
+  w.U32(a + ".embedding_length", 256);
+  w.ArrU32(a + ".feed_forward_length", {512, 512, 512, 256, 256});
+  w.U32(a + ".attention.head_count", 4);
+  w.U32(a + ".attention.head_count_kv", 2);
+  w.U32(a + ".attention.key_length", 64);
+  w.U32(a + ".attention.value_length", 64);
+  w.U32(a + ".attention.sliding_window", 512);
+  w.ArrBool(a + ".attention.sliding_window_pattern", {true, false, true, true, false});
+  w.U32(a + ".attention.shared_kv_layers", 2);
+  w.U32(a + ".altup.active_idx", 0);
+  w.U32(a + ".altup.num_inputs", 4);
+  w.U32(a + ".embedding_length_per_layer_input", 32);
+  const auto types = AddTensors(&w, c, [](const WeightTensor& t) -> std::vector<uint64_t> {
+    if (t.name == "per_layer_token_embd.weight") {
+      return {5 * 32, 300};
+    }
+    if (EndsWith(t.name, "laurel_l.weight")) {
+      return {256, 32};
+    }
+    return {};
+  });
+  ExpectSameAsConfig(w, c, types);
+}
+
 }  // namespace
 }  // namespace slmroof

@@ -138,6 +138,7 @@ const std::vector<GgufArch>& GgufArchitectures() {
       {"falcon-h1", "falcon_h1", MapFalconH1},
       {"jamba", "jamba", MapJamba},
       {"qwen3next", "qwen3_next", MapQwen3Next},
+      {"gemma3n", "gemma3n_text", MapGemma3n},
       {"qwen35", "qwen3_5_text", MapQwen3Next},
       {"qwen35moe", "qwen3_5_moe_text", MapQwen3Next},
       {"gpt-oss", "gpt_oss", MapGptOss},

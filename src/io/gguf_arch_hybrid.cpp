@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 
 #include "io/gguf_mapper.hpp"
+#include "slmroof/errors.hpp"
+#include "slmroof/text.hpp"
 
 namespace slmroof::gguf_detail {
 
@@ -297,6 +299,43 @@ void MapQwen3Next(const Mapper& m, json* cfg) {
     c["moe_intermediate_size"] = m.Required("expert_feed_forward_length");
     c["shared_expert_intermediate_size"] = m.Int("expert_shared_feed_forward_length").value_or(0);
   }
+}
+
+// gemma3n: per-layer FFN widths and sliding/global pattern arrays; the per-layer embedding
+// table's rows and LAuReL's rank are read from the tensors (per_layer_token_embd, laurel_l).
+void MapGemma3n(const Mapper& m, json* cfg) {
+  json& c = *cfg;
+  const int64_t layers = Layers(c);
+  c["num_attention_heads"] = m.Required("attention.head_count");
+  c["num_key_value_heads"] = m.Required("attention.head_count_kv");
+  c["head_dim"] = m.Required("attention.key_length");
+  const std::optional<std::vector<int64_t>> ff = m.PerLayer("feed_forward_length", layers);
+  if (!ff) {
+    m.Required("feed_forward_length");
+  }
+  c["intermediate_size"] = *ff;
+  if (auto w = m.Int("attention.sliding_window")) {
+    c["sliding_window"] = *w;
+  }
+  if (auto pattern = m.PerLayerBool("attention.sliding_window_pattern", layers)) {
+    json types = json::array();
+    for (bool sliding : *pattern) {
+      types.push_back(sliding ? "sliding_attention" : "full_attention");
+    }
+    c["layer_types"] = types;
+  }
+  c["num_kv_shared_layers"] = m.Int("attention.shared_kv_layers").value_or(0);
+  c["altup_num_inputs"] = m.Required("altup.num_inputs");
+  c["hidden_size_per_layer_input"] = m.Required("embedding_length_per_layer_input");
+  const GgufTensor* table = m.Tensor("per_layer_token_embd.weight");
+  if (table == nullptr || table->ne.size() != 2) {
+    throw InputError(fmt::format("{}: the file has no 2-D per_layer_token_embd.weight",
+                                 OneLine(m.file().path, 200)));
+  }
+  c["vocab_size_per_layer_input"] = table->ne[1];
+  const GgufTensor* laurel = m.Tensor("blk.0.laurel_l.weight");
+  c["laurel_rank"] = laurel != nullptr && laurel->ne.size() == 2 ? laurel->ne[1] : 0;
+  c["attention_bias"] = m.AnyLayerHas(layers, "attn_output.bias");
 }
 
 // mamba2: Mamba-2 layers only; the converter's context_length (2^20) is a placeholder.

@@ -39,6 +39,8 @@ class Mapper {
   /// {arch}.<key> as one value per layer: an array of `layers` integers, or one integer for
   /// every layer; absent: nullopt. An array of another length is an error naming the key.
   std::optional<std::vector<int64_t>> PerLayer(const std::string& key, int64_t layers) const;
+  /// {arch}.<key> as one bool per layer (an array of `layers` bools); absent: nullopt.
+  std::optional<std::vector<bool>> PerLayerBool(const std::string& key, int64_t layers) const;
   /// {arch}.<key> as a number or a bool; absent: nullopt.
   std::optional<double> Number(const std::string& key) const;
   std::optional<bool> Bool(const std::string& key) const;
@@ -77,6 +79,7 @@ void MapMamba2(const Mapper& m, nlohmann::json* cfg);
 void MapMamba(const Mapper& m, nlohmann::json* cfg);
 void MapJamba(const Mapper& m, nlohmann::json* cfg);
 void MapQwen3Next(const Mapper& m, nlohmann::json* cfg);  // qwen3next, qwen35, qwen35moe
+void MapGemma3n(const Mapper& m, nlohmann::json* cfg);
 void MapFalconH1(const Mapper& m, nlohmann::json* cfg);  // falcon-h1
 
 }  // namespace slmroof::gguf_detail

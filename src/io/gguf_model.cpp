@@ -103,6 +103,28 @@ std::optional<std::vector<int64_t>> Mapper::PerLayer(const std::string& key, int
   return out;
 }
 
+std::optional<std::vector<bool>> Mapper::PerLayerBool(const std::string& key, int64_t layers) const {
+  const GgufKv* kv = Find(key);
+  if (kv == nullptr) {
+    return std::nullopt;
+  }
+  const json& v = kv->value;
+  if (!v.is_array()) {
+    Fail(key, fmt::format("must hold one bool per layer, got {}", DescribeJson(v)));
+  }
+  if (v.size() != static_cast<size_t>(layers)) {
+    Fail(key, fmt::format("holds {} values for {} layers (block_count)", kv->count, layers));
+  }
+  std::vector<bool> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_boolean()) {
+      Fail(key, fmt::format("[{}] must be a bool, got {}", i, DescribeJson(v[i])));
+    }
+    out.push_back(v[i].get<bool>());
+  }
+  return out;
+}
+
 std::optional<double> Mapper::Number(const std::string& key) const {
   const GgufKv* kv = Find(key);
   if (kv == nullptr) {
