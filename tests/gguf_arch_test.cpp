@@ -138,6 +138,27 @@ TEST(GgufArch, RoutedAndSharedExpertsAtTheirOwnTypes) {
   EXPECT_DOUBLE_EQ(shared.begin()->second, 512 * 256 * 34.0 / 32);
 }
 
+// No preset ships a Qwen2-MoE config: a small one, with a shared expert of its own width.
+TEST(GgufArch, Qwen2MoeSharedExpert) {
+  const json cfg = json::parse(R"({"model_type": "qwen2_moe", "vocab_size": 300,
+      "hidden_size": 256, "num_hidden_layers": 2, "num_attention_heads": 4,
+      "num_key_value_heads": 2, "intermediate_size": 512, "moe_intermediate_size": 256,
+      "shared_expert_intermediate_size": 512, "num_experts": 4, "num_experts_per_tok": 2,
+      "max_position_embeddings": 4096, "tie_word_embeddings": false})");
+  const ModelSpec c = FromConfig(cfg);
+  GgufWriter w;
+  TransformerKeys(&w, "qwen2moe", cfg);
+  w.U32("qwen2moe.feed_forward_length", 512);
+  w.U32("qwen2moe.expert_count", 4);
+  w.U32("qwen2moe.expert_used_count", 2);
+  w.U32("qwen2moe.expert_feed_forward_length", 256);
+  w.U32("qwen2moe.expert_shared_feed_forward_length", 512);
+  const auto types = AddTensors(&w, c);
+  const ModelSpec m = ExpectSameAsConfig(w, c, types);
+  EXPECT_EQ(m.stored_types.at("blk.1.ffn_up_shexp.weight"), "q8_0");
+  EXPECT_EQ(m.stored_types.at("blk.1.ffn_up_exps.weight"), "q4_k");
+}
+
 TEST(GgufArch, Olmoe) {
   const json cfg = Shrunk("olmoe-1b-7b", {{"hidden_size", 256}, {"num_hidden_layers", 2},
                                           {"num_attention_heads", 4}, {"num_key_value_heads", 4},
