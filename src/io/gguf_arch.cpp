@@ -11,6 +11,14 @@ using nlohmann::json;
 
 namespace {
 
+// Each expert's width: expert_feed_forward_length, else feed_forward_length (OLMoE, gpt-oss).
+int64_t ExpertWidth(const Mapper& m) {
+  if (auto w = m.Int("expert_feed_forward_length")) {
+    return *w;
+  }
+  return m.Required("feed_forward_length");
+}
+
 void MapDense(const Mapper& m, json* cfg) {
   MapTransformer(m, cfg);
   (*cfg)["intermediate_size"] = m.Required("feed_forward_length");
@@ -37,7 +45,7 @@ void MapOlmoe(const Mapper& m, json* cfg) {
   json& c = *cfg;
   c["num_experts"] = m.Required("expert_count");
   c["num_experts_per_tok"] = m.Required("expert_used_count");
-  c["intermediate_size"] = m.Int("expert_feed_forward_length").value_or(m.Required("feed_forward_length"));
+  c["intermediate_size"] = ExpertWidth(m);
 }
 
 // gpt-oss: every layer routes; the converter writes each expert's width as
@@ -48,7 +56,7 @@ void MapGptOss(const Mapper& m, json* cfg) {
   json& c = *cfg;
   c["num_local_experts"] = m.Required("expert_count");
   c["num_experts_per_tok"] = m.Required("expert_used_count");
-  c["intermediate_size"] = m.Int("expert_feed_forward_length").value_or(m.Required("feed_forward_length"));
+  c["intermediate_size"] = ExpertWidth(m);
 }
 
 // DeepSeek-V2/V3 (MLA): the converter writes the MLA head widths as key_length_mla and

@@ -79,7 +79,10 @@ void MapHybridAttention(const Mapper& m, json* cfg, const std::vector<int64_t>& 
     m.Required("attention.head_count");
   }
   c["num_attention_heads"] = Uniform(m, "attention.head_count", *heads);
-  c["num_key_value_heads"] = Uniform(m, "attention.head_count_kv", kv);
+  // A model without attention layers has no KV head count: the reader's default stands.
+  if (const int64_t kv_heads = Uniform(m, "attention.head_count_kv", kv); kv_heads > 0) {
+    c["num_key_value_heads"] = kv_heads;
+  }
   if (auto k = m.Int("attention.key_length")) {
     c["head_dim"] = *k;
   }
