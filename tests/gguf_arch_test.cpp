@@ -13,12 +13,16 @@ using testing::GgufWriter;
 using namespace testing::gguf_arch;
 
 TEST(GgufArch, Qwen3MoeEveryExpertAtItsType) {
-  const json cfg = Shrunk("qwen3-30b-a3b", {{"hidden_size", 256}, {"num_hidden_layers", 3},
-                                            {"num_attention_heads", 4}, {"num_key_value_heads", 2},
-                                            {"head_dim", 64}, {"num_experts", 4},
+  const json cfg = Shrunk("qwen3-30b-a3b", {{"hidden_size", 256},
+                                            {"num_hidden_layers", 3},
+                                            {"num_attention_heads", 4},
+                                            {"num_key_value_heads", 2},
+                                            {"head_dim", 64},
+                                            {"num_experts", 4},
                                             {"num_experts_per_tok", 2},
                                             {"moe_intermediate_size", 256},
-                                            {"intermediate_size", 512}, {"vocab_size", 300}});
+                                            {"intermediate_size", 512},
+                                            {"vocab_size", 300}});
   const ModelSpec c = FromConfig(cfg);
   GgufWriter w;
   TransformerKeys(&w, "qwen3moe", cfg);
@@ -28,8 +32,8 @@ TEST(GgufArch, Qwen3MoeEveryExpertAtItsType) {
   w.U32("qwen3moe.expert_feed_forward_length", 256);
   const auto types = AddTensors(&w, c, [](const WeightTensor& t) -> std::vector<uint64_t> {
     if (EndsWith(t.name, "_exps.weight")) {
-      return {static_cast<uint64_t>(t.cols), static_cast<uint64_t>(t.elements) / 4 /
-                                                 static_cast<uint64_t>(t.cols), 4};
+      return {static_cast<uint64_t>(t.cols),
+              static_cast<uint64_t>(t.elements) / 4 / static_cast<uint64_t>(t.cols), 4};
     }
     return {};
   });
@@ -40,13 +44,20 @@ TEST(GgufArch, Qwen3MoeEveryExpertAtItsType) {
 
 // DeepSeek-V2-Lite (MLA without a query LoRA, two shared experts, one leading dense layer).
 json DeepseekConfig() {
-  return Shrunk("deepseek-v2-lite", {{"hidden_size", 256}, {"num_hidden_layers", 3},
-                                     {"num_attention_heads", 2}, {"num_key_value_heads", 2},
-                                     {"kv_lora_rank", 64}, {"qk_nope_head_dim", 32},
-                                     {"qk_rope_head_dim", 32}, {"v_head_dim", 32},
-                                     {"intermediate_size", 512}, {"moe_intermediate_size", 256},
-                                     {"n_routed_experts", 4}, {"num_experts_per_tok", 2},
-                                     {"n_shared_experts", 2}, {"vocab_size", 300}});
+  return Shrunk("deepseek-v2-lite", {{"hidden_size", 256},
+                                     {"num_hidden_layers", 3},
+                                     {"num_attention_heads", 2},
+                                     {"num_key_value_heads", 2},
+                                     {"kv_lora_rank", 64},
+                                     {"qk_nope_head_dim", 32},
+                                     {"qk_rope_head_dim", 32},
+                                     {"v_head_dim", 32},
+                                     {"intermediate_size", 512},
+                                     {"moe_intermediate_size", 256},
+                                     {"n_routed_experts", 4},
+                                     {"num_experts_per_tok", 2},
+                                     {"n_shared_experts", 2},
+                                     {"vocab_size", 300}});
 }
 
 // The keys DeepseekV2Model.set_gguf_parameters writes; `mla_keys` as current converters do
@@ -160,10 +171,14 @@ TEST(GgufArch, Qwen2MoeSharedExpert) {
 }
 
 TEST(GgufArch, Olmoe) {
-  const json cfg = Shrunk("olmoe-1b-7b", {{"hidden_size", 256}, {"num_hidden_layers", 2},
-                                          {"num_attention_heads", 4}, {"num_key_value_heads", 4},
-                                          {"num_experts", 4}, {"num_experts_per_tok", 2},
-                                          {"intermediate_size", 256}, {"vocab_size", 300}});
+  const json cfg = Shrunk("olmoe-1b-7b", {{"hidden_size", 256},
+                                          {"num_hidden_layers", 2},
+                                          {"num_attention_heads", 4},
+                                          {"num_key_value_heads", 4},
+                                          {"num_experts", 4},
+                                          {"num_experts_per_tok", 2},
+                                          {"intermediate_size", 256},
+                                          {"vocab_size", 300}});
   const ModelSpec c = FromConfig(cfg);
   GgufWriter w;
   TransformerKeys(&w, "olmoe", cfg);
@@ -175,13 +190,20 @@ TEST(GgufArch, Olmoe) {
 }
 
 TEST(GgufArch, GptOssBiasedExpertsAndAlternatingWindows) {
-  const json cfg = Shrunk(
-      "gpt-oss-20b",
-      {{"hidden_size", 256}, {"num_hidden_layers", 4},
-       {"layer_types", {"sliding_attention", "full_attention", "sliding_attention", "full_attention"}},
-       {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"head_dim", 64},
-       {"num_local_experts", 4}, {"experts_per_token", 2}, {"num_experts_per_tok", 2},
-       {"intermediate_size", 256}, {"vocab_size", 300}});
+  const json cfg =
+      Shrunk("gpt-oss-20b",
+             {{"hidden_size", 256},
+              {"num_hidden_layers", 4},
+              {"layer_types",
+               {"sliding_attention", "full_attention", "sliding_attention", "full_attention"}},
+              {"num_attention_heads", 4},
+              {"num_key_value_heads", 2},
+              {"head_dim", 64},
+              {"num_local_experts", 4},
+              {"experts_per_token", 2},
+              {"num_experts_per_tok", 2},
+              {"intermediate_size", 256},
+              {"vocab_size", 300}});
   const ModelSpec c = FromConfig(cfg);
   GgufWriter w;
   TransformerKeys(&w, "gpt-oss", cfg);
@@ -203,9 +225,10 @@ TEST(GgufArch, UnmappedArchitectureNamed) {
     ModelFromGguf(ParseGguf(w.Build(), "t.gguf"), "t");
     ADD_FAILURE() << "no error";
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("t.gguf: general.architecture is 'rwkv7', which slmroof "
-                                          "does not map to a model yet (mapped: deepseek2, falcon-h1, gemma, ",
-                                          0),
+    EXPECT_EQ(std::string(e.what()).rfind(
+                  "t.gguf: general.architecture is 'rwkv7', which slmroof "
+                  "does not map to a model yet (mapped: deepseek2, falcon-h1, gemma, ",
+                  0),
               0U)
         << e.what();
   }

@@ -27,7 +27,6 @@ namespace slmroof::testing::gguf_arch {
 
 using nlohmann::json;
 
-
 // A ggml type the tests write: id, elements and bytes per block, slmroof's name.
 struct Ggml {
   uint32_t id;
@@ -51,7 +50,8 @@ inline Ggml Pick(const WeightTensor& t) {
       t.role == TensorRole::kFfnDownExps || t.role == TensorRole::kSsmIn ||
       t.role == TensorRole::kSsmOut) {
     g = kQ4K;
-  } else if (t.name.find("_shexp") != std::string::npos || t.name.find("attn_") != std::string::npos) {
+  } else if (t.name.find("_shexp") != std::string::npos ||
+             t.name.find("attn_") != std::string::npos) {
     g = kQ8;
   } else if (t.role == TensorRole::kFfnDown && t.layer == 0) {
     g = kQ6K;
@@ -78,7 +78,7 @@ inline const LayerSpec& LayerAt(const ModelSpec& c, int64_t il) {
 // or 3-D where `shape` says so), 1-D ones f32.
 using Shape = std::function<std::vector<uint64_t>(const WeightTensor&)>;
 inline std::map<std::string, std::string> AddTensors(GgufWriter* w, const ModelSpec& c,
-                                              const Shape& shape = nullptr) {
+                                                     const Shape& shape = nullptr) {
   std::map<std::string, std::string> types;
   for (const WeightTensor& t : ListWeightTensors(c)) {
     const auto n = static_cast<uint64_t>(t.elements);
@@ -89,13 +89,15 @@ inline std::map<std::string, std::string> AddTensors(GgufWriter* w, const ModelS
       if (l != nullptr && l->mixer == MixerKind::kMamba && l->ssm.conv_bias &&
           EndsWith(t.name, "ssm_vectors")) {
         const SsmSpec& m = l->ssm;
-        bias = static_cast<uint64_t>(m.version == 1 ? m.d_inner : m.d_inner + 2 * m.n_groups * m.d_state);
+        bias = static_cast<uint64_t>(m.version == 1 ? m.d_inner
+                                                    : m.d_inner + 2 * m.n_groups * m.d_state);
         w->Add("blk." + std::to_string(t.layer) + ".ssm_conv1d.bias", {bias}, kF32.id, 4 * bias);
       }
       // Biases under the names the readers look for (the lister sums each layer's into one).
       std::string name = t.name;
-      for (const auto& [from, to] : {std::pair<std::string, std::string>{"attn_output_bias", "attn_output.bias"},
-                                     {"ffn_bias", "ffn_up.bias"}}) {
+      for (const auto& [from, to] :
+           {std::pair<std::string, std::string>{"attn_output_bias", "attn_output.bias"},
+            {"ffn_bias", "ffn_up.bias"}}) {
         if (EndsWith(name, "." + from)) {
           name = name.substr(0, name.size() - from.size()) + to;
         }
@@ -146,7 +148,7 @@ inline double TensorBytes(const GgufFile& f) {
 
 // The three checks of this file; returns the model read back.
 inline ModelSpec ExpectSameAsConfig(const GgufWriter& w, ModelSpec c,
-                             const std::map<std::string, std::string>& types) {
+                                    const std::map<std::string, std::string>& types) {
   const GgufFile f = ParseGguf(w.Build(), "t.gguf");
   const ModelSpec m = ModelFromGguf(f, "t");
   EXPECT_EQ(m.NumLayers(), c.NumLayers());
@@ -181,7 +183,8 @@ inline ModelSpec ExpectSameAsConfig(const GgufWriter& w, ModelSpec c,
 }
 
 // Decode's weight bytes of the operators whose name ends with `tail`, by storage type.
-inline std::map<std::string, double> WeightBytesOf(const std::vector<Operator>& ops, const std::string& tail) {
+inline std::map<std::string, double> WeightBytesOf(const std::vector<Operator>& ops,
+                                                   const std::string& tail) {
   std::map<std::string, double> by;
   for (const Operator& op : ops) {
     if (EndsWith(op.name, tail) || op.name.find(tail + ".") != std::string::npos) {
@@ -208,8 +211,8 @@ inline void TransformerKeys(GgufWriter* w, const std::string& a, const json& cfg
 }
 
 // The Mamba-2 keys GraniteHybridModel and NemotronHModel write (time_step_rank: the heads).
-inline void SsmKeys(GgufWriter* w, const std::string& a, uint32_t state, uint32_t heads, uint32_t inner,
-             uint32_t groups) {
+inline void SsmKeys(GgufWriter* w, const std::string& a, uint32_t state, uint32_t heads,
+                    uint32_t inner, uint32_t groups) {
   w->U32(a + ".ssm.conv_kernel", 4);
   w->U32(a + ".ssm.state_size", state);
   w->U32(a + ".ssm.group_count", groups);

@@ -13,13 +13,19 @@ using testing::GgufWriter;
 using namespace testing::gguf_arch;
 
 TEST(GgufArch, NemotronHPerLayerArrays) {
-  const json cfg = Shrunk("nemotron-h-4b", {{"hidden_size", 256}, {"num_hidden_layers", 5},
+  const json cfg = Shrunk("nemotron-h-4b", {{"hidden_size", 256},
+                                            {"num_hidden_layers", 5},
                                             {"hybrid_override_pattern", "M-M*-"},
-                                            {"num_attention_heads", 4}, {"num_key_value_heads", 2},
-                                            {"attention_head_dim", 64}, {"intermediate_size", 512},
-                                            {"mamba_num_heads", 8}, {"mamba_head_dim", 64},
-                                            {"n_groups", 2}, {"ssm_state_size", 16},
-                                            {"chunk_size", nullptr}, {"vocab_size", 300}});
+                                            {"num_attention_heads", 4},
+                                            {"num_key_value_heads", 2},
+                                            {"attention_head_dim", 64},
+                                            {"intermediate_size", 512},
+                                            {"mamba_num_heads", 8},
+                                            {"mamba_head_dim", 64},
+                                            {"n_groups", 2},
+                                            {"ssm_state_size", 16},
+                                            {"chunk_size", nullptr},
+                                            {"vocab_size", 300}});
   const ModelSpec c = FromConfig(cfg);
   const std::string a = "nemotron_h";
   auto file = [&](const std::vector<uint32_t>& kv) {
@@ -47,19 +53,27 @@ TEST(GgufArch, NemotronHPerLayerArrays) {
     ModelFromGguf(ParseGguf(bad.Build(), "t.gguf"), "t");
     ADD_FAILURE() << "no error";
   } catch (const InputError& e) {
-    EXPECT_STREQ(e.what(), "t.gguf: nemotron_h.attention.head_count_kv holds 2 values for 5 layers "
-                           "(block_count)");
+    EXPECT_STREQ(e.what(),
+                 "t.gguf: nemotron_h.attention.head_count_kv holds 2 values for 5 layers "
+                 "(block_count)");
   }
 }
 
 TEST(GgufArch, GraniteHybridMoe) {
-  const json cfg = Shrunk(
-      "granite-4.0-h-tiny",
-      {{"hidden_size", 256}, {"num_hidden_layers", 4},
-       {"layer_types", {"mamba", "attention", "mamba", "mamba"}}, {"num_attention_heads", 4},
-       {"num_key_value_heads", 2}, {"intermediate_size", 256}, {"shared_intermediate_size", 512},
-       {"num_local_experts", 4}, {"num_experts_per_tok", 2}, {"mamba_n_heads", 8},
-       {"mamba_d_head", 32}, {"mamba_d_state", 16}, {"vocab_size", 300}});
+  const json cfg =
+      Shrunk("granite-4.0-h-tiny", {{"hidden_size", 256},
+                                    {"num_hidden_layers", 4},
+                                    {"layer_types", {"mamba", "attention", "mamba", "mamba"}},
+                                    {"num_attention_heads", 4},
+                                    {"num_key_value_heads", 2},
+                                    {"intermediate_size", 256},
+                                    {"shared_intermediate_size", 512},
+                                    {"num_local_experts", 4},
+                                    {"num_experts_per_tok", 2},
+                                    {"mamba_n_heads", 8},
+                                    {"mamba_d_head", 32},
+                                    {"mamba_d_state", 16},
+                                    {"vocab_size", 300}});
   const ModelSpec c = FromConfig(cfg);
   GgufWriter w;
   const std::string a = "granitehybrid";
@@ -81,9 +95,12 @@ TEST(GgufArch, GraniteHybridMoe) {
 }
 
 TEST(GgufArch, Lfm2) {
-  const json cfg = Shrunk("lfm2-350m", {{"hidden_size", 256}, {"num_hidden_layers", 4},
-                                        {"full_attn_idxs", {1, 3}}, {"num_attention_heads", 4},
-                                        {"num_key_value_heads", 2}, {"block_ff_dim", 768},
+  const json cfg = Shrunk("lfm2-350m", {{"hidden_size", 256},
+                                        {"num_hidden_layers", 4},
+                                        {"full_attn_idxs", {1, 3}},
+                                        {"num_attention_heads", 4},
+                                        {"num_key_value_heads", 2},
+                                        {"block_ff_dim", 768},
                                         {"vocab_size", 300}});
   const ModelSpec c = FromConfig(cfg);
   GgufWriter w;
@@ -119,9 +136,13 @@ TEST(GgufArch, Mamba2) {
 }
 
 TEST(GgufArch, Mamba) {
-  const json cfg = Shrunk("mamba-130m", {{"hidden_size", 256}, {"d_model", 256}, {"num_hidden_layers", 2},
-                                         {"n_layer", 2}, {"intermediate_size", 512},
-                                         {"d_inner", 512}, {"vocab_size", 320}});
+  const json cfg = Shrunk("mamba-130m", {{"hidden_size", 256},
+                                         {"d_model", 256},
+                                         {"num_hidden_layers", 2},
+                                         {"n_layer", 2},
+                                         {"intermediate_size", 512},
+                                         {"d_inner", 512},
+                                         {"vocab_size", 320}});
   const ModelSpec c = FromConfig(cfg);
   const SsmSpec& s = c.groups.front().layer.ssm;
   GgufWriter w;
@@ -139,15 +160,24 @@ TEST(GgufArch, Mamba) {
 }
 
 TEST(GgufArch, NemotronHMoe) {
-  const json cfg = Shrunk(
-      "nemotron-3-nano-30b-a3b",
-      {{"hidden_size", 256}, {"num_hidden_layers", 5}, {"hybrid_override_pattern", "ME*EM"},
-       {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"head_dim", 64},
-       {"intermediate_size", 256}, {"moe_intermediate_size", 256},
-       {"moe_shared_expert_intermediate_size", 512}, {"n_routed_experts", 4},
-       {"num_experts_per_tok", 2}, {"n_shared_experts", 1}, {"mamba_num_heads", 8},
-       {"mamba_head_dim", 32}, {"n_groups", 2}, {"ssm_state_size", 16}, {"chunk_size", nullptr},
-       {"vocab_size", 300}});
+  const json cfg = Shrunk("nemotron-3-nano-30b-a3b", {{"hidden_size", 256},
+                                                      {"num_hidden_layers", 5},
+                                                      {"hybrid_override_pattern", "ME*EM"},
+                                                      {"num_attention_heads", 4},
+                                                      {"num_key_value_heads", 2},
+                                                      {"head_dim", 64},
+                                                      {"intermediate_size", 256},
+                                                      {"moe_intermediate_size", 256},
+                                                      {"moe_shared_expert_intermediate_size", 512},
+                                                      {"n_routed_experts", 4},
+                                                      {"num_experts_per_tok", 2},
+                                                      {"n_shared_experts", 1},
+                                                      {"mamba_num_heads", 8},
+                                                      {"mamba_head_dim", 32},
+                                                      {"n_groups", 2},
+                                                      {"ssm_state_size", 16},
+                                                      {"chunk_size", nullptr},
+                                                      {"vocab_size", 300}});
   const ModelSpec c = FromConfig(cfg);
   GgufWriter w;
   const std::string a = "nemotron_h_moe";
@@ -190,12 +220,18 @@ TEST(GgufArch, NemotronHMoe) {
 }
 
 TEST(GgufArch, FalconH1ParallelAttentionAndMamba) {
-  const json cfg = Shrunk("falcon-h1-0.5b", {{"hidden_size", 256}, {"num_hidden_layers", 2},
-                                             {"num_attention_heads", 4}, {"num_key_value_heads", 2},
-                                             {"head_dim", 64}, {"intermediate_size", 512},
-                                             {"mamba_d_ssm", 256}, {"mamba_n_heads", 4},
-                                             {"mamba_d_head", 64}, {"mamba_d_state", 16},
-                                             {"mamba_chunk_size", nullptr}, {"vocab_size", 300}});
+  const json cfg = Shrunk("falcon-h1-0.5b", {{"hidden_size", 256},
+                                             {"num_hidden_layers", 2},
+                                             {"num_attention_heads", 4},
+                                             {"num_key_value_heads", 2},
+                                             {"head_dim", 64},
+                                             {"intermediate_size", 512},
+                                             {"mamba_d_ssm", 256},
+                                             {"mamba_n_heads", 4},
+                                             {"mamba_d_head", 64},
+                                             {"mamba_d_state", 16},
+                                             {"mamba_chunk_size", nullptr},
+                                             {"vocab_size", 300}});
   const ModelSpec c = FromConfig(cfg);
   GgufWriter w;
   const std::string a = "falcon-h1";
@@ -251,8 +287,8 @@ json Qwen35Text() {
   json text = json::parse(p->text)["text_config"];
   text["hidden_size"] = 256;
   text["num_hidden_layers"] = 4;
-  text["layer_types"] = json::array(
-      {"linear_attention", "linear_attention", "linear_attention", "full_attention"});
+  text["layer_types"] =
+      json::array({"linear_attention", "linear_attention", "linear_attention", "full_attention"});
   text["num_attention_heads"] = 4;
   text["num_key_value_heads"] = 2;
   text["head_dim"] = 64;
@@ -319,9 +355,8 @@ TEST(GgufArch, Gemma3nPerLayerArraysAndTables) {
   text["model_type"] = "gemma3n_text";
   text["hidden_size"] = 256;
   text["num_hidden_layers"] = 5;
-  text["layer_types"] = json::array(
-      {"sliding_attention", "full_attention", "sliding_attention", "sliding_attention",
-       "full_attention"});
+  text["layer_types"] = json::array({"sliding_attention", "full_attention", "sliding_attention",
+                                     "sliding_attention", "full_attention"});
   text["activation_sparsity_pattern"] = json::array({0.95, 0.95, 0.0, 0.0, 0.0});
   text["intermediate_size"] = json::array({512, 512, 512, 256, 256});
   text["num_attention_heads"] = 4;

@@ -32,7 +32,8 @@ void MapQwenMoe(const Mapper& m, json* cfg) {
   c["num_experts"] = m.Required("expert_count");
   c["num_experts_per_tok"] = m.Required("expert_used_count");
   c["moe_intermediate_size"] = m.Required("expert_feed_forward_length");
-  c["intermediate_size"] = m.Int("feed_forward_length").value_or(c["moe_intermediate_size"].get<int64_t>());
+  c["intermediate_size"] =
+      m.Int("feed_forward_length").value_or(c["moe_intermediate_size"].get<int64_t>());
   if (auto shared = m.Int("expert_shared_feed_forward_length")) {
     c["shared_expert_intermediate_size"] = *shared;
   }

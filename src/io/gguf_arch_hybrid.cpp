@@ -30,9 +30,10 @@ int64_t Uniform(const Mapper& m, const std::string& key, const std::vector<int64
       m.Fail(key, fmt::format("[{}] is negative ({})", i, values[i]));
     }
     if (values[i] != 0 && v != 0 && values[i] != v) {
-      m.Fail(key, fmt::format("is {} in one layer and {} in layer {}, which slmroof does not map for "
-                              "{} (one width for every layer of a kind)",
-                              v, values[i], i, m.arch()));
+      m.Fail(key,
+             fmt::format("is {} in one layer and {} in layer {}, which slmroof does not map for "
+                         "{} (one width for every layer of a kind)",
+                         v, values[i], i, m.arch()));
     }
     if (values[i] != 0) {
       v = values[i];
@@ -114,9 +115,10 @@ void MapNemotronH(const Mapper& m, json* cfg) {
   for (int64_t i = 0; i < layers; ++i) {
     const auto k = static_cast<size_t>(i);
     if (kv[k] > 0 && ff[k] > 0) {
-      m.Fail("feed_forward_length", fmt::format("[{}] and attention.head_count_kv[{}] are both set: "
-                                                "a {} layer holds one block",
-                                                i, i, m.arch()));
+      m.Fail("feed_forward_length",
+             fmt::format("[{}] and attention.head_count_kv[{}] are both set: "
+                         "a {} layer holds one block",
+                         i, i, m.arch()));
     }
     pattern += kv[k] > 0 ? '*' : ff[k] > 0 ? (moe ? 'E' : '-') : 'M';
   }
@@ -129,7 +131,8 @@ void MapNemotronH(const Mapper& m, json* cfg) {
     }
     c["n_routed_experts"] = m.Required("expert_count");
     c["num_experts_per_tok"] = m.Required("expert_used_count");
-    c["moe_intermediate_size"] = m.Int("expert_feed_forward_length").value_or(Uniform(m, "feed_forward_length", ff));
+    c["moe_intermediate_size"] =
+        m.Int("expert_feed_forward_length").value_or(Uniform(m, "feed_forward_length", ff));
     c["n_shared_experts"] = m.Int("expert_shared_count").value_or(0);
     if (auto s = m.Int("expert_shared_feed_forward_length")) {
       c["moe_shared_expert_intermediate_size"] = *s;
@@ -137,8 +140,9 @@ void MapNemotronH(const Mapper& m, json* cfg) {
   } else {
     c["intermediate_size"] = Uniform(m, "feed_forward_length", ff);
   }
-  MapMamba2Keys(m, cfg, {"ssm_state_size", "mamba_num_heads", "mamba_head_dim", "n_groups",
-                         "conv_kernel", "use_conv_bias", "mamba_proj_bias"});
+  MapMamba2Keys(m, cfg,
+                {"ssm_state_size", "mamba_num_heads", "mamba_head_dim", "n_groups", "conv_kernel",
+                 "use_conv_bias", "mamba_proj_bias"});
 }
 
 // granitehybrid (Granite 4.0-H): attention where head_count_kv > 0, Mamba-2 elsewhere; every
@@ -166,8 +170,9 @@ void MapGraniteHybrid(const Mapper& m, json* cfg) {
   if (experts > 0) {
     c["num_experts_per_tok"] = m.Required("expert_used_count");
   }
-  MapMamba2Keys(m, cfg, {"mamba_d_state", "mamba_n_heads", "mamba_d_head", "mamba_n_groups",
-                         "mamba_d_conv", "mamba_conv_bias", "mamba_proj_bias"});
+  MapMamba2Keys(m, cfg,
+                {"mamba_d_state", "mamba_n_heads", "mamba_d_head", "mamba_n_groups", "mamba_d_conv",
+                 "mamba_conv_bias", "mamba_proj_bias"});
 }
 
 // lfm2: attention where head_count_kv > 0, gated short convolutions elsewhere. The converter
@@ -197,8 +202,9 @@ void MapFalconH1(const Mapper& m, json* cfg) {
   MapHybridAttention(m, cfg, PerLayerOrZero(m, "attention.head_count_kv", layers));
   c["intermediate_size"] = m.Required("feed_forward_length");
   c["mlp_bias"] = m.AnyLayerHas(layers, "ffn_up.bias");
-  MapMamba2Keys(m, cfg, {"mamba_d_state", "mamba_n_heads", "mamba_d_head", "mamba_n_groups",
-                         "mamba_d_conv", "mamba_conv_bias", "mamba_proj_bias"});
+  MapMamba2Keys(m, cfg,
+                {"mamba_d_state", "mamba_n_heads", "mamba_d_head", "mamba_n_groups", "mamba_d_conv",
+                 "mamba_conv_bias", "mamba_proj_bias"});
   c["mamba_d_ssm"] = m.Required("ssm.inner_size");
   c["mamba_rms_norm"] = m.AnyLayerHas(layers, "ssm_norm.weight");
 }
@@ -206,7 +212,8 @@ void MapFalconH1(const Mapper& m, json* cfg) {
 // The (period, offset) whose layers i % period == offset are exactly those `on` marks, the
 // smallest period first; none marked: a period past the layers. Jamba's config places its
 // attention and MoE layers this way; the file marks them layer by layer.
-std::pair<int64_t, int64_t> PeriodOf(const Mapper& m, const std::string& key, const std::vector<bool>& on) {
+std::pair<int64_t, int64_t> PeriodOf(const Mapper& m, const std::string& key,
+                                     const std::vector<bool>& on) {
   const auto n = static_cast<int64_t>(on.size());
   if (std::none_of(on.begin(), on.end(), [](bool b) { return b; })) {
     return {n + 1, n};
@@ -280,7 +287,8 @@ void MapQwen3Next(const Mapper& m, json* cfg) {
     c["mtp_num_hidden_layers"] = mtp;
   }
   MapTransformer(m, cfg);
-  c["intermediate_size"] = m.Int("feed_forward_length").value_or(m.Int("expert_feed_forward_length").value_or(0));
+  c["intermediate_size"] =
+      m.Int("feed_forward_length").value_or(m.Int("expert_feed_forward_length").value_or(0));
   if (auto interval = m.Int("full_attention_interval")) {
     c["full_attention_interval"] = *interval;
   }
@@ -344,8 +352,9 @@ void MapGemma3n(const Mapper& m, json* cfg) {
 // mamba2: Mamba-2 layers only; the converter's context_length (2^20) is a placeholder.
 void MapMamba2(const Mapper& m, json* cfg) {
   cfg->erase("max_position_embeddings");
-  MapMamba2Keys(m, cfg, {"state_size", "num_heads", "head_dim", "n_groups", "conv_kernel",
-                         "use_conv_bias", "use_bias"});
+  MapMamba2Keys(m, cfg,
+                {"state_size", "num_heads", "head_dim", "n_groups", "conv_kernel", "use_conv_bias",
+                 "use_bias"});
 }
 
 // mamba: Mamba-1 layers only; time_step_rank is Δ's rank here.

@@ -13,8 +13,8 @@
 #include "slmroof/errors.hpp"
 #include "slmroof/gguf_summary.hpp"
 #include "slmroof/io/gguf.hpp"
-#include "slmroof/limits.hpp"
 #include "slmroof/io/model_reader.hpp"
+#include "slmroof/limits.hpp"
 #include "slmroof/text.hpp"
 #include "slmroof/weights.hpp"
 
@@ -61,7 +61,8 @@ std::optional<int64_t> Mapper::Int(const std::string& key) const {
     return std::nullopt;
   }
   if (kv->value.is_array()) {
-    Fail(key, fmt::format("holds one value per layer, which slmroof does not map for {} yet", arch_));
+    Fail(key,
+         fmt::format("holds one value per layer, which slmroof does not map for {} yet", arch_));
   }
   if (!kv->value.is_number_integer()) {
     Fail(key, fmt::format("must be an integer, got {}", DescribeJson(kv->value)));
@@ -72,7 +73,8 @@ std::optional<int64_t> Mapper::Int(const std::string& key) const {
 int64_t Mapper::Required(const std::string& key) const {
   const std::optional<int64_t> v = Int(key);
   if (!v) {
-    throw InputError(fmt::format("{}: the metadata has no {}.{}", OneLine(f_.path, 200), arch_, key));
+    throw InputError(
+        fmt::format("{}: the metadata has no {}.{}", OneLine(f_.path, 200), arch_, key));
   }
   return *v;
 }
@@ -103,7 +105,8 @@ std::optional<std::vector<int64_t>> Mapper::PerLayer(const std::string& key, int
   return out;
 }
 
-std::optional<std::vector<bool>> Mapper::PerLayerBool(const std::string& key, int64_t layers) const {
+std::optional<std::vector<bool>> Mapper::PerLayerBool(const std::string& key,
+                                                      int64_t layers) const {
   const GgufKv* kv = Find(key);
   if (kv == nullptr) {
     return std::nullopt;
@@ -250,8 +253,8 @@ ModelSpec ModelFromGguf(const GgufFile& f, const std::string& name) {
   ValidateModel(model, f.path);
   // llama.cpp's converter splits MLA's kv_b into attn_k_b and attn_v_b (older files keep
   // attn_kv_b): the layers then list the two.
-  model.split_kv_b = m.Tensor("blk.0.attn_k_b.weight") != nullptr &&
-                     m.Tensor("blk.0.attn_kv_b.weight") == nullptr;
+  model.split_kv_b =
+      m.Tensor("blk.0.attn_k_b.weight") != nullptr && m.Tensor("blk.0.attn_kv_b.weight") == nullptr;
   model.delta_layout = DeltaLayoutOf(m, model);
 
   // Every matrix the layers imply must be in the file, with the same elements; 1-D tensors
