@@ -10,7 +10,14 @@ namespace {
 
 using nlohmann::json;
 using testing::GgufWriter;
-using namespace testing::gguf_arch;
+using testing::gguf_arch::AddTensors;
+using testing::gguf_arch::EndsWith;
+using testing::gguf_arch::ExpectSameAsConfig;
+using testing::gguf_arch::FromConfig;
+using testing::gguf_arch::kF16;
+using testing::gguf_arch::Shrunk;
+using testing::gguf_arch::TransformerKeys;
+using testing::gguf_arch::WeightBytesOf;
 
 TEST(GgufArch, Qwen3MoeEveryExpertAtItsType) {
   const json cfg = Shrunk("qwen3-30b-a3b", {{"hidden_size", 256},

@@ -10,7 +10,12 @@ namespace {
 
 using nlohmann::json;
 using testing::GgufWriter;
-using namespace testing::gguf_arch;
+using testing::gguf_arch::AddTensors;
+using testing::gguf_arch::EndsWith;
+using testing::gguf_arch::ExpectSameAsConfig;
+using testing::gguf_arch::FromConfig;
+using testing::gguf_arch::Shrunk;
+using testing::gguf_arch::SsmKeys;
 
 TEST(GgufArch, NemotronHPerLayerArrays) {
   const json cfg = Shrunk("nemotron-h-4b", {{"hidden_size", 256},
