@@ -30,20 +30,31 @@ Category CategoryOf(TensorRole role, bool fused_qkv) {
                                                                         : Category::kAttnK;
     case TensorRole::kAttnV:
     case TensorRole::kAttnKvB:
+    case TensorRole::kSsmQkv:  // a DeltaNet layer's attn_qkv matches "attn_qkv.weight"
       return Category::kAttnV;
     case TensorRole::kAttnOutput:
       return Category::kAttnOutput;
+    // tensor_get_category matches "ffn_up", "ffn_gate" and "ffn_down" anywhere in the name: the
+    // routed (_exps) and shared (_shexp) experts take the dense FFN's rules.
     case TensorRole::kFfnUp:
+    case TensorRole::kFfnUpExps:
       return Category::kFfnUp;
     case TensorRole::kFfnGate:
+    case TensorRole::kFfnGateExps:
       return Category::kFfnGate;
     case TensorRole::kFfnDown:
+    case TensorRole::kFfnDownExps:
       return Category::kFfnDown;
     case TensorRole::kAttnQA:
     case TensorRole::kAttnQB:
     case TensorRole::kAttnKvA:
+    case TensorRole::kAttnKB:  // attn_k_b and attn_v_b match no category's name
+    case TensorRole::kAttnVB:
     case TensorRole::kSsmIn:
     case TensorRole::kSsmOut:
+    case TensorRole::kSsmGate:
+    case TensorRole::kSsmAlpha:
+    case TensorRole::kSsmBeta:
     case TensorRole::kSsmX:
     case TensorRole::kSsmDt:
     case TensorRole::kPerLayerGate:

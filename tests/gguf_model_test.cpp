@@ -170,7 +170,7 @@ TEST(GgufModel, RefusesWhatItCannotMap) {
   GgufWriter other;
   other.Str("general.architecture", "rwkv7");
   EXPECT_EQ(Error(other).rfind("t.gguf: general.architecture is 'rwkv7', which slmroof does not map "
-                               "to a model yet (mapped: gemma, ",
+                               "to a model yet (mapped: deepseek2, falcon-h1, gemma, ",
                                0),
             0U)
       << Error(other);

@@ -57,6 +57,15 @@ class GgufWriter {
     }
     ++kv_count_;
   }
+  void ArrBool(const std::string& key, const std::vector<bool>& values) {
+    Key(key, 9);
+    Put(&kv_, uint32_t{7});
+    Put(&kv_, static_cast<uint64_t>(values.size()));
+    for (bool v : values) {
+      kv_.push_back(static_cast<char>(v ? 1 : 0));
+    }
+    ++kv_count_;
+  }
   void ArrStr(const std::string& key, const std::vector<std::string>& values) {
     Key(key, 9);
     Put(&kv_, uint32_t{8});

@@ -47,6 +47,15 @@ enum class FfnKind { kGated, kMlp };
 /// The FFN's non-linearity.
 enum class Activation { kSilu, kGelu, kGeluTanh, kRelu, kReluSquared };
 
+/// How a file holds a Gated DeltaNet layer's input projection (docs/gguf.md): one matrix (a
+/// config's description), or the tensors llama.cpp's converters split it into.
+enum class DeltaNetLayout {
+  kFused,             ///< ssm_in: q, k, v, z, β and α rows
+  kQkvzBa,            ///< ssm_in (q, k, v, z) + ssm_beta_alpha (older Qwen3-Next files)
+  kQkvGateBa,         ///< attn_qkv + attn_gate (z) + ssm_beta_alpha (Qwen3-Next)
+  kQkvGateAlphaBeta,  ///< attn_qkv + attn_gate + ssm_beta + ssm_alpha (Qwen3.5)
+};
+
 /// One layer's feed-forward block (docs/cost-model.md §6).
 struct FfnSpec {
   FfnKind kind = FfnKind::kGated;
@@ -190,6 +199,11 @@ struct ModelSpec {
   /// Bytes of a GGUF file's tensors the cost model has no place for (llama.cpp's rope_freqs):
   /// held in memory, never streamed.
   double extra_weight_bytes = 0;
+  /// MLA's kv_b is held as two tensors, attn_k_b (W_UK, rows of qk_nope_head_dim) and attn_v_b
+  /// (W_UV), each at its own type, as llama.cpp's converter writes GGUF files (docs/gguf.md).
+  bool split_kv_b = false;
+  /// The tensors a Gated DeltaNet layer's input projection is held in, each at its own type.
+  DeltaNetLayout delta_layout = DeltaNetLayout::kFused;
 
   int64_t NumLayers() const;
 };

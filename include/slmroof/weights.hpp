@@ -27,12 +27,21 @@ enum class TensorRole {
   kAttnQB,   ///< MLA query up-projection
   kAttnKvA,  ///< MLA joint KV down-projection (with the decoupled RoPE key)
   kAttnKvB,  ///< MLA KV up-projection (W_UK and W_UV)
-  kFfnGate,
+  kAttnKB,   ///< MLA W_UK alone, where a file splits kv_b (attn_k_b, ModelSpec::split_kv_b)
+  kAttnVB,   ///< MLA W_UV alone (attn_v_b)
+  kFfnGate,  ///< a dense FFN's or the shared experts' gate projection
   kFfnUp,
   kFfnDown,
   kFfnRouter,
+  kFfnGateExps,  ///< the routed experts' gate projections, stacked in one tensor (ffn_gate_exps)
+  kFfnUpExps,    ///< the routed experts' up projections (ffn_up_exps)
+  kFfnDownExps,  ///< the routed experts' down projections (ffn_down_exps)
   kSsmIn,    ///< a recurrent mixer's input projection (Mamba in_proj, DeltaNet qkvz/ba, LFM2 in_proj)
   kSsmOut,   ///< its output projection
+  kSsmQkv,   ///< a DeltaNet layer's q, k, v rows held apart (attn_qkv; ModelSpec::delta_layout)
+  kSsmGate,  ///< its z (output gate) rows held apart (attn_gate)
+  kSsmAlpha, ///< its α rows, or α and β together (ssm_alpha, ssm_beta_alpha)
+  kSsmBeta,  ///< its β rows (ssm_beta)
   kSsmX,     ///< Mamba-1 x_proj (Δ, B, C)
   kSsmDt,    ///< Mamba-1 dt_proj
   kSsmConv,  ///< depthwise causal-convolution taps (kept in float: too short a row to quantize)
@@ -45,8 +54,9 @@ enum class TensorRole {
   kAdapterUp,  ///< Zamba2's LoRA up-projections (rows of the rank r)
 };
 // One role holds tensors of one row length per layer, so a type's block fallback (§2.2) is the
-// same for all of them.
-inline constexpr int kTensorRoleCount = 26;
+// same for all of them; routed and shared experts have roles of their own, since files store
+// them at different types.
+inline constexpr int kTensorRoleCount = 35;
 
 /// GGUF-style name of a role ("attn_v", "ffn_down").
 std::string_view TensorRoleName(TensorRole role);

@@ -12,8 +12,28 @@ void Builder::AddGatedDeltaNet(const DeltaNetSpec& g, const std::string& p, int6
   const double qk = hk * dk;
   const double v = hv * dv;
   const double c = static_cast<double>(g.chunk_size);
-  // q, k, v, z and the two gates β, α per value head, from one projection.
-  AddLinear(p + "delta_in", TensorRole::kSsmIn, d_, 2 * qk + 2 * v + 2 * hv, false);
+  // q, k, v, z and the two gates β, α per value head, from one projection, or from the tensors
+  // a file splits it into (ModelSpec::delta_layout), each at its own type.
+  switch (model_.delta_layout) {
+    case DeltaNetLayout::kFused:
+      AddLinear(p + "delta_in", TensorRole::kSsmIn, d_, 2 * qk + 2 * v + 2 * hv, false);
+      break;
+    case DeltaNetLayout::kQkvzBa:
+      AddLinear(p + "delta_in", TensorRole::kSsmIn, d_, 2 * qk + 2 * v, false);
+      AddLinear(p + "delta_ba", TensorRole::kSsmAlpha, d_, 2 * hv, false);
+      break;
+    case DeltaNetLayout::kQkvGateBa:
+    case DeltaNetLayout::kQkvGateAlphaBeta:
+      AddLinear(p + "delta_qkv", TensorRole::kSsmQkv, d_, 2 * qk + v, false);
+      AddLinear(p + "delta_gate", TensorRole::kSsmGate, d_, v, false);
+      if (model_.delta_layout == DeltaNetLayout::kQkvGateBa) {
+        AddLinear(p + "delta_ba", TensorRole::kSsmAlpha, d_, 2 * hv, false);
+      } else {
+        AddLinear(p + "delta_beta", TensorRole::kSsmBeta, d_, hv, false);
+        AddLinear(p + "delta_alpha", TensorRole::kSsmAlpha, d_, hv, false);
+      }
+      break;
+  }
   AddCausalConv(p + "delta_conv", 2 * qk + v, static_cast<double>(g.conv_kernel), false, true, 0, 0,
                 count);
   // Per value head and token. Decode: S ← α·S (dk·dv), S·k (2·dk·dv), the rank-1 correction

@@ -23,13 +23,20 @@ void Builder::AddMlaAttention(const AttentionSpec& a, const std::string& p, int6
   AddRope(p + "rope", (h + 1) * dr, dr, count);
   if (PhaseMla(s_, phase_) == MlaForm::kAbsorbed) {
     // §5.2: W_UK folded into the query, attention as MQA over the latent, W_UV after it.
-    AddLinear(p + "q_absorb", TensorRole::kAttnKvB, dn, dc, false, h);
+    // A file that splits kv_b holds W_UK and W_UV as tensors of their own types.
+    const bool split = model_.split_kv_b;
+    AddLinear(p + "q_absorb", split ? TensorRole::kAttnKB : TensorRole::kAttnKvB, dn, dc, false, h);
     AddKvWrite(p + "kv_write", dc + dr, count);
     AddAttentionCore(p, h, 1, dc + dr, dc, true, a.sliding_window, count);
-    AddLinear(p + "v_absorb", TensorRole::kAttnKvB, dc, dv, false, h);
+    AddLinear(p + "v_absorb", split ? TensorRole::kAttnVB : TensorRole::kAttnKvB, dc, dv, false, h);
   } else {
     // §5.1: new tokens are decompressed into per-head keys and values, which are cached.
-    AddLinear(p + "kv_b_proj", TensorRole::kAttnKvB, dc, h * (dn + dv), false);
+    if (model_.split_kv_b) {
+      AddLinear(p + "k_b_proj", TensorRole::kAttnKB, dc, h * dn, false);
+      AddLinear(p + "v_b_proj", TensorRole::kAttnVB, dc, h * dv, false);
+    } else {
+      AddLinear(p + "kv_b_proj", TensorRole::kAttnKvB, dc, h * (dn + dv), false);
+    }
     AddKvWrite(p + "kv_write", h * (dn + dr + dv), count);
     AddAttentionCore(p, h, h, dn + dr, dv, false, a.sliding_window, count);
   }

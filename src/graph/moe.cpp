@@ -46,16 +46,16 @@ void Builder::AddMoe(const FfnSpec& f, const std::string& p, int64_t count) {
   }
   const double act = ActivationFlops(f.activation);
   if (f.kind == FfnKind::kGated) {
-    AddExpertLinear(p + "experts.gate_proj", TensorRole::kFfnGate, f, d_, ie);
-    AddExpertLinear(p + "experts.up_proj", TensorRole::kFfnUp, f, d_, ie);
+    AddExpertLinear(p + "experts.gate_proj", TensorRole::kFfnGateExps, f, d_, ie);
+    AddExpertLinear(p + "experts.up_proj", TensorRole::kFfnUpExps, f, d_, ie);
     Add({p + "experts.act_mul", OpKind::kActivation, count, k * t_ * ie * (act + 1), {},
          3 * k * t_ * ie * ba_, {}, Precision::kFp32, {}, {}});
   } else {
-    AddExpertLinear(p + "experts.up_proj", TensorRole::kFfnUp, f, d_, ie);
+    AddExpertLinear(p + "experts.up_proj", TensorRole::kFfnUpExps, f, d_, ie);
     Add({p + "experts.act", OpKind::kActivation, count, k * t_ * ie * act, {},
          2 * k * t_ * ie * ba_, {}, Precision::kFp32, {}, {}});
   }
-  AddExpertLinear(p + "experts.down_proj", TensorRole::kFfnDown, f, ie, d_);
+  AddExpertLinear(p + "experts.down_proj", TensorRole::kFfnDownExps, f, ie, d_);
   // Each token's k expert rows scaled by their weights and summed (2 FLOP per element), plus
   // the shared experts' row (1 FLOP); reads those rows, writes one.
   const double rows = k + (shared ? 1.0 : 0.0);

@@ -8,85 +8,213 @@
 
 #include <fmt/format.h>
 
+#include "io/gguf_mapper.hpp"
 #include "io/model_common.hpp"
 #include "slmroof/errors.hpp"
 #include "slmroof/gguf_summary.hpp"
 #include "slmroof/io/gguf.hpp"
 #include "slmroof/io/model_reader.hpp"
+#include "slmroof/limits.hpp"
 #include "slmroof/text.hpp"
 #include "slmroof/weights.hpp"
 
 namespace slmroof {
 
-namespace {
-
 using nlohmann::json;
 
-// general.architecture → the transformers model_type whose reader applies (llama.cpp's
-// LLM_ARCH names, llama-arch.cpp). Architectures with per-layer arrays, experts or recurrent
-// layers are not mapped yet.
-const std::map<std::string, std::string>& Architectures() {
-  static const std::map<std::string, std::string> kMap = {
-      {"llama", "llama"},     {"qwen2", "qwen2"},     {"qwen3", "qwen3"},
-      {"phi3", "phi3"},       {"gemma", "gemma"},     {"gemma2", "gemma2"},
-      {"gemma3", "gemma3_text"}, {"granite", "granite"}, {"olmo2", "olmo2"},
-      {"stablelm", "stablelm"}, {"smollm3", "smollm3"}};
-  return kMap;
+namespace gguf_detail {
+
+Mapper::Mapper(const GgufFile& f, std::string arch) : f_(f), arch_(std::move(arch)) {
+  // MoE files hold thousands of tensors: one lookup table instead of a scan per name. The
+  // first of two tensors of one name wins, as a scan would find it.
+  tensors_.reserve(f.tensors.size());
+  for (const GgufTensor& t : f.tensors) {
+    tensors_.emplace(t.name, &t);
+  }
 }
 
-class Mapper {
- public:
-  Mapper(const GgufFile& f, std::string arch) : f_(f), arch_(std::move(arch)) {}
+const GgufTensor* Mapper::Tensor(const std::string& name) const {
+  const auto it = tensors_.find(name);
+  return it == tensors_.end() ? nullptr : it->second;
+}
 
-  const GgufTensor* Tensor(const std::string& name) const {
-    for (const GgufTensor& t : f_.tensors) {
-      if (t.name == name) {
-        return &t;
+bool Mapper::AnyLayerHas(int64_t layers, const std::string& suffix) const {
+  for (int64_t i = 0; i < layers; ++i) {
+    if (Tensor(fmt::format("blk.{}.{}", i, suffix)) != nullptr) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const GgufKv* Mapper::Find(const std::string& key) const { return f_.Find(arch_ + "." + key); }
+
+bool Mapper::Has(const std::string& key) const { return Find(key) != nullptr; }
+
+void Mapper::Fail(const std::string& key, const std::string& what) const {
+  throw InputError(fmt::format("{}: {}.{} {}", OneLine(f_.path, 200), arch_, key, what));
+}
+
+std::optional<int64_t> Mapper::Int(const std::string& key) const {
+  const GgufKv* kv = Find(key);
+  if (kv == nullptr) {
+    return std::nullopt;
+  }
+  if (kv->value.is_array()) {
+    Fail(key,
+         fmt::format("holds one value per layer, which slmroof does not map for {} yet", arch_));
+  }
+  if (!kv->value.is_number_integer()) {
+    Fail(key, fmt::format("must be an integer, got {}", DescribeJson(kv->value)));
+  }
+  return kv->value.get<int64_t>();
+}
+
+int64_t Mapper::Required(const std::string& key) const {
+  const std::optional<int64_t> v = Int(key);
+  if (!v) {
+    throw InputError(
+        fmt::format("{}: the metadata has no {}.{}", OneLine(f_.path, 200), arch_, key));
+  }
+  return *v;
+}
+
+std::optional<std::vector<int64_t>> Mapper::PerLayer(const std::string& key, int64_t layers) const {
+  const GgufKv* kv = Find(key);
+  if (kv == nullptr) {
+    return std::nullopt;
+  }
+  const json& v = kv->value;
+  if (v.is_number_integer()) {
+    return std::vector<int64_t>(static_cast<size_t>(layers), v.get<int64_t>());
+  }
+  if (!v.is_array()) {
+    Fail(key, fmt::format("must be an integer or one integer per layer, got {}", DescribeJson(v)));
+  }
+  if (v.size() != static_cast<size_t>(layers)) {
+    Fail(key, fmt::format("holds {} values for {} layers (block_count)", kv->count, layers));
+  }
+  std::vector<int64_t> out;
+  out.reserve(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_number_integer()) {
+      Fail(key, fmt::format("[{}] must be an integer, got {}", i, DescribeJson(v[i])));
+    }
+    out.push_back(v[i].get<int64_t>());
+  }
+  return out;
+}
+
+std::optional<std::vector<bool>> Mapper::PerLayerBool(const std::string& key,
+                                                      int64_t layers) const {
+  const GgufKv* kv = Find(key);
+  if (kv == nullptr) {
+    return std::nullopt;
+  }
+  const json& v = kv->value;
+  if (!v.is_array()) {
+    Fail(key, fmt::format("must hold one bool per layer, got {}", DescribeJson(v)));
+  }
+  if (v.size() != static_cast<size_t>(layers)) {
+    Fail(key, fmt::format("holds {} values for {} layers (block_count)", kv->count, layers));
+  }
+  std::vector<bool> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_boolean()) {
+      Fail(key, fmt::format("[{}] must be a bool, got {}", i, DescribeJson(v[i])));
+    }
+    out.push_back(v[i].get<bool>());
+  }
+  return out;
+}
+
+std::optional<double> Mapper::Number(const std::string& key) const {
+  const GgufKv* kv = Find(key);
+  if (kv == nullptr) {
+    return std::nullopt;
+  }
+  if (kv->value.is_boolean()) {
+    return kv->value.get<bool>() ? 1.0 : 0.0;
+  }
+  if (!kv->value.is_number()) {
+    Fail(key, fmt::format("must be a number, got {}", DescribeJson(kv->value)));
+  }
+  return kv->value.get<double>();
+}
+
+std::optional<bool> Mapper::Bool(const std::string& key) const {
+  const GgufKv* kv = Find(key);
+  if (kv == nullptr) {
+    return std::nullopt;
+  }
+  if (kv->value.is_boolean()) {
+    return kv->value.get<bool>();
+  }
+  if (kv->value.is_number_integer()) {
+    return kv->value.get<int64_t>() != 0;
+  }
+  Fail(key, fmt::format("must be a bool, got {}", DescribeJson(kv->value)));
+}
+
+}  // namespace gguf_detail
+
+namespace {
+
+using gguf_detail::GgufArch;
+using gguf_detail::Mapper;
+
+// Recurrent layers' A, D and gated-norm scales are 2-D in llama.cpp's files ({1, H}, {N, E},
+// {E/G, G}), and so are the biases of stacked experts ({width, E}), but they are among the
+// per-layer vectors the layers count (docs/cost-model.md §11, §6.3).
+bool IsLayerVector(const std::string& name) {
+  for (const char* tail : {".ssm_a", ".ssm_d", ".ssm_norm.weight", ".bias"}) {
+    const std::string t = tail;
+    if (name.size() >= t.size() && name.compare(name.size() - t.size(), t.size(), t) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The tensors llama.cpp's converters split a Gated DeltaNet layer's input projection into, as
+// the first such layer holds them; kFused (one ssm_in) when it holds none of the split names.
+DeltaNetLayout DeltaLayoutOf(const Mapper& m, const ModelSpec& model) {
+  int64_t il = 0;
+  for (const LayerGroup& g : model.groups) {
+    if (g.layer.mixer == MixerKind::kGatedDeltaNet) {
+      auto has = [&](const char* suffix) {
+        return m.Tensor(fmt::format("blk.{}.{}.weight", il, suffix)) != nullptr;
+      };
+      if (has("attn_qkv")) {
+        return has("ssm_beta") ? DeltaNetLayout::kQkvGateAlphaBeta : DeltaNetLayout::kQkvGateBa;
       }
+      return has("ssm_beta_alpha") ? DeltaNetLayout::kQkvzBa : DeltaNetLayout::kFused;
     }
-    return nullptr;
+    il += g.repeat;
   }
+  return DeltaNetLayout::kFused;
+}
 
-  // {arch}.<key> as a scalar integer; absent: nullopt; an array: an error (per-layer values).
-  std::optional<int64_t> Int(const std::string& key) const {
-    const GgufKv* kv = f_.Find(arch_ + "." + key);
-    if (kv == nullptr) {
-      return std::nullopt;
+const GgufArch* FindArch(const std::string& arch) {
+  for (const GgufArch& a : gguf_detail::GgufArchitectures()) {
+    if (arch == a.arch) {
+      return &a;
     }
-    if (kv->value.is_array()) {
-      throw InputError(fmt::format("{}: {}.{} holds one value per layer, which slmroof does not "
-                                   "map for {} yet",
-                                   OneLine(f_.path, 200), arch_, key, arch_));
-    }
-    if (!kv->value.is_number_integer()) {
-      throw InputError(fmt::format("{}: {}.{} must be an integer, got {}", OneLine(f_.path, 200),
-                                   arch_, key, DescribeJson(kv->value)));
-    }
-    return kv->value.get<int64_t>();
   }
-  int64_t Required(const std::string& key) const {
-    const std::optional<int64_t> v = Int(key);
-    if (!v) {
-      throw InputError(fmt::format("{}: the metadata has no {}.{}", OneLine(f_.path, 200), arch_, key));
-    }
-    return *v;
-  }
-
- private:
-  const GgufFile& f_;
-  std::string arch_;
-};
+  return nullptr;
+}
 
 }  // namespace
 
 ModelSpec ModelFromGguf(const GgufFile& f, const std::string& name) {
   const std::string arch = f.Architecture();
-  const auto it = Architectures().find(arch);
-  if (it == Architectures().end()) {
+  const GgufArch* mapped = FindArch(arch);
+  if (mapped == nullptr) {
     std::vector<std::string> known;
-    for (const auto& [a, t] : Architectures()) {
-      known.push_back(a);
+    for (const GgufArch& a : gguf_detail::GgufArchitectures()) {
+      known.emplace_back(a.arch);
     }
+    std::sort(known.begin(), known.end());
     throw InputError(fmt::format("{}: general.architecture is {}, which slmroof does not map to a "
                                  "model yet (mapped: {})",
                                  OneLine(f.path, 200), arch.empty() ? "missing" : Excerpt(arch),
@@ -94,40 +222,25 @@ ModelSpec ModelFromGguf(const GgufFile& f, const std::string& name) {
   }
   const Mapper m(f, arch);
   json cfg;
-  cfg["model_type"] = it->second;
+  cfg["model_type"] = mapped->model_type;
   const GgufTensor* embd = m.Tensor("token_embd.weight");
   if (embd == nullptr || embd->ne.size() != 2) {
     throw InputError(fmt::format("{}: the file has no 2-D token_embd.weight", OneLine(f.path, 200)));
   }
   cfg["vocab_size"] = embd->ne[1];
   cfg["hidden_size"] = m.Required("embedding_length");
-  cfg["num_hidden_layers"] = m.Required("block_count");
-  cfg["num_attention_heads"] = m.Required("attention.head_count");
-  if (auto kv = m.Int("attention.head_count_kv")) {
-    cfg["num_key_value_heads"] = *kv;
+  // Bounded before any per-layer array or tensor name is built from it.
+  const int64_t layers = m.Required("block_count");
+  if (layers < limits::kLayers.min || layers > limits::kLayers.max) {
+    m.Fail("block_count", fmt::format("is {}; expected {} to {}", layers, limits::kLayers.min,
+                                      limits::kLayers.max));
   }
-  cfg["intermediate_size"] = m.Required("feed_forward_length");
+  cfg["num_hidden_layers"] = layers;
   if (auto c = m.Int("context_length")) {
     cfg["max_position_embeddings"] = *c;
   }
-  const int64_t heads = cfg["num_attention_heads"].get<int64_t>();
-  const int64_t hidden = cfg["hidden_size"].get<int64_t>();
-  const int64_t head_dim = m.Int("attention.key_length").value_or(heads > 0 ? hidden / heads : 0);
-  if (m.Int("attention.key_length")) {
-    cfg["head_dim"] = head_dim;
-  }
-  if (auto rope = m.Int("rope.dimension_count"); rope && head_dim > 0) {
-    cfg["partial_rotary_factor"] = static_cast<double>(*rope) / static_cast<double>(head_dim);
-  }
-  if (auto w = m.Int("attention.sliding_window")) {
-    cfg["sliding_window"] = *w;
-    if (arch == "qwen2" || arch == "qwen3") {
-      cfg["use_sliding_window"] = true;
-    }
-  }
   cfg["tie_word_embeddings"] = m.Tensor("output.weight") == nullptr;
-  cfg["attention_bias"] = m.Tensor("blk.0.attn_output.bias") != nullptr;
-  cfg["mlp_bias"] = m.Tensor("blk.0.ffn_up.bias") != nullptr;
+  mapped->map(m, &cfg);
 
   JsonFields fields(fmt::format("{} (GGUF metadata)", f.path));
   ModelSpec model = reader::ReadHfConfig(fields, cfg, name, "");
@@ -138,6 +251,11 @@ ModelSpec ModelFromGguf(const GgufFile& f, const std::string& name) {
   model.display_name = name;
   model.source = f.path;
   ValidateModel(model, f.path);
+  // llama.cpp's converter splits MLA's kv_b into attn_k_b and attn_v_b (older files keep
+  // attn_kv_b): the layers then list the two.
+  model.split_kv_b =
+      m.Tensor("blk.0.attn_k_b.weight") != nullptr && m.Tensor("blk.0.attn_kv_b.weight") == nullptr;
+  model.delta_layout = DeltaLayoutOf(m, model);
 
   // Every matrix the layers imply must be in the file, with the same elements; 1-D tensors
   // (norms, biases) are F32 in GGUF files and summed below.
@@ -170,7 +288,7 @@ ModelSpec ModelFromGguf(const GgufFile& f, const std::string& name) {
   std::vector<std::string> unplaced;
   for (const GgufTensor& t : f.tensors) {
     file_bytes += static_cast<double>(t.bytes);
-    if (t.ne.size() > 1 && matched.count(t.name) == 0) {
+    if (t.ne.size() > 1 && matched.count(t.name) == 0 && !IsLayerVector(t.name)) {
       unplaced.push_back(t.name);
     }
   }
