@@ -18,8 +18,10 @@
 #include "gguf_writer.hpp"
 #include "slmroof/engine.hpp"
 #include "slmroof/graph.hpp"
+#include "slmroof/gguf_summary.hpp"
 #include "slmroof/io/gguf.hpp"
 #include "slmroof/io/model_reader.hpp"
+#include "slmroof/plan.hpp"
 #include "slmroof/presets.hpp"
 #include "slmroof/weights.hpp"
 
@@ -146,7 +148,90 @@ inline double TensorBytes(const GgufFile& f) {
   return b;
 }
 
-// The three checks of this file; returns the model read back.
+// inspect's summary, field by field, against sums taken here from the file's own tensor table:
+// every (role, type) group and every role with its tensors, elements and bytes, the totals, the
+// bits per weight, and the architecture's keys among the cost metadata.
+inline void ExpectInspectFields(const GgufFile& f, const std::string& arch) {
+  const GgufSummary s = Summarize(f);
+  EXPECT_EQ(s.architecture, arch);
+  struct Sum {
+    int64_t tensors = 0;
+    double elements = 0;
+    double bytes = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Sum> groups;
+  std::map<std::string, Sum> roles;
+  double elements = 0, bytes = 0;
+  for (const GgufTensor& t : f.tensors) {
+    std::string role = t.name;
+    if (role.rfind("blk.", 0) == 0) {
+      role = role.substr(role.find('.', 4) + 1);
+    }
+    for (Sum* x : {&groups[{role, t.type->name}], &roles[role]}) {
+      x->tensors += 1;
+      x->elements += t.elements();
+      x->bytes += static_cast<double>(t.bytes);
+    }
+    elements += t.elements();
+    bytes += static_cast<double>(t.bytes);
+  }
+  EXPECT_EQ(s.groups.size(), groups.size());
+  for (const GgufGroup& g : s.groups) {
+    const auto it = groups.find({g.role, g.type});
+    ASSERT_NE(it, groups.end()) << g.role << " " << g.type;
+    EXPECT_EQ(g.tensors, it->second.tensors) << g.role << " " << g.type;
+    EXPECT_DOUBLE_EQ(g.elements, it->second.elements) << g.role << " " << g.type;
+    EXPECT_DOUBLE_EQ(g.bytes, it->second.bytes) << g.role << " " << g.type;
+  }
+  EXPECT_EQ(s.roles.size(), roles.size());
+  for (const GgufRole& r : s.roles) {
+    const auto it = roles.find(r.role);
+    ASSERT_NE(it, roles.end()) << r.role;
+    EXPECT_EQ(r.tensors, it->second.tensors) << r.role;
+    EXPECT_DOUBLE_EQ(r.bytes, it->second.bytes) << r.role;
+    EXPECT_DOUBLE_EQ(r.bits_per_weight(), 8 * it->second.bytes / it->second.elements) << r.role;
+  }
+  EXPECT_DOUBLE_EQ(s.elements, elements);
+  EXPECT_DOUBLE_EQ(s.bytes, bytes);
+  EXPECT_DOUBLE_EQ(s.bits_per_weight(), 8 * bytes / elements);
+  size_t arch_keys = 0;
+  for (const GgufKv& kv : f.kv) {
+    arch_keys += kv.key.rfind(arch + ".", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(s.cost_keys.size(), arch_keys);
+  for (const GgufKv* kv : s.cost_keys) {
+    EXPECT_EQ(kv->key.rfind(arch + ".", 0), 0u) << kv->key;
+  }
+}
+
+// The config with the plan inspect --emit-plan writes (read back from its JSON) costs every
+// operator as the file does and holds the same weights, less the tensors the config does not
+// describe.
+inline void ExpectConfigPlusPlan(const ModelSpec& m, ModelSpec c, double file_bytes) {
+  c.stored_types.clear();
+  const QuantPlan plan = ParsePlan(PlanJson(PlanFromStoredTypes(m)), "emitted.json");
+  Scenario s, sc;
+  s.weights = StoredWeights(m, "");
+  sc.weights = ResolveWeights(
+      c, WithPlan(ParseWeightSetting("fp16"), std::make_shared<const QuantPlan>(plan)));
+  EXPECT_DOUBLE_EQ(WeightsInMemory(c, sc), file_bytes - m.extra_weight_bytes);
+  for (Phase phase : {Phase::kDecode, Phase::kPrefill}) {
+    s.seq_len = sc.seq_len = 64;
+    const auto a = BuildOperators(m, s, phase);
+    const auto b = BuildOperators(c, sc, phase);
+    EXPECT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+      EXPECT_EQ(a[i].name, b[i].name);
+      EXPECT_EQ(a[i].weight_type, b[i].weight_type) << a[i].name;
+      EXPECT_DOUBLE_EQ(a[i].bytes(), b[i].bytes()) << a[i].name;
+      EXPECT_DOUBLE_EQ(a[i].flops, b[i].flops) << a[i].name;
+    }
+  }
+}
+
+// The checks of this file (the layers, the weight bytes, every operator against the config with
+// the same types per tensor, inspect's fields, the config with the emitted plan); returns the
+// model read back.
 inline ModelSpec ExpectSameAsConfig(const GgufWriter& w, ModelSpec c,
                                     const std::map<std::string, std::string>& types) {
   const GgufFile f = ParseGguf(w.Build(), "t.gguf");
@@ -179,6 +264,10 @@ inline ModelSpec ExpectSameAsConfig(const GgufWriter& w, ModelSpec c,
       EXPECT_DOUBLE_EQ(ops[i].flops, from_config[i].flops) << ops[i].name;
     }
   }
+  // inspect's fields, and the config with the plan inspect --emit-plan writes.
+  const GgufKv* arch = f.Find("general.architecture");
+  ExpectInspectFields(f, arch != nullptr ? arch->value.get<std::string>() : "");
+  ExpectConfigPlusPlan(m, c, TensorBytes(f));
   return m;
 }
 
