@@ -131,16 +131,10 @@ PlanRule ParseRule(const json& r, const JsonFields& f, const std::string& path) 
     rule.layers = ParseLayerList(rule.layers_text, f, path + ".layers");
   }
   const std::string type = f.String(r, "type", path + ".type", limits::kMaxNameBytes);
-  rule.type = FindDType(type);
-  if (rule.type == nullptr) {
-    std::vector<std::string> names;
-    for (const DType& t : AllDTypes()) {
-      names.push_back(t.name);
-    }
-    const std::string hint = ClosestName(ToLower(type), names);
-    f.Fail(path + ".type", fmt::format("is {}, not a storage type{} (see 'slmroof list weights')",
-                                       Excerpt(type),
-                                       hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
+  try {
+    rule.type = &DTypeByName(type);
+  } catch (const UsageError& e) {
+    f.Fail(path + ".type", fmt::format("names an {}", e.what()));
   }
   return rule;
 }

@@ -29,16 +29,11 @@ constexpr size_t kMaxRows = 1000000;
 constexpr double kMaxScore = 1e15;
 
 const DType& TypeNamed(const std::string& name, const std::string& where) {
-  if (const DType* t = FindDType(name)) {
-    return *t;
+  try {
+    return DTypeByName(name);
+  } catch (const UsageError& e) {
+    throw InputError(fmt::format("{}: {}", where, e.what()));  // a file's field, not an option
   }
-  std::vector<std::string> names;
-  for (const DType& t : AllDTypes()) {
-    names.push_back(t.name);
-  }
-  const std::string hint = ClosestName(ToLower(name), names);
-  throw InputError(fmt::format("{}: {} is not a storage type{} (see 'slmroof list weights')", where,
-                               Excerpt(name), hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint)));
 }
 
 double ScoreValue(std::string_view text, const std::string& where) {

@@ -139,7 +139,7 @@ TEST(Plan, GroupsSelectByName) {
 
 TEST(Plan, ParseErrors) {
   EXPECT_EQ(ParseError(R"({"rules": [{"role": "attn_v", "type": "q9_k"}]})"),
-            "p.json: field 'rules[0].type' is 'q9_k', not a storage type; did you mean 'q6_k'? "
+            "p.json: field 'rules[0].type' names an unknown data type 'q9_k', did you mean 'q6_k'? "
             "(see 'slmroof list weights')");
   EXPECT_EQ(ParseError(R"({"rules": [{"roles": "attn_v", "type": "q8_0"}]})"),
             "p.json: field 'rules[0].roles' is not a rule field (tensors, role, layers, type, "

@@ -180,7 +180,7 @@ TEST(QuantPlan, ScoreErrors) {
             "s.csv:2: score '1e308' is not a number from -1e15 to 1e15");
   EXPECT_EQ(parse_error("tensor,type,score\nx,q4_0\n"), "s.csv:2: 2 fields, the header has 3");
   EXPECT_EQ(parse_error("tensor,type,score\nx,q5_q,1\n"),
-            "s.csv:2: 'q5_q' is not a storage type; did you mean 'q5_k'? (see 'slmroof list weights')");
+            "s.csv:2: unknown data type 'q5_q', did you mean 'q5_k'? (see 'slmroof list weights')");
   EXPECT_EQ(parse_error(R"([{"tensor": "x", "type": "q4_0"}])"), "s.csv: field 'scores[0].score' is missing");
 }
 
