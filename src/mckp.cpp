@@ -20,7 +20,7 @@ bool Fits(double used, double capacity) { return used <= capacity + Tolerance(ca
 double SumOf(const std::vector<KnapsackClass>& classes, const std::vector<int>& pick, int r) {
   double sum = 0;
   for (size_t i = 0; i < classes.size(); ++i) {
-    sum += classes[i].weight[static_cast<size_t>(pick[i])][r];
+    sum += classes[i].weight.at(static_cast<size_t>(pick.at(i)))[r];
   }
   return sum;
 }
@@ -305,7 +305,6 @@ KnapsackSolution Evaluate(const std::vector<KnapsackClass>& classes, const Resou
   for (size_t i = 0; i < classes.size(); ++i) {
     const size_t j = static_cast<size_t>(pick.at(i));
     s.cost += classes[i].cost.at(j);
-    (void)classes[i].weight.at(j);
   }
   for (int r = 0; r < kResources; ++r) {
     s.used[r] = SumOf(classes, pick, r);

@@ -221,9 +221,7 @@ QuantPlan ParsePlan(const std::string& text, const std::string& origin) {
       f.Fail(key, "is not a plan field (slmroof_plan, base, model, rules, comment)");
     }
   }
-  if (const std::optional<int64_t> v = f.OptInt(doc, "slmroof_plan", "slmroof_plan", {1, 1})) {
-    (void)v;
-  }
+  (void)f.OptInt(doc, "slmroof_plan", "slmroof_plan", {1, 1});  // checked: only version 1 exists
   QuantPlan plan;
   plan.origin = origin;
   plan.base = f.OptString(doc, "base", "base", limits::kMaxNameBytes).value_or("");
@@ -306,11 +304,7 @@ WeightSetting ResolveWeights(const ModelSpec& model, const WeightSetting& settin
   }
   const QuantPlan& plan = *setting.plan;
   const std::vector<WeightTensor> tensors = ListWeightTensors(model);
-  const TensorTypes base_types = AssignTensorTypes(model, base);
-  auto map = std::make_shared<std::map<std::string, const DType*>>();
-  for (const WeightTensor& t : tensors) {
-    (*map)[t.name] = &base_types.Of(t.role, t.layer);
-  }
+  auto map = std::make_shared<std::map<std::string, const DType*>>(TypesByTensor(model, base));
   std::set<std::string> kinds;
   for (const WeightTensor& t : tensors) {
     kinds.insert(TensorKind(t.name));

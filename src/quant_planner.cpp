@@ -19,16 +19,6 @@ namespace {
 
 using TypeMap = std::map<std::string, const DType*>;
 
-TypeMap TypesOf(const ModelSpec& model, const std::vector<WeightTensor>& tensors,
-                const WeightSetting& setting) {
-  const TensorTypes types = AssignTensorTypes(model, setting);
-  TypeMap map;
-  for (const WeightTensor& t : tensors) {
-    map[t.name] = &types.Of(t.role, t.layer);
-  }
-  return map;
-}
-
 WeightSetting PerTensor(const TypeMap& map, const std::string& name) {
   WeightSetting s;
   s.name = name;
@@ -130,12 +120,9 @@ Built BuildUnits(const QuantPlanRequest& q, const std::vector<WeightTensor>& ten
                                        Excerpt(row.unit, 80), row.type->name, row.type->block_elems));
       continue;
     }
-    UnitChoice c;
+    UnitChoice c;  // its bytes and TPOT change come from an analysis (PlanQuantization)
     c.type = row.type;
     c.score = row.score;
-    for (size_t i : idx) {
-      c.bytes += tensors[i].elements * row.type->bytes();
-    }
     u.choices.push_back(c);
   }
   // Units in the model's tensor order, whatever order the files list them in.
@@ -233,7 +220,7 @@ QuantPlanResult PlanQuantization(const QuantPlanRequest& q) {
   QuantPlanResult r;
   const std::vector<WeightTensor> tensors = ListWeightTensors(q.model);
   const WeightSetting base = ResolveWeights(q.model, q.base);
-  const TypeMap base_map = TypesOf(q.model, tensors, base);
+  const TypeMap base_map = TypesByTensor(q.model, base);
   Built built = BuildUnits(q, tensors, base_map);
   r.units = std::move(built.units);
   r.unplaced = std::move(built.unplaced);

@@ -226,7 +226,8 @@ std::vector<size_t> HfModuleTensors(const std::string& unit, const std::vector<W
     return it == by_name.end() ? std::vector<size_t>{} : std::vector<size_t>{it->second};
   }
   if (leaf == "embed_tokens" || leaf == "embeddings" || leaf == "wte") {
-    return {by_name.at("token_embd.weight")};
+    const auto it = by_name.find("token_embd.weight");
+    return it == by_name.end() ? std::vector<size_t>{} : std::vector<size_t>{it->second};
   }
   size_t at = 0;
   const std::optional<int64_t> layer = HfLayer(parts, &at);

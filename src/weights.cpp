@@ -154,6 +154,16 @@ TensorTypes AssignTensorTypes(const ModelSpec& model, const WeightSetting& setti
   return TensorTypes(model.NumLayers(), setting.type, VectorTypeFor(*setting.type));
 }
 
+std::map<std::string, const DType*> TypesByTensor(const ModelSpec& model,
+                                                  const WeightSetting& setting) {
+  const TensorTypes types = AssignTensorTypes(model, setting);
+  std::map<std::string, const DType*> map;
+  for (const WeightTensor& t : ListWeightTensors(model)) {
+    map[t.name] = &types.Of(t.role, t.layer);
+  }
+  return map;
+}
+
 WeightMix MixOf(const ModelSpec& model, const WeightSetting& setting) {
   const TensorTypes types = AssignTensorTypes(model, setting);
   WeightMix mix;

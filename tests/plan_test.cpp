@@ -190,8 +190,7 @@ TEST(Plan, JsonRoundTrips) {
 
 // The example of docs/gguf.md "Plan files" parses and resolves on the model it names.
 TEST(Plan, TheDocsExampleResolves) {
-  std::ifstream in(std::string(SLMROOF_SOURCE_DIR) + "/docs/gguf.md");
-  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string doc = testing::ReadWholeFile(std::string(SLMROOF_SOURCE_DIR) + "/docs/gguf.md");
   const size_t section = doc.find("## Plan files");
   ASSERT_NE(section, std::string::npos);
   const size_t start = doc.find("```json\n", section);
@@ -213,14 +212,8 @@ TEST(Plan, TheDocsExampleResolves) {
   EXPECT_TRUE(experts_iq4);
 }
 
-std::string WriteTemp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
 TEST(Plan, CommandsTakeIt) {
-  const std::string plan = WriteTemp("cli-plan.json",
+  const std::string plan = testing::WriteTempFile("cli-plan.json",
                                      R"({"base": "Q4_K_M", "rules": [{"role": "ffn_down", "type": "q8_0"}]})");
   std::string out, err;
   ASSERT_EQ(testing::RunBinary("analyze llama-3.2-1b --seq 256 --summary --plan " + plan, &out, &err), 0)
@@ -241,7 +234,7 @@ TEST(Plan, CommandsTakeIt) {
   const auto j = nlohmann::json::parse(out);
   EXPECT_NE(j.dump().find("plan cli-plan.json (Q4_K_M)"), std::string::npos);
   // A plan that fits the model badly fails before any row.
-  const std::string bad = WriteTemp("cli-bad.json", R"({"rules": [{"role": "ssm_in", "type": "q8_0"}]})");
+  const std::string bad = testing::WriteTempFile("cli-bad.json", R"({"rules": [{"role": "ssm_in", "type": "q8_0"}]})");
   EXPECT_EQ(testing::RunBinary("sweep llama-3.2-1b --seq 256 --plan " + bad, &out, &err), 1);
   EXPECT_EQ(out, "");
   EXPECT_NE(err.find("role 'ssm_in' is no kind of tensor llama-3.2-1b has"), std::string::npos)

@@ -71,10 +71,10 @@ TEST(QuantPlan, KlProbesOnNemotronHBeatOrMatchTheGreedyList) {
   q.frontier_points = 0;
   // Every Linear of the 52 layers (in/out of 24 Mamba-2, q/k/v/o of 4 attention, up/down of 24
   // MLP layers) and lm_head: 48 + 16 + 48 + 1 units.
+  const QuantPlanResult probe = PlanQuantization(q);
+  ASSERT_EQ(probe.units.size(), 113u);
   int better = 0;
   for (double share : {0.3, 0.4, 0.5, 0.6, 0.8}) {
-    const QuantPlanResult probe = PlanQuantization(q);
-    ASSERT_EQ(probe.units.size(), 113u);
     QuantPlanRequest at = q;
     at.max_bytes = probe.lightest_bytes + share * (probe.base_bytes - probe.lightest_bytes);
     const QuantPlanResult r = PlanQuantization(at);
@@ -229,6 +229,7 @@ TEST(QuantPlan, TiedEmbeddingsAndTheBaseScore) {
   QuantPlanRequest q;
   q.model = LoadModel("llama-3.2-1b");
   q.roof = testing::FlatRoof(100e9, 10e12);
+  q.roof.exec.tied_output_duplicated = true;  // as the llama.cpp profile says of some backends
   q.scores = ParseScores(
       "tensor,type,score\n"
       "token_embd,q4_0,0.3\n"
@@ -241,6 +242,13 @@ TEST(QuantPlan, TiedEmbeddingsAndTheBaseScore) {
   const QuantPlanResult r = PlanQuantization(q);
   ASSERT_TRUE(r.feasible);
   EXPECT_TRUE(r.proven);
+  // The base holds the table twice: 128,256 × 2048 fp16 elements more than the tensor list.
+  Scenario plain;
+  EXPECT_DOUBLE_EQ(r.base_bytes, WeightsInMemory(q.model, plain) + 128256.0 * 2048 * 2);
+  // The token_embd unit at q4_0 saves both copies: 2 × (2 − 18/32) bytes per element.
+  ASSERT_EQ(r.units[0].name, "token_embd");
+  EXPECT_DOUBLE_EQ(r.units[0].choices[0].bytes - r.units[0].choices[1].bytes,
+                   2 * 128256.0 * 2048 * (2 - 18.0 / 32));
   EXPECT_TRUE(r.units[0].base_scored);
   EXPECT_DOUBLE_EQ(r.units[0].choices[0].score, 0.01);
   Scenario s;
@@ -250,17 +258,6 @@ TEST(QuantPlan, TiedEmbeddingsAndTheBaseScore) {
   EXPECT_LE(r.optimal.weight_bytes, 2.2e9);
   q.scores.push_back(q.scores[1]);
   EXPECT_EQ(RequestError(q), "s.csv:3: a second score for 'token_embd' at its base type fp16");
-}
-
-std::string WriteTemp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // The example files of docs/quant-plan.md are this generator's output: checked here, rewritten
@@ -274,15 +271,15 @@ TEST(QuantPlan, DocsExampleFilesAreTheGenerators) {
     if (std::getenv("SLMROOF_UPDATE_DOCS") != nullptr) {
       std::ofstream(path) << text;
     }
-    EXPECT_EQ(ReadAll(path), text)
+    EXPECT_EQ(testing::ReadWholeFile(path), text)
         << path << ": run SLMROOF_UPDATE_DOCS=1 ./build/tests/slmroof_tests --gtest_filter='*Docs*'";
   }
 }
 
 TEST(QuantPlan, CommandWritesAPlanAnalyzeReads) {
   const ModelSpec m = LoadModel("nemotron-h-4b");
-  const std::string kl4 = WriteTemp("qp-kl4.json", KlProbeFile(m, 1e-2, 1));
-  const std::string kl8 = WriteTemp("qp-kl8.json", KlProbeFile(m, 2e-4, 2));
+  const std::string kl4 = testing::WriteTempFile("qp-kl4.json", KlProbeFile(m, 1e-2, 1));
+  const std::string kl8 = testing::WriteTempFile("qp-kl8.json", KlProbeFile(m, 2e-4, 2));
   const std::string plan = ::testing::TempDir() + "qp-plan.json";
   const std::string svg = ::testing::TempDir() + "qp-frontier.svg";
   std::remove(plan.c_str());
@@ -305,7 +302,7 @@ TEST(QuantPlan, CommandWritesAPlanAnalyzeReads) {
   const auto a = nlohmann::json::parse(out);
   EXPECT_DOUBLE_EQ(a.at("memory").at("weights_bytes").get<double>(),
                    j.at("optimal").at("weight_bytes").get<double>());
-  const std::string text = ReadAll(svg);
+  const std::string text = testing::ReadWholeFile(svg);
   EXPECT_NE(text.find("optimal at 4 budgets"), std::string::npos);
   // Over budget: exit 1, no plan written.
   std::remove(plan.c_str());

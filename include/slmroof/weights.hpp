@@ -125,6 +125,10 @@ class TensorTypes {
 /// Gives every tensor of `model` its type under `setting` (§2.2).
 TensorTypes AssignTensorTypes(const ModelSpec& model, const WeightSetting& setting);
 
+/// The same as a map from each tensor's name (ListWeightTensors) to its type.
+std::map<std::string, const DType*> TypesByTensor(const ModelSpec& model,
+                                                  const WeightSetting& setting);
+
 /// The type llama.cpp's quantizer gives each tensor for one file type; `tensors` in loader order.
 /// Defined in llama_recipe.cpp.
 TensorTypes LlamaRecipe(const ModelSpec& model, const std::vector<WeightTensor>& tensors,
